@@ -1,0 +1,36 @@
+"""Package metadata and the tested stack; constraints.txt pins everything else."""
+
+import setuptools
+
+setuptools.setup(
+    name='ytdnn',
+    version='0.1.0',
+    description=('The YouTube DNN recommender (Covington et al., RecSys 2016) '
+                 'as a TFX pipeline on MovieLens 1M.'),
+    python_requires='>=3.10,<3.11',
+    packages=setuptools.find_packages(include=[
+        'pipeline', 'components', 'components.*', 'transforms', 'models']),
+    py_modules=['trainer_module'],
+    package_data={'pipeline': ['schema/schema.pbtxt']},
+    install_requires=[
+        'tfx==1.16.0',
+        'tensorflow==2.16.2',
+        'tf_keras==2.16.0',
+        'tensorflow-transform==1.16.0',
+        'tensorflow-model-analysis==0.47.1',
+        'tensorflow-data-validation==1.16.1',
+        'ml-metadata==1.16.0',
+        # TFT 1.16's deep copy breaks on Beam >= 2.63 (AppliedPTransform gained
+        # required arguments); 2.62.0 is the newest Beam that Transform runs on.
+        'apache-beam[gcp]==2.62.0',
+        # TFT imports dill; Beam 2.62 pins the version.
+        'dill==0.3.1.1',
+    ],
+    extras_require={
+        'test': ['pytest==9.2.0'],
+        # The newest kfp 2.x needs protobuf 6, which TF 2.16 and TFX 1.16 cannot
+        # use; 2.5.0 is the one pip settles on with this stack.
+        'kubeflow': ['kfp==2.5.0'],
+    },
+    entry_points={'console_scripts': ['ytdnn=pipeline.cli:main']},
+)
