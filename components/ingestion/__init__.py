@@ -1,0 +1,1 @@
+"""Turns raw MovieLens 1M files into validated, leakage-free CSV examples."""

@@ -1,0 +1,71 @@
+"""Builds examples whose features see only strictly earlier ratings.
+
+Pure functions on one user's (or one movie's) ratings, so the leakage rules
+of BENCHMARKS.md are tested without Beam.
+"""
+
+import bisect
+from typing import Iterable, NamedTuple, Sequence
+
+from components.ingestion import rules
+from components.ingestion import splits
+from pipeline import features
+
+
+class Example(NamedTuple):
+  """One rating with its user-context features; `split` says where it goes."""
+  user_id: int
+  movie_id: int
+  rating: int
+  timestamp: int
+  history: str
+  user_rating_count: int
+  seconds_since_previous: int
+  split: str
+
+
+def user_examples(ratings: Iterable[rules.Rating], history_length: int,
+                  split_protocol: str) -> list[Example]:
+  """Examples of one user's deduplicated ratings in (timestamp, movie_id) order.
+
+  Same-second ratings are common in ml-1m (users rated in batches), so ties
+  are ordered by movie_id and a tied rating earlier in that order counts as
+  history, exactly as the split protocols order them.
+  """
+  ordered = sorted(ratings, key=lambda rating: (rating.timestamp,
+                                                rating.movie_id))
+  if not ordered:
+    return []
+  user_ids = {rating.user_id for rating in ordered}
+  if len(user_ids) != 1:
+    raise ValueError(f'Expected the ratings of one user, got users {user_ids}')
+  movie_ids = [rating.movie_id for rating in ordered]
+  movie_id_texts = [str(movie_id) for movie_id in movie_ids]
+  row_splits = splits.user_splits(split_protocol, ordered[0].user_id, movie_ids)
+  rows = []
+  for position, rating in enumerate(ordered):
+    history_start = max(0, position - history_length)
+    # The first rating counts as its own previous one: 0 seconds since.
+    previous = ordered[position - 1] if position else rating
+    rows.append(Example(
+        user_id=rating.user_id,
+        movie_id=rating.movie_id,
+        rating=rating.rating,
+        timestamp=rating.timestamp,
+        history=features.HISTORY_SEPARATOR.join(
+            movie_id_texts[history_start:position]),
+        user_rating_count=position,
+        seconds_since_previous=rating.timestamp - previous.timestamp,
+        split=row_splits[position],
+    ))
+  return rows
+
+
+def earlier_counts(timestamps: Sequence[int]) -> list[int]:
+  """For each timestamp, how many of the others are strictly smaller.
+
+  Applied to all ratings of one movie this is its popularity as known just
+  before each rating: same-second ratings do not count each other.
+  """
+  ordered = sorted(timestamps)
+  return [bisect.bisect_left(ordered, timestamp) for timestamp in timestamps]

@@ -1,0 +1,74 @@
+"""TFX executor of the MovieLens ingestion: runs the Beam graph, then gates."""
+
+import json
+from typing import Any
+
+from apache_beam.io.filesystems import FileSystems
+from tfx import types
+from tfx.dsl.components.base import base_beam_executor
+from tfx.types import artifact_utils
+
+from components.ingestion import ingest
+from components.ingestion import input_files
+from components.ingestion import outputs
+from components.ingestion import report
+from pipeline import configs
+
+# Keys of the component spec, shared with component.py.
+DATA_DIR_KEY = 'data_dir'
+SPLIT_PROTOCOL_KEY = 'split_protocol'
+HISTORY_LENGTH_KEY = 'history_length'
+MAX_REJECT_SHARE_KEY = 'max_reject_share'
+INGESTED_KEY = 'ingested'
+CSV_DIR_KEY = 'csv_dir'
+
+
+def check_parameters(split_protocol: str, history_length: int,
+                     max_reject_share: float) -> None:
+  """Fails at pipeline definition, not after a Beam job, on a bad setting."""
+  if split_protocol not in configs.SPLIT_PROTOCOLS:
+    raise ValueError(f'split_protocol must be one of '
+                     f'{configs.SPLIT_PROTOCOLS}, got {split_protocol!r}')
+  if history_length < 1:
+    raise ValueError(f'history_length must be >= 1, got {history_length}')
+  if not 0 <= max_reject_share <= 1:
+    raise ValueError(
+        f'max_reject_share must be in [0, 1], got {max_reject_share}')
+
+
+def _read_report(output_dir: str) -> dict:
+  with FileSystems.open(
+      FileSystems.join(output_dir, outputs.REPORT_FILE)) as file:
+    return json.loads(file.read())
+
+
+class Executor(base_beam_executor.BaseBeamExecutor):
+  """Writes train/eval CSV examples, rejects and a report under `ingested`."""
+
+  def Do(self, input_dict: dict[str, list[types.Artifact]],
+         output_dict: dict[str, list[types.Artifact]],
+         exec_properties: dict[str, Any]) -> None:
+    self._log_startup(input_dict, output_dict, exec_properties)
+    split_protocol = exec_properties[SPLIT_PROTOCOL_KEY]
+    history_length = exec_properties[HISTORY_LENGTH_KEY]
+    max_reject_share = exec_properties[MAX_REJECT_SHARE_KEY]
+    check_parameters(split_protocol, history_length, max_reject_share)
+    ingested = artifact_utils.get_single_instance(output_dict[INGESTED_KEY])
+    csv_dir = artifact_utils.get_single_instance(output_dict[CSV_DIR_KEY])
+
+    paths = input_files.check_input_files(exec_properties[DATA_DIR_KEY])
+    with self._make_beam_pipeline() as pipeline:
+      ingest.ingest(pipeline, paths, split_protocol, history_length,
+                    ingested.uri)
+
+    run_report = _read_report(ingested.uri)
+    report.check_reject_share(
+        run_report, max_reject_share,
+        FileSystems.join(ingested.uri, outputs.REJECTS_DIR,
+                         f'{outputs.REJECTS_PREFIX}-*.tsv'))
+    ingested.set_string_custom_property('split_protocol', split_protocol)
+    ingested.set_int_custom_property('rejected_lines',
+                                     run_report['rejected_lines'])
+    for split, rows in run_report['rows'].items():
+      ingested.set_int_custom_property(f'{split}_rows', rows)
+    csv_dir.value = ingested.uri

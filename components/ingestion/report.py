@@ -1,0 +1,41 @@
+"""The ingestion report and the reject-share gate that reads it."""
+
+from typing import Mapping
+
+from components.ingestion import outputs
+from components.ingestion import rules
+
+TOP_RULES = 3
+
+
+def build_report(split_protocol: str, history_length: int,
+                 lines_read: Mapping[str, int], rule_counts: Mapping[str, int],
+                 split_rows: Mapping[str, int]) -> dict:
+  """Lists every file, rule and split, zeros included, so reports compare."""
+  return {
+      'split_protocol': split_protocol,
+      'history_length': history_length,
+      'lines_read': {name: lines_read.get(name, 0)
+                     for name in rules.INPUT_FILES},
+      'rejected_lines': sum(rule_counts.values()),
+      'rejects': {rule: rule_counts.get(rule, 0) for rule in rules.RULES},
+      'rows': {split: split_rows.get(split, 0) for split in outputs.SPLITS},
+  }
+
+
+def check_reject_share(report: Mapping, max_reject_share: float,
+                       rejects_location: str) -> None:
+  """Fails a run whose data is too broken for its examples to be trusted."""
+  rejected = report['rejected_lines']
+  total = sum(report['lines_read'].values())
+  share = rejected / total
+  if share <= max_reject_share:
+    return
+  top_rules = sorted(
+      ((rule, count) for rule, count in report['rejects'].items() if count),
+      key=lambda rule_count: (-rule_count[1], rule_count[0]))[:TOP_RULES]
+  top = ', '.join(f'{rule}={count}' for rule, count in top_rules)
+  raise rules.IngestionError(
+      f'Rejected {rejected} of {total} lines read ({share:.2%}), more than '
+      f'max_reject_share {max_reject_share:.2%}; top rules: {top}; rejected '
+      f'lines are in {rejects_location}')

@@ -1,0 +1,207 @@
+"""Line- and file-level validation rules for the three ml-1m files.
+
+Pure Python with no Beam import, so the ingestion executor and a standalone
+`validate` command apply exactly the same rules.
+"""
+
+import re
+from typing import Callable, Container, Hashable, Iterable, NamedTuple, TypeVar
+
+RATINGS_FILE = 'ratings.dat'
+USERS_FILE = 'users.dat'
+MOVIES_FILE = 'movies.dat'
+INPUT_FILES = (RATINGS_FILE, USERS_FILE, MOVIES_FILE)
+
+SEPARATOR = '::'
+
+# Reject rules, one count each in the ingestion report.
+EMPTY_LINE = 'empty_line'
+FIELD_COUNT = 'field_count'
+NON_NUMERIC = 'non_numeric'
+RATING_RANGE = 'rating_range'
+NEGATIVE_TIMESTAMP = 'negative_timestamp'
+UNKNOWN_USER = 'unknown_user'
+UNKNOWN_MOVIE = 'unknown_movie'
+DUPLICATE_PAIR = 'duplicate_pair'
+DUPLICATE_USER = 'duplicate_user'
+DUPLICATE_MOVIE = 'duplicate_movie'
+BAD_GENDER = 'bad_gender'
+BAD_AGE = 'bad_age'
+BAD_OCCUPATION = 'bad_occupation'
+BAD_ZIP = 'bad_zip'
+BAD_TITLE = 'bad_title'
+BAD_GENRES = 'bad_genres'
+RULES = (
+    EMPTY_LINE, FIELD_COUNT, NON_NUMERIC, RATING_RANGE, NEGATIVE_TIMESTAMP,
+    UNKNOWN_USER, UNKNOWN_MOVIE, DUPLICATE_PAIR, DUPLICATE_USER,
+    DUPLICATE_MOVIE, BAD_GENDER, BAD_AGE, BAD_OCCUPATION, BAD_ZIP, BAD_TITLE,
+    BAD_GENRES,
+)
+
+GENDERS = frozenset({'M', 'F'})
+AGES = frozenset({1, 18, 25, 35, 45, 50, 56})
+OCCUPATIONS = range(0, 21)
+MIN_RATING = 1
+MAX_RATING = 5
+
+# How much of a file the file-level check reads: enough to see many lines.
+HEAD_BYTES = 64 * 1024
+
+# `int()` alone would accept ' 5', '+5', '5_0' and non-ASCII digits.
+_INTEGER = re.compile(r'-?[0-9]+')
+_TITLE_YEAR = re.compile(r'\(([0-9]{4})\)$')
+
+
+class IngestionError(ValueError):
+  """A problem that stops the whole ingestion, not just one line."""
+
+
+class Rejected(Exception):
+  """Raised by a parser when a line breaks `rule`."""
+
+  def __init__(self, rule: str):
+    super().__init__(rule)
+    self.rule = rule
+
+
+class Reject(NamedTuple):
+  """One rejected line, as written to the rejects file."""
+  file: str
+  line: int
+  rule: str
+  text: str
+
+
+# Every record keeps its 1-based line number and text so that a rule applied
+# later (duplicates) can still reject it with its position in the file.
+class User(NamedTuple):
+  user_id: int
+  gender: str
+  age: int
+  occupation: int
+  zip: str
+  line: int
+  text: str
+
+
+class Movie(NamedTuple):
+  movie_id: int
+  year: int
+  genres: str
+  line: int
+  text: str
+
+
+class Rating(NamedTuple):
+  user_id: int
+  movie_id: int
+  rating: int
+  timestamp: int
+  line: int
+  text: str
+
+
+def decode_line(raw: bytes) -> str:
+  """UTF-8 first so re-encoded files work; latin-1 (ml-1m's own) never fails."""
+  try:
+    text = raw.decode('utf-8')
+  except UnicodeDecodeError:
+    text = raw.decode('latin-1')
+  return text.rstrip('\r\n').removeprefix('\ufeff')
+
+
+def check_file_head(path: str, head: bytes) -> None:
+  """Stops early on files that would otherwise be rejected line by line."""
+  if not head.strip():
+    raise IngestionError(f'{path}: empty file')
+  if SEPARATOR.encode() not in head:
+    raise IngestionError(
+        f"{path}: not separated by '{SEPARATOR}' (none in its first "
+        f'{len(head)} bytes; tab- or comma-separated files are not ml-1m)')
+
+
+def _fields(text: str, count: int) -> list[str]:
+  if not text.strip():
+    raise Rejected(EMPTY_LINE)
+  fields = text.split(SEPARATOR)
+  if len(fields) != count:
+    raise Rejected(FIELD_COUNT)
+  return fields
+
+
+def _integer(field: str) -> int:
+  if not _INTEGER.fullmatch(field):
+    raise Rejected(NON_NUMERIC)
+  return int(field)
+
+
+def parse_user(line: int, text: str) -> User:
+  """`UserID::Gender::Age::Occupation::Zip`; raises Rejected."""
+  user_id, gender, age, occupation, zip_code = _fields(text, 5)
+  user = User(_integer(user_id), gender, _integer(age), _integer(occupation),
+              zip_code, line, text)
+  if user.gender not in GENDERS:
+    raise Rejected(BAD_GENDER)
+  if user.age not in AGES:
+    raise Rejected(BAD_AGE)
+  if user.occupation not in OCCUPATIONS:
+    raise Rejected(BAD_OCCUPATION)
+  # A comma would split the CSV cell the zip code is written to.
+  if not zip_code or ',' in zip_code:
+    raise Rejected(BAD_ZIP)
+  return user
+
+
+def parse_movie(line: int, text: str) -> Movie:
+  """`MovieID::Title (Year)::Genre|Genre`; raises Rejected."""
+  movie_id, title, genres = _fields(text, 3)
+  movie_id = _integer(movie_id)
+  year = _TITLE_YEAR.search(title.strip())
+  if not year:
+    raise Rejected(BAD_TITLE)
+  # A comma would split the CSV cell the genres are written to.
+  if not genres or ',' in genres:
+    raise Rejected(BAD_GENRES)
+  return Movie(movie_id, int(year.group(1)), genres, line, text)
+
+
+def parse_rating(line: int, text: str, user_ids: Container[int],
+                 movie_ids: Container[int]) -> Rating:
+  """`UserID::MovieID::Rating::Timestamp`; raises Rejected.
+
+  Takes the valid user and movie ids because a rating of a rejected user or
+  movie could not be joined to its features.
+  """
+  user_id, movie_id, stars, timestamp = _fields(text, 4)
+  rating = Rating(_integer(user_id), _integer(movie_id), _integer(stars),
+                  _integer(timestamp), line, text)
+  if not MIN_RATING <= rating.rating <= MAX_RATING:
+    raise Rejected(RATING_RANGE)
+  if rating.timestamp < 0:
+    raise Rejected(NEGATIVE_TIMESTAMP)
+  if rating.user_id not in user_ids:
+    raise Rejected(UNKNOWN_USER)
+  if rating.movie_id not in movie_ids:
+    raise Rejected(UNKNOWN_MOVIE)
+  return rating
+
+
+_Record = TypeVar('_Record', User, Movie, Rating)
+
+
+def keep_first(records: Iterable[_Record], key: Callable[[_Record], Hashable]
+               ) -> tuple[list[_Record], list[_Record]]:
+  """Splits records into the first of each key (by line) and the later ones.
+
+  The earliest line wins so the result does not depend on the order a
+  distributed runner delivers the records in.
+  """
+  kept, later = [], []
+  seen = set()
+  for record in sorted(records, key=lambda record: record.line):
+    if key(record) in seen:
+      later.append(record)
+    else:
+      seen.add(key(record))
+      kept.append(record)
+  return kept, later

@@ -1,0 +1,38 @@
+"""The one definition of the split protocols of BENCHMARKS.md.
+
+The ingestion, the tests and the benchmark scripts all call these functions,
+so a figure reported under a protocol name always means the same eval set.
+"""
+
+import hashlib
+import math
+from typing import Sequence
+
+from pipeline import configs
+
+
+def random90_split(user_id: int, movie_id: int) -> str:
+  """A hash of the pair, so the split needs no state and no random seed."""
+  digest = hashlib.md5(f'{user_id}:{movie_id}'.encode()).hexdigest()
+  if int(digest[:8], 16) % 10 == 0:
+    return configs.EVAL_SPLIT
+  return configs.TRAIN_SPLIT
+
+
+def temporal_eval_count(num_ratings: int) -> int:
+  """Rounds up so that every user with a rating has one in eval."""
+  return math.ceil(num_ratings / 10)
+
+
+def user_splits(split_protocol: str, user_id: int,
+                ordered_movie_ids: Sequence[int]) -> list[str]:
+  """Split of each of a user's ratings, given in (timestamp, movie_id) order."""
+  if split_protocol == configs.RANDOM90:
+    return [random90_split(user_id, movie_id)
+            for movie_id in ordered_movie_ids]
+  if split_protocol == configs.TEMPORAL:
+    num_eval = temporal_eval_count(len(ordered_movie_ids))
+    num_train = len(ordered_movie_ids) - num_eval
+    return [configs.TRAIN_SPLIT] * num_train + [configs.EVAL_SPLIT] * num_eval
+  raise ValueError(f'Unknown split_protocol {split_protocol!r}; expected one '
+                   f'of {configs.SPLIT_PROTOCOLS}')

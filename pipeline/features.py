@@ -1,0 +1,88 @@
+"""The one home of every column and feature name.
+
+The ingestion component writes these columns, the curated schema describes them,
+the Transform reads them and the Trainer, Evaluator and serving signatures use
+the transformed names. Changing a name here is the whole change.
+"""
+
+# Raw ml-1m fields carried into the ingested CSV.
+USER_ID = 'user_id'
+MOVIE_ID = 'movie_id'
+RATING = 'rating'
+TIMESTAMP = 'timestamp'
+GENDER = 'gender'
+AGE = 'age'
+OCCUPATION = 'occupation'
+ZIP = 'zip'
+GENRES = 'genres'
+MOVIE_YEAR = 'movie_year'
+
+# Context features computed by the ingestion from strictly earlier ratings only.
+HISTORY = 'history'
+USER_RATING_COUNT = 'user_rating_count'
+SECONDS_SINCE_PREVIOUS = 'seconds_since_previous'
+MOVIE_RATING_COUNT = 'movie_rating_count'
+
+# Column order of the ingested CSV files (the header row).
+CSV_COLUMNS = (
+    USER_ID, MOVIE_ID, RATING, TIMESTAMP, GENDER, AGE, OCCUPATION, ZIP,
+    GENRES, MOVIE_YEAR, HISTORY, USER_RATING_COUNT, SECONDS_SINCE_PREVIOUS,
+    MOVIE_RATING_COUNT,
+)
+
+# Separators inside a CSV cell: `history` holds movie ids, `genres` keeps ml-1m's.
+HISTORY_SEPARATOR = ' '
+GENRE_SEPARATOR = '|'
+
+# The raw label column; every other column is a serving-time feature.
+RAW_LABEL = RATING
+
+# Transformed feature names (outputs of transforms.preprocessing.preprocessing_fn).
+USER_INDEX = 'user_index'
+MOVIE_INDEX = 'movie_index'
+HISTORY_INDICES = 'history_indices'
+GENDER_INDEX = 'gender_index'
+AGE_INDEX = 'age_index'
+OCCUPATION_INDEX = 'occupation_index'
+ZIP_PREFIX_INDEX = 'zip_prefix_index'
+GENRE_INDICES = 'genre_indices'
+
+# Continuous inputs, each expanded by the Transform into x, x**2 and sqrt(x).
+CONTINUOUS_FEATURES = (
+    USER_RATING_COUNT, SECONDS_SINCE_PREVIOUS, MOVIE_RATING_COUNT, MOVIE_YEAR,
+)
+EXAMPLE_AGE = 'example_age'
+CONTINUOUS_POWERS = ('', '_squared', '_sqrt')
+
+
+def continuous_feature_names() -> list[str]:
+  """Names of the normalized continuous inputs the model reads."""
+  return [
+      f'{name}{power}'
+      for name in CONTINUOUS_FEATURES + (EXAMPLE_AGE,)
+      for power in CONTINUOUS_POWERS
+  ]
+
+
+# Vocabulary file names written by the Transform. The movie vocabulary is shared
+# by the target movie and the history so both look up one embedding table.
+MOVIE_VOCABULARY = 'movie'
+USER_VOCABULARY = 'user'
+GENRE_VOCABULARY = 'genre'
+ZIP_PREFIX_VOCABULARY = 'zip_prefix'
+
+# Labels derived in the Transform graph from the raw rating.
+RATING_LABEL = 'rating_label'
+STARS_LABEL = 'stars_label'
+LIKED_LABEL = 'liked_label'
+LIKED_MIN_RATING = 4
+NUM_STARS = 5
+
+# Model heads. No head's name may be a prefix of another's: TFMA 0.47 files
+# metrics under an output by name prefix.
+RATING_HEAD = 'rating'
+STARS_HEAD = 'stars'
+LIKED_HEAD = 'liked'
+
+# Features TFMA slices the evaluation by.
+SLICE_FEATURES = (GENDER, AGE, OCCUPATION)

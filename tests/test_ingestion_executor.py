@@ -1,0 +1,270 @@
+"""End-to-end tests of components/ingestion/executor.py on hand-made files.
+
+Each test runs the real Beam graph on the DirectRunner, so the runs are shared
+through module-scoped fixtures to keep the file fast.
+"""
+
+import csv
+import glob
+import hashlib
+import json
+import os
+
+import pytest
+from tfx.types import standard_artifacts
+
+from components.ingestion import component
+from components.ingestion import executor
+from components.ingestion import rules
+from pipeline import configs
+from pipeline import features
+
+BEAM_ARGS = ['--direct_running_mode=in_memory', '--direct_num_workers=1']
+HISTORY_LENGTH = 3
+
+USERS = ['1::F::1::10::48067', '2::M::56::16::70072',
+         '3::M::25::15::98107-3245']
+MOVIES = [f'{movie_id}::Movie {movie_id} (19{80 + movie_id})::Drama|Comedy'
+          for movie_id in range(1, 12)] + ['12::Misérables, Les (1995)::Drama']
+# User 1 rates movies 1..11 (ties at second 1000), user 2 ties user 1 on
+# movie 1, user 3 rates movie 1 later and movie 12 (a non-ASCII title).
+RATINGS = (
+    [f'1::{movie_id}::{movie_id % 5 + 1}::{1000 + 100 * (movie_id // 3)}'
+     for movie_id in range(11, 0, -1)]
+    + ['2::1::3::1000', '2::2::4::1500', '3::1::5::2000', '3::12::2::2000'])
+
+# The same data with one or more broken lines for every reject rule.
+DIRTY_USERS = USERS + [
+    '', '4::X::25::15::55117', '5::M::26::15::55117', '6::M::25::21::55117',
+    '7::M::25::15', 'x::M::25::15::55117', '2::F::18::3::11111',
+    '8::M::25::15::55,117']
+DIRTY_MOVIES = MOVIES + [
+    '13::No Year::Drama', '14::Thing (2000)::', '2::Jumanji (1995)::Drama']
+DIRTY_RATINGS = RATINGS + [
+    '1::1::3.5::1000', '1::1::abc::1000', '1::2::6::1000', '1::2::0::1000',
+    '1::3::4::-5', '99::1::4::1000', '4::1::4::1000', '1::99::4::1000',
+    '1::13::4::1000', '1::1::5::5000', '1::1::4', '', '1\t1\t4\t1000']
+EXPECTED_REJECTS = {
+    ('users.dat', 4, rules.EMPTY_LINE),
+    ('users.dat', 5, rules.BAD_GENDER),
+    ('users.dat', 6, rules.BAD_AGE),
+    ('users.dat', 7, rules.BAD_OCCUPATION),
+    ('users.dat', 8, rules.FIELD_COUNT),
+    ('users.dat', 9, rules.NON_NUMERIC),
+    ('users.dat', 10, rules.DUPLICATE_USER),
+    ('users.dat', 11, rules.BAD_ZIP),
+    ('movies.dat', 13, rules.BAD_TITLE),
+    ('movies.dat', 14, rules.BAD_GENRES),
+    ('movies.dat', 15, rules.DUPLICATE_MOVIE),
+    ('ratings.dat', 16, rules.NON_NUMERIC),
+    ('ratings.dat', 17, rules.NON_NUMERIC),
+    ('ratings.dat', 18, rules.RATING_RANGE),
+    ('ratings.dat', 19, rules.RATING_RANGE),
+    ('ratings.dat', 20, rules.NEGATIVE_TIMESTAMP),
+    ('ratings.dat', 21, rules.UNKNOWN_USER),
+    ('ratings.dat', 22, rules.UNKNOWN_USER),
+    ('ratings.dat', 23, rules.UNKNOWN_MOVIE),
+    ('ratings.dat', 24, rules.UNKNOWN_MOVIE),
+    ('ratings.dat', 25, rules.DUPLICATE_PAIR),
+    ('ratings.dat', 26, rules.FIELD_COUNT),
+    ('ratings.dat', 27, rules.EMPTY_LINE),
+    ('ratings.dat', 28, rules.FIELD_COUNT),
+}
+
+
+def _write_data(data_dir, users, movies, ratings) -> str:
+  """Writes users with CRLF and movies as UTF-8: both must be accepted."""
+  os.makedirs(data_dir)
+  with open(os.path.join(data_dir, 'users.dat'), 'wb') as file:
+    file.write(''.join(f'{line}\r\n' for line in users).encode('latin-1'))
+  with open(os.path.join(data_dir, 'movies.dat'), 'wb') as file:
+    file.write(''.join(f'{line}\n' for line in movies).encode('utf-8'))
+  with open(os.path.join(data_dir, 'ratings.dat'), 'wb') as file:
+    file.write(''.join(f'{line}\n' for line in ratings).encode('latin-1'))
+  return str(data_dir)
+
+
+def _run(data_dir: str, output_dir, split_protocol: str = configs.TEMPORAL,
+         max_reject_share: float = 0.0):
+  """Calls Do as the TFX launcher would; returns (ingested, csv_dir)."""
+  ingested = component.IngestedRatings()
+  ingested.uri = str(output_dir / 'ingested')
+  csv_dir = standard_artifacts.String()
+  os.makedirs(output_dir / 'csv_dir')
+  csv_dir.uri = str(output_dir / 'csv_dir' / 'value')
+  context = executor.Executor.Context(
+      beam_pipeline_args=BEAM_ARGS, tmp_dir=str(output_dir / 'tmp'),
+      unique_id='test')
+  executor.Executor(context).Do(
+      {}, {executor.INGESTED_KEY: [ingested], executor.CSV_DIR_KEY: [csv_dir]},
+      {executor.DATA_DIR_KEY: data_dir,
+       executor.SPLIT_PROTOCOL_KEY: split_protocol,
+       executor.HISTORY_LENGTH_KEY: HISTORY_LENGTH,
+       executor.MAX_REJECT_SHARE_KEY: max_reject_share})
+  return ingested, csv_dir
+
+
+def _rows(uri: str, split: str) -> list[dict[str, str]]:
+  rows = []
+  for path in sorted(glob.glob(os.path.join(uri, split, '*.csv'))):
+    with open(path, newline='') as file:
+      assert file.readline().rstrip('\n') == ','.join(features.CSV_COLUMNS)
+      rows.extend(csv.DictReader(file, fieldnames=features.CSV_COLUMNS))
+  return rows
+
+
+def _by_pair(rows: list[dict[str, str]]) -> dict[tuple[str, str], dict]:
+  return {(row[features.USER_ID], row[features.MOVIE_ID]): row for row in rows}
+
+
+def _report(uri: str) -> dict:
+  with open(os.path.join(uri, 'report.json')) as file:
+    return json.load(file)
+
+
+def _rejects(uri: str) -> list[list[str]]:
+  paths = glob.glob(os.path.join(uri, 'rejects', 'rejects-*.tsv'))
+  assert paths
+  lines = []
+  for path in paths:
+    with open(path) as file:
+      assert file.readline() == 'file\tline\trule\ttext\n'
+      lines.extend(line.rstrip('\n').split('\t') for line in file)
+  return lines
+
+
+@pytest.fixture(scope='module')
+def clean_run(tmp_path_factory):
+  root = tmp_path_factory.mktemp('clean')
+  data_dir = _write_data(root / 'data', USERS, MOVIES, RATINGS)
+  return _run(data_dir, root / 'out')
+
+
+@pytest.fixture(scope='module')
+def dirty_run(tmp_path_factory):
+  root = tmp_path_factory.mktemp('dirty')
+  data_dir = _write_data(root / 'data', DIRTY_USERS, DIRTY_MOVIES,
+                         DIRTY_RATINGS)
+  return _run(data_dir, root / 'out', max_reject_share=1.0)
+
+
+def test_writes_split_csvs_with_headers_and_temporal_counts(clean_run):
+  ingested, _ = clean_run
+  # User 1: 11 ratings -> 2 in eval; user 2: 2 -> 1; user 3: 2 -> 1.
+  assert len(_rows(ingested.uri, configs.TRAIN_SPLIT)) == 11
+  assert len(_rows(ingested.uri, configs.EVAL_SPLIT)) == 4
+  eval_pairs = set(_by_pair(_rows(ingested.uri, configs.EVAL_SPLIT)))
+  assert eval_pairs == {('1', '10'), ('1', '11'), ('2', '2'), ('3', '12')}
+
+
+def test_rows_join_user_and_movie_features(clean_run):
+  ingested, _ = clean_run
+  rows = _by_pair(_rows(ingested.uri, configs.TRAIN_SPLIT)
+                  + _rows(ingested.uri, configs.EVAL_SPLIT))
+  row = rows[('3', '12')]
+  assert (row[features.GENDER], row[features.AGE], row[features.OCCUPATION],
+          row[features.ZIP]) == ('M', '25', '15', '98107-3245')
+  assert (row[features.GENRES], row[features.MOVIE_YEAR]) == ('Drama', '1995')
+  assert rows[('1', '4')][features.GENRES] == 'Drama|Comedy'
+
+
+def test_history_is_the_last_earlier_movies_with_ties_by_movie_id(clean_run):
+  ingested, _ = clean_run
+  rows = _by_pair(_rows(ingested.uri, configs.TRAIN_SPLIT)
+                  + _rows(ingested.uri, configs.EVAL_SPLIT))
+  # User 1 order: 1 2 | 3 4 5 | 6 7 8 | 9 10 11 (ties at the same second).
+  assert rows[('1', '1')][features.HISTORY] == ''
+  assert rows[('1', '2')][features.HISTORY] == '1'
+  assert rows[('1', '6')][features.HISTORY] == '3 4 5'
+  assert rows[('1', '6')][features.USER_RATING_COUNT] == '5'
+  assert rows[('1', '6')][features.SECONDS_SINCE_PREVIOUS] == '100'
+  assert rows[('1', '7')][features.SECONDS_SINCE_PREVIOUS] == '0'
+  assert rows[('3', '12')][features.HISTORY] == '1'
+
+
+def test_movie_rating_count_ignores_same_second_ratings(clean_run):
+  ingested, _ = clean_run
+  rows = _by_pair(_rows(ingested.uri, configs.TRAIN_SPLIT)
+                  + _rows(ingested.uri, configs.EVAL_SPLIT))
+  # Movie 1: users 1 and 2 at second 1000, user 3 at 2000.
+  assert [rows[(user_id, '1')][features.MOVIE_RATING_COUNT]
+          for user_id in ('1', '2', '3')] == ['0', '0', '2']
+  # Movie 2: user 1 at 1000, user 2 at 1500 (in eval: splits do not matter).
+  assert [rows[(user_id, '2')][features.MOVIE_RATING_COUNT]
+          for user_id in ('1', '2')] == ['0', '1']
+
+
+def test_report_and_outputs_of_a_clean_run(clean_run):
+  ingested, csv_dir = clean_run
+  report = _report(ingested.uri)
+  assert report['lines_read'] == {
+      'ratings.dat': len(RATINGS), 'users.dat': len(USERS),
+      'movies.dat': len(MOVIES)}
+  assert report['rows'] == {'train': 11, 'eval': 4}
+  assert report['rejected_lines'] == 0
+  assert set(report['rejects'].values()) == {0}
+  assert _rejects(ingested.uri) == []
+  assert csv_dir.value == ingested.uri
+  assert ingested.get_int_custom_property('eval_rows') == 4
+
+
+def test_random90_follows_the_benchmark_hash(tmp_path):
+  data_dir = _write_data(tmp_path / 'data', USERS, MOVIES, RATINGS)
+  ingested, _ = _run(data_dir, tmp_path / 'out', configs.RANDOM90)
+  expected_eval = set()
+  for line in RATINGS:
+    user_id, movie_id = line.split('::')[:2]
+    digest = hashlib.md5(f'{user_id}:{movie_id}'.encode()).hexdigest()
+    if int(digest[:8], 16) % 10 == 0:
+      expected_eval.add((user_id, movie_id))
+  eval_rows = _by_pair(_rows(ingested.uri, configs.EVAL_SPLIT))
+  assert set(eval_rows) == expected_eval
+  assert len(_rows(ingested.uri, configs.TRAIN_SPLIT)) == (
+      len(RATINGS) - len(expected_eval))
+
+
+def test_every_rule_rejects_with_file_and_line(dirty_run):
+  ingested, _ = dirty_run
+  rejects = _rejects(ingested.uri)
+  assert {(file, int(line), rule) for file, line, rule, _ in rejects} == (
+      EXPECTED_REJECTS)
+  assert ['ratings.dat', '28', rules.FIELD_COUNT, '1\\t1\\t4\\t1000'] in rejects
+  report = _report(ingested.uri)
+  assert report['rejected_lines'] == len(EXPECTED_REJECTS)
+  assert report['rejects'][rules.NON_NUMERIC] == 3
+  assert report['lines_read']['ratings.dat'] == len(DIRTY_RATINGS)
+
+
+def test_rejected_lines_leave_the_examples_unchanged(clean_run, dirty_run):
+  clean, _ = clean_run
+  dirty, _ = dirty_run
+  for split in (configs.TRAIN_SPLIT, configs.EVAL_SPLIT):
+    assert _by_pair(_rows(dirty.uri, split)) == (
+        _by_pair(_rows(clean.uri, split)))
+
+
+def test_too_many_rejects_fail_the_run(tmp_path):
+  data_dir = _write_data(tmp_path / 'data', DIRTY_USERS, DIRTY_MOVIES,
+                         DIRTY_RATINGS)
+  with pytest.raises(rules.IngestionError) as error:
+    _run(data_dir, tmp_path / 'out', max_reject_share=0.05)
+  message = str(error.value)
+  assert 'max_reject_share 5.00%' in message
+  assert f'Rejected {len(EXPECTED_REJECTS)} of' in message
+  assert 'non_numeric=3' in message
+  assert os.path.join(str(tmp_path / 'out'), 'ingested', 'rejects',
+                      'rejects-*.tsv') in message
+
+
+def test_file_level_errors_stop_before_beam(tmp_path):
+  data_dir = _write_data(tmp_path / 'data', USERS, MOVIES, RATINGS)
+  os.remove(os.path.join(data_dir, 'movies.dat'))
+  with pytest.raises(rules.IngestionError, match='movies.dat: missing file'):
+    _run(data_dir, tmp_path / 'out')
+  assert not os.path.exists(tmp_path / 'out' / 'ingested')
+
+
+def test_bad_parameters_fail_early(tmp_path):
+  data_dir = _write_data(tmp_path / 'data', USERS, MOVIES, RATINGS)
+  with pytest.raises(ValueError, match='split_protocol'):
+    _run(data_dir, tmp_path / 'out', split_protocol='random50')
