@@ -1,0 +1,158 @@
+"""The paper's ranking network, made multitask.
+
+A user side (id, pooled watch history, demographics, user context) and a movie
+side (id, genres, movie context) are each mapped to a representation; the tower
+scores their combination and three heads read the tower. The movie embedding
+table is shared by the target movie and the history, as in the paper.
+"""
+
+import dataclasses
+
+import tensorflow as tf
+
+from pipeline import configs
+from pipeline import features
+
+USER_CONTEXT = (features.USER_RATING_COUNT, features.SECONDS_SINCE_PREVIOUS,
+                features.EXAMPLE_AGE)
+MOVIE_CONTEXT = (features.MOVIE_RATING_COUNT, features.MOVIE_YEAR)
+# Initial output of the rating head, near ml-1m's mean rating, so training
+# starts from the global-mean baseline instead of from zero.
+RATING_PRIOR = 3.6
+
+
+@dataclasses.dataclass(frozen=True)
+class VocabularySizes:
+  """Embedding table sizes, each the Transform's vocabulary plus one OOV row."""
+  movie: int
+  user: int
+  genre: int
+  zip_prefix: int
+  gender: int
+  age: int
+  occupation: int
+
+
+class MaskedMeanPooling(tf.keras.layers.Layer):
+  """Mean of each row of a ragged [batch, None, dim] tensor.
+
+  Rows are never padded, so a history pools to the same vector alone or in a
+  batch with longer ones; an empty history pools to zeros.
+  """
+
+  def call(self, embeddings: tf.RaggedTensor) -> tf.Tensor:
+    sums = tf.reduce_sum(embeddings, axis=1)
+    counts = tf.cast(embeddings.row_lengths(), sums.dtype)[:, tf.newaxis]
+    return tf.math.divide_no_nan(sums, counts)
+
+
+def _scalar_input(name: str, dtype: tf.DType) -> tf.keras.Input:
+  return tf.keras.Input(shape=(), dtype=dtype, name=name)
+
+
+def _ragged_input(name: str) -> tf.keras.Input:
+  return tf.keras.Input(shape=(None,), dtype=tf.int64, ragged=True, name=name)
+
+
+def _continuous(inputs: dict[str, tf.Tensor],
+                bases: tuple[str, ...]) -> tf.Tensor:
+  """Stacks the x, x**2 and sqrt(x) columns of the given continuous features."""
+  return tf.stack([inputs[f'{base}{power}'] for base in bases
+                   for power in features.CONTINUOUS_POWERS], axis=1)
+
+
+def model_inputs() -> dict[str, tf.keras.Input]:
+  """The transformed features the model reads, as Keras inputs."""
+  inputs = {name: _scalar_input(name, tf.int64) for name in (
+      features.USER_INDEX, features.MOVIE_INDEX, features.GENDER_INDEX,
+      features.AGE_INDEX, features.OCCUPATION_INDEX,
+      features.ZIP_PREFIX_INDEX)}
+  inputs.update({name: _ragged_input(name) for name in (
+      features.HISTORY_INDICES, features.GENRE_INDICES)})
+  inputs.update({name: _scalar_input(name, tf.float32)
+                 for name in features.continuous_feature_names()})
+  return inputs
+
+
+def _regularized_embedding(rows: int, dim: int, l2: float,
+                           name: str) -> tf.keras.layers.Embedding:
+  return tf.keras.layers.Embedding(
+      rows, dim, embeddings_regularizer=tf.keras.regularizers.l2(l2),
+      name=name)
+
+
+def build_ranking_model(sizes: VocabularySizes,
+                        config: configs.ModelConfig) -> tf.keras.Model:
+  """A Keras model from transformed features to the three heads.
+
+  The model also exposes `user_representation` and `movie_representation`
+  outputs through `representation_model()`.
+  """
+  inputs = model_inputs()
+  movie_embedding = _regularized_embedding(
+      sizes.movie, config.movie_embedding_dim, config.l2, 'movie_embedding')
+  pool = MaskedMeanPooling(name='history_pooling')
+
+  def small(name: str, rows: int) -> tf.Tensor:
+    return tf.keras.layers.Embedding(
+        rows, config.small_embedding_dim, name=f'{name}_embedding')(
+            inputs[f'{name}_index'])
+
+  user_features = tf.concat([
+      _regularized_embedding(sizes.user, config.user_embedding_dim, config.l2,
+                             'user_embedding')(inputs[features.USER_INDEX]),
+      pool(movie_embedding(inputs[features.HISTORY_INDICES])),
+      small('gender', sizes.gender), small('age', sizes.age),
+      small('occupation', sizes.occupation),
+      small('zip_prefix', sizes.zip_prefix),
+      _continuous(inputs, USER_CONTEXT),
+  ], axis=1)
+  genre_embedding = tf.keras.layers.Embedding(
+      sizes.genre, config.small_embedding_dim, name='genre_embedding')
+  movie_features = tf.concat([
+      movie_embedding(inputs[features.MOVIE_INDEX]),
+      MaskedMeanPooling(name='genre_pooling')(
+          genre_embedding(inputs[features.GENRE_INDICES])),
+      _continuous(inputs, MOVIE_CONTEXT),
+  ], axis=1)
+
+  dim = config.movie_embedding_dim
+  user_vector = tf.keras.layers.Dense(
+      dim, activation='relu', name='user_representation')(user_features)
+  movie_vector = tf.keras.layers.Dense(
+      dim, activation='relu', name='movie_representation')(movie_features)
+
+  tower = tf.concat([user_vector, movie_vector, user_vector * movie_vector],
+                    axis=1)
+  for i, units in enumerate(config.hidden_units):
+    tower = tf.keras.layers.Dense(
+        units, activation='relu',
+        kernel_regularizer=tf.keras.regularizers.l2(config.l2),
+        name=f'tower_{i}')(tower)
+    tower = tf.keras.layers.Dropout(config.dropout)(tower)
+
+  rating = tf.keras.layers.Dense(
+      1, bias_initializer=tf.keras.initializers.Constant(RATING_PRIOR),
+      name=features.RATING_HEAD)(tower)
+  stars = tf.keras.layers.Dense(
+      features.NUM_STARS, activation='softmax',
+      name=features.STARS_HEAD)(tower)
+  liked = tf.keras.layers.Dense(
+      1, activation='sigmoid', name=features.LIKED_HEAD)(tower)
+  return tf.keras.Model(
+      inputs=inputs,
+      outputs={features.RATING_HEAD: rating, features.STARS_HEAD: stars,
+               features.LIKED_HEAD: liked},
+      name='ranking')
+
+
+def representation_model(model: tf.keras.Model) -> tf.keras.Model:
+  """The learned user and movie vectors that feed the ranking tower."""
+  return tf.keras.Model(
+      inputs=model.inputs,
+      outputs={
+          'user_representation':
+              model.get_layer('user_representation').output,
+          'movie_representation':
+              model.get_layer('movie_representation').output,
+      })

@@ -1,0 +1,53 @@
+"""Serving signatures: raw serialized tf.Examples in, the Transform graph inside."""
+
+import tensorflow as tf
+import tensorflow_transform as tft
+
+from models import ranking_model
+from pipeline import features
+
+SERVING_DEFAULT = 'serving_default'
+TRANSFORM_FEATURES = 'transform_features'
+REPRESENTATIONS = 'representations'
+EXAMPLES_SPEC = tf.TensorSpec(shape=[None], dtype=tf.string, name='examples')
+
+
+def _model_input(transformed: dict[str, tf.Tensor],
+                 model: tf.keras.Model) -> dict[str, tf.Tensor]:
+  """Keeps exactly the transformed features the model was built on."""
+  return {name: transformed[name] for name in model.input_names}
+
+
+def make_signatures(model: tf.keras.Model,
+                    tf_transform_output: tft.TFTransformOutput) -> dict:
+  """The SavedModel's signatures, each parsing raw examples itself."""
+  model.tft_layer = tf_transform_output.transform_features_layer()
+  model.representations = ranking_model.representation_model(model)
+  raw_spec = tf_transform_output.raw_feature_spec()
+  serving_spec = {name: spec for name, spec in raw_spec.items()
+                  if name != features.RAW_LABEL}
+
+  @tf.function(input_signature=[EXAMPLES_SPEC])
+  def serve(examples: tf.Tensor) -> dict[str, tf.Tensor]:
+    """Scores raw examples without labels: rating, star probabilities, liked."""
+    transformed = model.tft_layer(tf.io.parse_example(examples, serving_spec))
+    return model(_model_input(transformed, model))
+
+  @tf.function(input_signature=[EXAMPLES_SPEC])
+  def transform_features(examples: tf.Tensor) -> dict[str, tf.Tensor]:
+    """Transformed features and labels of labelled examples, for TFMA."""
+    transformed = model.tft_layer(tf.io.parse_example(examples, raw_spec))
+    return {name: value for name, value in transformed.items()
+            if not isinstance(value, tf.RaggedTensor)}
+
+  @tf.function(input_signature=[EXAMPLES_SPEC])
+  def representations(examples: tf.Tensor) -> dict[str, tf.Tensor]:
+    """The learned user and movie vectors of raw examples."""
+    transformed = model.tft_layer(tf.io.parse_example(examples, serving_spec))
+    return model.representations(_model_input(transformed, model))
+
+  return {
+      SERVING_DEFAULT: serve,
+      TRANSFORM_FEATURES: transform_features,
+      REPRESENTATIONS: representations,
+  }

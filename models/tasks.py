@@ -1,0 +1,67 @@
+"""Losses and metrics of each head, kept out of the model as TFRS keeps its tasks.
+
+The model only maps features to outputs; what each output is trained on and
+how it is measured lives here, next to the label it reads.
+"""
+
+import dataclasses
+from typing import Callable
+
+import tensorflow as tf
+
+from pipeline import features
+
+
+@dataclasses.dataclass(frozen=True)
+class Task:
+  """One head's label, loss and metrics."""
+  head: str
+  label: str
+  label_dtype: tf.DType
+  loss: tf.keras.losses.Loss
+  metrics: Callable[[], list[tf.keras.metrics.Metric]]
+
+
+def _rating_metrics() -> list[tf.keras.metrics.Metric]:
+  return [tf.keras.metrics.RootMeanSquaredError(name='rmse'),
+          tf.keras.metrics.MeanAbsoluteError(name='mae')]
+
+
+def _stars_metrics() -> list[tf.keras.metrics.Metric]:
+  return [tf.keras.metrics.SparseCategoricalAccuracy(name='accuracy')]
+
+
+def _liked_metrics() -> list[tf.keras.metrics.Metric]:
+  return [tf.keras.metrics.AUC(name='auc'),
+          tf.keras.metrics.BinaryAccuracy(name='accuracy')]
+
+
+RANKING_TASKS = (
+    Task(features.RATING_HEAD, features.RATING_LABEL, tf.float32,
+         tf.keras.losses.MeanSquaredError(), _rating_metrics),
+    Task(features.STARS_HEAD, features.STARS_LABEL, tf.int64,
+         tf.keras.losses.SparseCategoricalCrossentropy(), _stars_metrics),
+    Task(features.LIKED_HEAD, features.LIKED_LABEL, tf.float32,
+         tf.keras.losses.BinaryCrossentropy(), _liked_metrics),
+)
+
+
+def compile_kwargs(loss_weights: dict[str, float]) -> dict:
+  """Keras `compile` arguments for the three ranking heads."""
+  return {
+      'loss': {task.head: task.loss for task in RANKING_TASKS},
+      'loss_weights': {task.head: loss_weights[task.head]
+                       for task in RANKING_TASKS},
+      'metrics': {task.head: task.metrics() for task in RANKING_TASKS},
+  }
+
+
+def split_labels(
+    transformed: dict[str, tf.Tensor]) -> tuple[dict[str, tf.Tensor],
+                                                dict[str, tf.Tensor]]:
+  """Separates a transformed batch into model inputs and per-head labels."""
+  inputs = dict(transformed)
+  labels = {}
+  for task in RANKING_TASKS:
+    labels[task.head] = tf.cast(inputs.pop(task.label), task.label_dtype)
+  return inputs, labels

@@ -1,0 +1,77 @@
+"""The preprocessing_fn run through TF Transform on a few hand-made examples."""
+
+import tempfile
+
+import numpy as np
+import pytest
+import tensorflow_data_validation as tfdv
+import tensorflow_transform.beam as tft_beam
+from tensorflow_transform.tf_metadata import dataset_metadata
+
+from pipeline import configs
+from pipeline import features
+from transforms import preprocessing
+
+
+def _example(user: int, movie: int, rating: int, history: str) -> dict:
+  example = {
+      features.USER_ID: [user], features.MOVIE_ID: [movie],
+      features.RATING: [rating], features.TIMESTAMP: [1000 + movie],
+      features.GENDER: [b'F'], features.AGE: [25], features.OCCUPATION: [4],
+      features.ZIP: [b'12345-6789'], features.GENRES: [b'Comedy|Drama'],
+      features.MOVIE_YEAR: [1995], features.USER_RATING_COUNT: [0],
+      features.SECONDS_SINCE_PREVIOUS: [0], features.MOVIE_RATING_COUNT: [3],
+      features.HISTORY: [history.encode()] if history else [],
+  }
+  return example
+
+
+@pytest.fixture(scope='module')
+def transformed() -> list[dict]:
+  raw = [
+      _example(1, 10, 5, ''),
+      _example(1, 20, 3, '10'),
+      _example(1, 30, 4, '10 20'),
+      _example(2, 20, 1, '30 10 999'),
+  ]
+  metadata = dataset_metadata.DatasetMetadata(
+      tfdv.load_schema_text(configs.SCHEMA_PATH))
+  with tft_beam.Context(temp_dir=tempfile.mkdtemp()):
+    (rows, _), _ = (raw, metadata) | tft_beam.AnalyzeAndTransformDataset(
+        preprocessing.preprocessing_fn, output_record_batches=False)
+  return rows
+
+
+def _history(row: dict) -> list[int]:
+  return list(row[f'{features.HISTORY_INDICES}$ragged_values'])
+
+
+def test_history_shares_the_movie_vocabulary(transformed):
+  index = {20: transformed[1][features.MOVIE_INDEX],
+           30: transformed[2][features.MOVIE_INDEX],
+           10: transformed[0][features.MOVIE_INDEX]}
+  assert _history(transformed[2]) == [index[10], index[20]]
+  assert _history(transformed[3])[:2] == [index[30], index[10]]
+
+
+def test_history_is_ragged_and_unknown_ids_go_to_the_oov_bucket(transformed):
+  assert [len(_history(row)) for row in transformed] == [0, 1, 2, 3]
+  movies_in_vocabulary = 3
+  assert _history(transformed[3])[2] == movies_in_vocabulary
+
+
+def test_labels_are_derived_from_the_rating(transformed):
+  assert [row[features.RATING_LABEL] for row in transformed] == [5, 3, 4, 1]
+  assert [row[features.STARS_LABEL] for row in transformed] == [4, 2, 3, 0]
+  assert [row[features.LIKED_LABEL] for row in transformed] == [1, 0, 1, 0]
+
+
+def test_continuous_features_are_normalized_with_powers(transformed):
+  for row in transformed:
+    for name in features.continuous_feature_names():
+      assert 0.0 <= row[name] <= 1.0
+    x = row[features.MOVIE_RATING_COUNT]
+    np.testing.assert_allclose(
+        row[f'{features.MOVIE_RATING_COUNT}_squared'], x * x, rtol=1e-6)
+    np.testing.assert_allclose(
+        row[f'{features.MOVIE_RATING_COUNT}_sqrt'], np.sqrt(x), rtol=1e-6)

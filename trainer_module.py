@@ -1,0 +1,69 @@
+"""The Trainer's `run_fn`: trains the multitask ranking model and saves it for serving."""
+
+import os
+
+import tensorflow as tf
+import tensorflow_transform as tft
+from tfx import v1 as tfx
+from tfx_bsl.public import tfxio
+
+from models import ranking_model
+from models import signatures
+from models import tasks
+from pipeline import configs
+from pipeline import features
+
+
+def _vocabulary_sizes(
+    tf_transform_output: tft.TFTransformOutput) -> ranking_model.VocabularySizes:
+  """Table sizes: every vocabulary gets one extra row for its OOV bucket."""
+  def rows(name: str) -> int:
+    return tf_transform_output.vocabulary_size_by_name(name) + 1
+
+  return ranking_model.VocabularySizes(
+      movie=rows(features.MOVIE_VOCABULARY),
+      user=rows(features.USER_VOCABULARY),
+      genre=rows(features.GENRE_VOCABULARY),
+      zip_prefix=rows(features.ZIP_PREFIX_VOCABULARY),
+      gender=rows(features.GENDER),
+      age=rows(features.AGE),
+      occupation=rows(features.OCCUPATION))
+
+
+def _dataset(file_pattern: list[str],
+             data_accessor: tfx.components.DataAccessor,
+             tf_transform_output: tft.TFTransformOutput,
+             batch_size: int, shuffle: bool) -> tf.data.Dataset:
+  """One pass over transformed examples as (inputs, per-head labels) batches."""
+  return data_accessor.tf_dataset_factory(
+      file_pattern,
+      tfxio.TensorFlowDatasetOptions(
+          batch_size=batch_size, num_epochs=1, shuffle=shuffle,
+          shuffle_seed=0),
+      tf_transform_output.transformed_metadata.schema,
+  ).map(tasks.split_labels, num_parallel_calls=tf.data.AUTOTUNE).prefetch(
+      tf.data.AUTOTUNE)
+
+
+def run_fn(fn_args: tfx.components.FnArgs) -> None:
+  """Trains the model on the train split and saves it with its signatures.
+
+  The eval split is left to the Evaluator: nothing here looks at it.
+  """
+  config = configs.ModelConfig.from_custom_config(fn_args.custom_config)
+  tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
+  train = _dataset(fn_args.train_files, fn_args.data_accessor,
+                   tf_transform_output, config.batch_size, shuffle=True)
+
+  model = ranking_model.build_ranking_model(
+      _vocabulary_sizes(tf_transform_output), config)
+  model.compile(
+      optimizer=tf.keras.optimizers.Adam(config.learning_rate),
+      **tasks.compile_kwargs(config.loss_weights()))
+  model.fit(
+      train, epochs=config.epochs, verbose=2,
+      callbacks=[tf.keras.callbacks.TensorBoard(
+          log_dir=os.path.join(fn_args.model_run_dir, 'logs'),
+          update_freq='epoch')])
+  model.save(fn_args.serving_model_dir, save_format='tf',
+             signatures=signatures.make_signatures(model, tf_transform_output))

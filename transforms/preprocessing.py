@@ -1,0 +1,114 @@
+"""The TF Transform graph: vocabularies, the ragged history, normalized context, labels.
+
+Everything here runs inside the graph that the Transform component saves, so
+serving applies exactly the same mapping as training: no hashing, padding or
+lookup happens outside it.
+"""
+
+import tensorflow as tf
+import tensorflow_transform as tft
+
+from pipeline import features
+
+# Quantile buckets for the paper's cumulative-distribution normalization of
+# continuous features into [0, 1].
+NUM_QUANTILES = 50
+ZIP_PREFIX_LENGTH = 3
+SECONDS_PER_DAY = 86400.0
+
+
+def _dense_string(feature: tf.Tensor | tf.SparseTensor) -> tf.Tensor:
+  """A [batch] string tensor from a required [batch, 1] or optional sparse feature."""
+  if isinstance(feature, tf.SparseTensor):
+    feature = tft.sparse_tensor_to_dense_with_shape(
+        feature, [None, 1], default_value='')
+  return tf.squeeze(feature, axis=1)
+
+
+def _ids_to_strings(ids: tf.Tensor) -> tf.Tensor:
+  """Vocabularies key on strings so ids from CSV cells and int columns agree."""
+  return tf.strings.as_string(tf.squeeze(ids, axis=1))
+
+
+def _apply_to_ragged(ragged: tf.RaggedTensor,
+                     vocabulary: tf.Tensor) -> tf.RaggedTensor:
+  """Looks up every token of a ragged tensor, keeping its row structure."""
+  indices = tft.apply_vocabulary(
+      ragged.flat_values, vocabulary, num_oov_buckets=1)
+  return ragged.with_flat_values(indices)
+
+
+def _quantile_normalized(x: tf.Tensor, name: str) -> dict[str, tf.Tensor]:
+  """The paper's x, x**2 and sqrt(x) of a feature normalized to [0, 1] by quantiles."""
+  buckets = tft.bucketize(x, NUM_QUANTILES, elementwise=True)
+  normalized = tf.cast(buckets, tf.float32) / float(NUM_QUANTILES - 1)
+  return {
+      f'{name}{power}': value
+      for power, value in zip(
+          features.CONTINUOUS_POWERS,
+          (normalized, tf.square(normalized), tf.sqrt(normalized)))
+  }
+
+
+def _labels(rating: tf.Tensor) -> dict[str, tf.Tensor]:
+  """The three training targets, all derived from the raw 1..5 rating."""
+  rating = tf.squeeze(rating, axis=1)
+  return {
+      features.RATING_LABEL: tf.cast(rating, tf.float32),
+      features.STARS_LABEL: rating - 1,
+      features.LIKED_LABEL: tf.cast(rating >= features.LIKED_MIN_RATING,
+                                    tf.int64),
+  }
+
+
+def preprocessing_fn(inputs: dict[str, tf.Tensor | tf.SparseTensor]
+                     ) -> dict[str, tf.Tensor | tf.RaggedTensor]:
+  """Maps raw ingested examples to the model's inputs and labels.
+
+  The label outputs depend only on `rating`, so the serving graph, which has
+  no rating, prunes them away.
+  """
+  outputs = {}
+
+  movie_ids = _ids_to_strings(inputs[features.MOVIE_ID])
+  movie_vocabulary = tft.vocabulary(
+      movie_ids, vocab_filename=features.MOVIE_VOCABULARY)
+  outputs[features.MOVIE_INDEX] = tft.apply_vocabulary(
+      movie_ids, movie_vocabulary, num_oov_buckets=1)
+  history = tf.strings.split(_dense_string(inputs[features.HISTORY]))
+  outputs[features.HISTORY_INDICES] = _apply_to_ragged(
+      history, movie_vocabulary)
+
+  outputs[features.USER_INDEX] = tft.compute_and_apply_vocabulary(
+      _ids_to_strings(inputs[features.USER_ID]), num_oov_buckets=1,
+      vocab_filename=features.USER_VOCABULARY)
+  zip_prefix = tf.strings.substr(
+      _dense_string(inputs[features.ZIP]), 0, ZIP_PREFIX_LENGTH)
+  outputs[features.ZIP_PREFIX_INDEX] = tft.compute_and_apply_vocabulary(
+      zip_prefix, num_oov_buckets=1,
+      vocab_filename=features.ZIP_PREFIX_VOCABULARY)
+  for raw, transformed in ((features.GENDER, features.GENDER_INDEX),
+                           (features.AGE, features.AGE_INDEX),
+                           (features.OCCUPATION, features.OCCUPATION_INDEX)):
+    values = inputs[raw]
+    if values.dtype != tf.string:
+      values = tf.strings.as_string(values)
+    outputs[transformed] = tft.compute_and_apply_vocabulary(
+        tf.squeeze(values, axis=1), num_oov_buckets=1, vocab_filename=raw)
+
+  genres = tf.strings.split(
+      _dense_string(inputs[features.GENRES]), sep=features.GENRE_SEPARATOR)
+  genre_vocabulary = tft.vocabulary(
+      genres.flat_values, vocab_filename=features.GENRE_VOCABULARY)
+  outputs[features.GENRE_INDICES] = _apply_to_ragged(genres, genre_vocabulary)
+
+  for name in features.CONTINUOUS_FEATURES:
+    outputs.update(_quantile_normalized(
+        tf.cast(tf.squeeze(inputs[name], axis=1), tf.float32), name))
+  timestamp = tf.squeeze(inputs[features.TIMESTAMP], axis=1)
+  example_age_days = tf.cast(tft.max(timestamp) - timestamp,
+                             tf.float32) / SECONDS_PER_DAY
+  outputs.update(_quantile_normalized(example_age_days, features.EXAMPLE_AGE))
+
+  outputs.update(_labels(inputs[features.RAW_LABEL]))
+  return outputs
