@@ -1,0 +1,117 @@
+"""`ytdnn`: the command line of the project."""
+
+import argparse
+import logging
+import os
+import resource
+import sys
+import time
+import warnings
+
+# TFX 1.16 is built for Keras 2; this must be set before TensorFlow is imported.
+os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+# Library chatter (deprecations, Python-version notices) is not for users.
+warnings.filterwarnings('ignore')
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
+from pipeline import configs
+from pipeline import download
+
+
+def _run(args: argparse.Namespace) -> None:
+  from absl import logging as absl_logging
+  from pipeline import local_runner
+  from pipeline import progress
+  from pipeline import summary
+
+  absl_logging.set_verbosity(absl_logging.ERROR)
+  for logger in (logging.getLogger(), logging.getLogger('tensorflow')):
+    logger.setLevel(logging.ERROR)
+
+  config = configs.PipelineConfig(
+      data_dir=os.path.abspath(args.data_dir),
+      output_dir=os.path.abspath(args.output_dir),
+      ingestion=configs.IngestionConfig(
+          split_protocol=args.split_protocol,
+          history_length=args.history_length,
+          max_reject_share=args.max_reject_share),
+      model=configs.ModelConfig(epochs=args.epochs,
+                                batch_size=args.batch_size),
+      beam_args=tuple(args.beam_arg) if args.beam_arg else
+      configs.DEFAULT_BEAM_ARGS)
+  print(f'Running the {configs.PIPELINE_NAME} pipeline on {config.data_dir} '
+        f'({config.ingestion.split_protocol} split) into {config.output_dir}')
+  timings = progress.RunProgress(config.metadata_path)
+  timings.start()
+  started = time.monotonic()
+  try:
+    local_runner.run(config)
+  finally:
+    timings.stop()
+  wall = time.monotonic() - started
+  print(summary.format_summary(summary.read_summary(config.metadata_path)))
+  peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+  print(f'Pipeline wall time {wall:.1f} s, peak RSS {peak_rss_mb:.0f} MB; '
+        'per component: ' + ', '.join(
+            f'{name} {seconds:.1f} s'
+            for name, seconds in timings.durations.items()))
+
+
+def _download(args: argparse.Namespace) -> None:
+  paths = download.download_ml1m(args.data_dir, url=args.url)
+  print('ml-1m verified in ' + ', '.join(paths))
+
+
+def _parser() -> argparse.ArgumentParser:
+  parser = argparse.ArgumentParser(
+      prog='ytdnn', description=(
+          'The YouTube DNN recommender as a TFX pipeline on MovieLens 1M.'))
+  commands = parser.add_subparsers(dest='command', required=True)
+
+  run = commands.add_parser(
+      'run', help='run the whole ranking pipeline locally')
+  run.add_argument('--data-dir', default=configs.SAMPLE_DATA_DIR,
+                   help='directory with ratings.dat, users.dat, movies.dat '
+                   '(default: the bundled synthetic sample)')
+  run.add_argument('--split-protocol', choices=configs.SPLIT_PROTOCOLS,
+                   default=configs.IngestionConfig.split_protocol)
+  run.add_argument('--output-dir', default='.',
+                   help='where tfx/ (artifacts, metadata) and serving_model/ '
+                   'go (default: the working directory)')
+  run.add_argument('--epochs', type=int, default=configs.ModelConfig.epochs)
+  run.add_argument('--batch-size', type=int,
+                   default=configs.ModelConfig.batch_size)
+  run.add_argument('--history-length', type=int,
+                   default=configs.IngestionConfig.history_length)
+  run.add_argument('--max-reject-share', type=float,
+                   default=configs.IngestionConfig.max_reject_share)
+  run.add_argument('--beam-arg', action='append',
+                   help='a Beam pipeline argument, repeatable (default: '
+                   + ' '.join(configs.DEFAULT_BEAM_ARGS) + ')')
+  run.set_defaults(handler=_run)
+
+  fetch = commands.add_parser(
+      'download', help='fetch the real ml-1m and verify its checksums')
+  fetch.add_argument('--data-dir', required=True)
+  fetch.add_argument('--url', default=download.ML1M_URL,
+                     help='where to fetch the zip from (a mirror or file://)')
+  fetch.set_defaults(handler=_download)
+  return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+  args = _parser().parse_args(argv)
+  from components.anomalies_gate import DataAnomaliesError
+  from components.ingestion.rules import IngestionError
+
+  try:
+    args.handler(args)
+  except (DataAnomaliesError, IngestionError, download.DownloadError) as error:
+    print(f'ytdnn {args.command}: {error}', file=sys.stderr)
+    return 1
+  return 0
+
+
+if __name__ == '__main__':
+  sys.exit(main())

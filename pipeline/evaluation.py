@@ -1,0 +1,77 @@
+"""The TFMA configuration: per-head metrics, slices and the blessing thresholds."""
+
+import tensorflow_model_analysis as tfma
+
+from models import signatures
+from models import tasks
+from pipeline import configs
+from pipeline import features
+
+
+def _overall_threshold(lower_is_better: bool, bound: float,
+                       max_change: float | None = None
+                       ) -> list[tfma.PerSliceMetricThreshold]:
+  """A value bound, plus one on the change against the baseline model.
+
+  Both apply to the overall slice only: small slices are reported, not gated.
+  """
+  if lower_is_better:
+    value = tfma.GenericValueThreshold(upper_bound={'value': bound})
+  else:
+    value = tfma.GenericValueThreshold(lower_bound={'value': bound})
+  threshold = tfma.MetricThreshold(value_threshold=value)
+  if max_change is not None:
+    direction = (tfma.MetricDirection.LOWER_IS_BETTER if lower_is_better
+                 else tfma.MetricDirection.HIGHER_IS_BETTER)
+    change = max_change if lower_is_better else -max_change
+    threshold.change_threshold.CopyFrom(tfma.GenericChangeThreshold(
+        direction=direction, absolute={'value': change}))
+  return [tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()],
+                                       threshold=threshold)]
+
+
+def make_eval_config(config: configs.EvaluationConfig) -> tfma.EvalConfig:
+  """Metrics of each head, overall and per slice, with the bless rules.
+
+  A model is blessed when its RMSE and liked-AUC clear fixed bounds and its
+  RMSE is no more than `max_rmse_increase` above the last blessed model's.
+  """
+  return tfma.EvalConfig(
+      # Only the metrics configured below; the model's compiled Keras metrics
+      # would repeat them under other names.
+      options=tfma.Options(include_default_metrics={'value': False}),
+      model_specs=[tfma.ModelSpec(
+          signature_name=signatures.SERVING_DEFAULT,
+          preprocessing_function_names=[signatures.TRANSFORM_FEATURES],
+          label_keys={task.head: task.label for task in tasks.RANKING_TASKS},
+      )],
+      slicing_specs=[tfma.SlicingSpec()] + [
+          tfma.SlicingSpec(feature_keys=[name])
+          for name in features.SLICE_FEATURES],
+      metrics_specs=[
+          tfma.MetricsSpec(
+              output_names=[features.RATING_HEAD],
+              metrics=[
+                  tfma.MetricConfig(
+                      class_name='RootMeanSquaredError',
+                      per_slice_thresholds=_overall_threshold(
+                          True, config.max_rmse, config.max_rmse_increase)),
+                  tfma.MetricConfig(class_name='MeanAbsoluteError'),
+                  tfma.MetricConfig(class_name='ExampleCount'),
+              ]),
+          tfma.MetricsSpec(
+              output_names=[features.STARS_HEAD],
+              metrics=[tfma.MetricConfig(
+                  class_name='SparseCategoricalAccuracy')]),
+          tfma.MetricsSpec(
+              output_names=[features.LIKED_HEAD],
+              metrics=[
+                  tfma.MetricConfig(
+                      class_name='AUC',
+                      per_slice_thresholds=_overall_threshold(
+                          False, config.min_liked_auc)),
+                  tfma.MetricConfig(class_name='Calibration'),
+                  tfma.MetricConfig(class_name='CalibrationPlot'),
+                  tfma.MetricConfig(class_name='BinaryAccuracy'),
+              ]),
+      ])

@@ -1,0 +1,91 @@
+"""The ranking pipeline: raw ml-1m files in, a blessed and pushed SavedModel out."""
+
+from tfx import v1 as tfx
+
+from components.anomalies_gate import ExampleAnomaliesGate
+from components.ingestion.component import MovieLensIngestion
+from pipeline import configs
+from pipeline import evaluation
+
+
+def create_pipeline(
+    pipeline_name: str,
+    pipeline_root: str,
+    data_dir: str,
+    schema_path: str,
+    serving_model_dir: str,
+    ingestion_config: configs.IngestionConfig,
+    model_config: configs.ModelConfig,
+    evaluation_config: configs.EvaluationConfig,
+    preprocessing_fn: str,
+    run_fn: str,
+    beam_pipeline_args: list[str],
+    metadata_connection_config=None,
+    enable_cache: bool = True,
+) -> tfx.dsl.Pipeline:
+  """Wires every component; the runners only choose where it runs."""
+  ingestion = MovieLensIngestion(
+      data_dir=data_dir,
+      split_protocol=ingestion_config.split_protocol,
+      history_length=ingestion_config.history_length,
+      max_reject_share=ingestion_config.max_reject_share)
+  example_gen = tfx.components.CsvExampleGen(
+      input_base=ingestion.outputs['csv_dir'].future()[0].value,
+      input_config=tfx.proto.Input(splits=[
+          tfx.proto.Input.Split(name=split, pattern=f'{split}/*')
+          for split in (configs.TRAIN_SPLIT, configs.EVAL_SPLIT)]))
+  statistics_gen = tfx.components.StatisticsGen(
+      examples=example_gen.outputs['examples'])
+  schema_gen = tfx.components.ImportSchemaGen(schema_file=schema_path)
+  example_validator = tfx.components.ExampleValidator(
+      statistics=statistics_gen.outputs['statistics'],
+      schema=schema_gen.outputs['schema'])
+  anomalies_gate = ExampleAnomaliesGate(
+      anomalies=example_validator.outputs['anomalies'])
+
+  transform = tfx.components.Transform(
+      examples=example_gen.outputs['examples'],
+      schema=schema_gen.outputs['schema'],
+      preprocessing_fn=preprocessing_fn)
+  transform.add_upstream_node(anomalies_gate)
+
+  trainer = tfx.components.Trainer(
+      run_fn=run_fn,
+      examples=transform.outputs['transformed_examples'],
+      transform_graph=transform.outputs['transform_graph'],
+      schema=schema_gen.outputs['schema'],
+      train_args=tfx.proto.TrainArgs(splits=[configs.TRAIN_SPLIT]),
+      eval_args=tfx.proto.EvalArgs(splits=[configs.EVAL_SPLIT]),
+      custom_config=model_config.as_custom_config())
+
+  model_resolver = tfx.dsl.Resolver(
+      strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
+      model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+      model_blessing=tfx.dsl.Channel(
+          type=tfx.types.standard_artifacts.ModelBlessing),
+  ).with_id('latest_blessed_model_resolver')
+  evaluator = tfx.components.Evaluator(
+      examples=example_gen.outputs['examples'],
+      model=trainer.outputs['model'],
+      baseline_model=model_resolver.outputs['model'],
+      example_splits=[configs.EVAL_SPLIT],
+      eval_config=evaluation.make_eval_config(evaluation_config))
+
+  pusher = tfx.components.Pusher(
+      model=trainer.outputs['model'],
+      model_blessing=evaluator.outputs['blessing'],
+      push_destination=tfx.proto.PushDestination(
+          filesystem=tfx.proto.PushDestination.Filesystem(
+              base_directory=serving_model_dir)))
+
+  return tfx.dsl.Pipeline(
+      pipeline_name=pipeline_name,
+      pipeline_root=pipeline_root,
+      components=[
+          ingestion, example_gen, statistics_gen, schema_gen,
+          example_validator, anomalies_gate, transform, trainer,
+          model_resolver, evaluator, pusher,
+      ],
+      enable_cache=enable_cache,
+      metadata_connection_config=metadata_connection_config,
+      beam_pipeline_args=beam_pipeline_args)

@@ -1,0 +1,91 @@
+"""End to end: `ytdnn run` on a tiny synthetic sample, then the pushed model
+scored through `serving_default` in a fresh process."""
+
+import glob
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+YTDNN = os.path.join(os.path.dirname(sys.executable), 'ytdnn')
+
+SCORE_PUSHED_MODEL = '''
+import json, sys
+import numpy as np
+from pipeline import scoring
+serving_model_dir, eval_dir = sys.argv[1:]
+rows = scoring.read_csv_rows(eval_dir)
+schema = scoring.load_schema()
+outputs = scoring.score(scoring.latest_pushed_model(serving_model_dir),
+                        [scoring.serialize_row(row, schema) for row in rows])
+ratings = np.array([float(row['rating']) for row in rows])
+print(json.dumps({
+    'count': len(rows),
+    'finite': bool(all(np.isfinite(v).all() for v in outputs.values())),
+    'rating_min': float(outputs['rating'].min()),
+    'rating_max': float(outputs['rating'].max()),
+    'stars_sum_error': float(np.abs(outputs['stars'].sum(axis=1) - 1).max()),
+    'liked_min': float(outputs['liked'].min()),
+    'liked_max': float(outputs['liked'].max()),
+    'rmse': float(np.sqrt(np.mean((outputs['rating'][:, 0] - ratings) ** 2))),
+}))
+'''
+
+
+def _environment() -> dict[str, str]:
+  return dict(os.environ, TF_USE_LEGACY_KERAS='1', PYTHONPATH=REPO)
+
+
+@pytest.fixture(scope='module')
+def run(tmp_path_factory) -> tuple[str, subprocess.CompletedProcess]:
+  """One pipeline run shared by the tests of this module."""
+  data_dir = str(tmp_path_factory.mktemp('data'))
+  output_dir = str(tmp_path_factory.mktemp('run'))
+  subprocess.run(
+      [sys.executable, os.path.join(REPO, 'data', 'make_sample.py'),
+       '--output-dir', data_dir, '--users', '120', '--movies', '80'],
+      check=True)
+  completed = subprocess.run(
+      [YTDNN, 'run', '--data-dir', data_dir, '--output-dir', output_dir,
+       '--epochs', '3', '--batch-size', '128'],
+      cwd=output_dir, env=_environment(), capture_output=True, text=True,
+      timeout=900)
+  return output_dir, completed
+
+
+def test_run_completes_with_a_summary(run):
+  _, completed = run
+  assert completed.returncode == 0, completed.stderr[-5000:]
+  assert 'Model blessed: yes' in completed.stdout
+  assert 'rating/root_mean_squared_error' in completed.stdout
+  assert 'Pushed model: ' in completed.stdout
+  assert 'Trainer done in' in completed.stdout
+
+
+def test_model_is_pushed_in_tf_serving_layout(run):
+  output_dir, _ = run
+  versions = glob.glob(os.path.join(output_dir, 'serving_model', '*',
+                                    'saved_model.pb'))
+  assert len(versions) == 1
+  assert os.path.basename(os.path.dirname(versions[0])).isdigit()
+
+
+def test_pushed_model_scores_eval_examples_in_a_fresh_process(run):
+  output_dir, _ = run
+  (eval_dir,) = glob.glob(os.path.join(
+      output_dir, 'tfx', 'pipeline_root', 'MovieLensIngestion', 'ingested',
+      '*', 'eval'))
+  scored = subprocess.run(
+      [sys.executable, '-c', SCORE_PUSHED_MODEL,
+       os.path.join(output_dir, 'serving_model'), eval_dir],
+      env=_environment(), capture_output=True, text=True, check=True)
+  result = json.loads(scored.stdout.strip().splitlines()[-1])
+  assert result['count'] > 100
+  assert result['finite']
+  assert 0.0 < result['rating_min'] <= result['rating_max'] < 6.0
+  assert result['stars_sum_error'] < 1e-4
+  assert 0.0 <= result['liked_min'] <= result['liked_max'] <= 1.0
+  assert result['rmse'] < 1.5

@@ -1,0 +1,50 @@
+"""The pipeline's wiring: every component, in an order that gates training."""
+
+from tfx.dsl.placeholder import placeholder
+
+from pipeline import configs
+from pipeline import pipeline
+
+EXPECTED_COMPONENTS = [
+    'MovieLensIngestion', 'CsvExampleGen', 'StatisticsGen', 'ImportSchemaGen',
+    'ExampleValidator', 'ExampleAnomaliesGate', 'Transform', 'Trainer',
+    'latest_blessed_model_resolver', 'Evaluator', 'Pusher',
+]
+
+
+def _pipeline(tmp_path):
+  return pipeline.create_pipeline(
+      pipeline_name='test', pipeline_root=str(tmp_path / 'root'),
+      data_dir=str(tmp_path / 'data'), schema_path=configs.SCHEMA_PATH,
+      serving_model_dir=str(tmp_path / 'serving'),
+      ingestion_config=configs.IngestionConfig(),
+      model_config=configs.ModelConfig(),
+      evaluation_config=configs.EvaluationConfig(),
+      preprocessing_fn=configs.PREPROCESSING_FN, run_fn=configs.RUN_FN,
+      beam_pipeline_args=list(configs.DEFAULT_BEAM_ARGS))
+
+
+def test_every_component_is_present(tmp_path):
+  ids = [component.id for component in _pipeline(tmp_path).components]
+  assert sorted(ids) == sorted(EXPECTED_COMPONENTS)
+
+
+def test_example_gen_reads_the_ingestion_output(tmp_path):
+  components = {c.id: c for c in _pipeline(tmp_path).components}
+  input_base = components['CsvExampleGen'].exec_properties['input_base']
+  assert isinstance(input_base, placeholder.Placeholder)
+  assert components['MovieLensIngestion'] in (
+      components['CsvExampleGen'].upstream_nodes)
+
+
+def test_transform_waits_for_the_anomalies_gate(tmp_path):
+  components = {c.id: c for c in _pipeline(tmp_path).components}
+  assert components['ExampleAnomaliesGate'] in (
+      components['Transform'].upstream_nodes)
+
+
+def test_code_is_referenced_by_dotted_path(tmp_path):
+  components = {c.id: c for c in _pipeline(tmp_path).components}
+  assert components['Transform'].exec_properties['preprocessing_fn'] == (
+      configs.PREPROCESSING_FN)
+  assert components['Trainer'].exec_properties['run_fn'] == configs.RUN_FN
