@@ -1,0 +1,79 @@
+"""Quality of a run's pushed model, measured through `serving_default`.
+
+Scores the run's ingested eval CSV with the pushed SavedModel, exactly as a
+serving client would, and sets it beside the train-mean baseline:
+
+  .venv/bin/python benchmarks/serving_quality.py --output-dir OUT
+
+where OUT is the `--output-dir` of a finished `ytdnn run`.
+"""
+
+import argparse
+import glob
+import json
+import os
+
+os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
+import numpy as np
+from sklearn import metrics
+
+from pipeline import configs
+from pipeline import features
+from pipeline import scoring
+
+
+def _latest_ingested_split(output_dir: str, split: str) -> str:
+  """The newest ingestion output's split directory in a run's pipeline root."""
+  pipeline_root = configs.PipelineConfig(
+      data_dir='', output_dir=output_dir).pipeline_root
+  runs = glob.glob(os.path.join(pipeline_root, 'MovieLensIngestion',
+                                'ingested', '*', split))
+  if not runs:
+    raise FileNotFoundError(f'no ingested {split} split under {pipeline_root}')
+  return max(runs, key=lambda path: int(path.split(os.sep)[-2]))
+
+
+def _ratings(rows: list[dict[str, str]]) -> np.ndarray:
+  return np.array([float(row[features.RATING]) for row in rows])
+
+
+def measure(output_dir: str) -> dict[str, float]:
+  """RMSE, MAE, AUC(liked) and star accuracy of the pushed model on eval."""
+  train = _ratings(scoring.read_csv_rows(
+      _latest_ingested_split(output_dir, configs.TRAIN_SPLIT)))
+  eval_rows = scoring.read_csv_rows(
+      _latest_ingested_split(output_dir, configs.EVAL_SPLIT))
+  actual = _ratings(eval_rows)
+  schema = scoring.load_schema()
+  model_dir = scoring.latest_pushed_model(
+      configs.PipelineConfig(data_dir='', output_dir=output_dir)
+      .serving_model_dir)
+  outputs = scoring.score(
+      model_dir, [scoring.serialize_row(row, schema) for row in eval_rows])
+  predicted = np.clip(outputs[features.RATING_HEAD][:, 0], 1, 5)
+  liked = actual >= features.LIKED_MIN_RATING
+  return {
+      'model': model_dir,
+      'eval_examples': len(actual),
+      'rmse': float(np.sqrt(np.mean((predicted - actual) ** 2))),
+      'mae': float(np.mean(np.abs(predicted - actual))),
+      'auc_liked': float(metrics.roc_auc_score(
+          liked, outputs[features.LIKED_HEAD][:, 0])),
+      'stars_accuracy': float(np.mean(
+          np.argmax(outputs[features.STARS_HEAD], axis=1) + 1 == actual)),
+      'train_mean_rmse': float(np.sqrt(np.mean((train.mean() - actual) ** 2))),
+  }
+
+
+def main() -> None:
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument('--output-dir', default='.')
+  print(json.dumps(measure(os.path.abspath(parser.parse_args().output_dir)),
+                   indent=2))
+
+
+if __name__ == '__main__':
+  main()
