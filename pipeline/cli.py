@@ -19,17 +19,9 @@ from pipeline import configs
 from pipeline import download
 
 
-def _run(args: argparse.Namespace) -> None:
-  from absl import logging as absl_logging
-  from pipeline import local_runner
-  from pipeline import progress
-  from pipeline import summary
-
-  absl_logging.set_verbosity(absl_logging.ERROR)
-  for logger in (logging.getLogger(), logging.getLogger('tensorflow')):
-    logger.setLevel(logging.ERROR)
-
-  config = configs.PipelineConfig(
+def pipeline_config(args: argparse.Namespace) -> configs.PipelineConfig:
+  """The run's configuration: flags where given, configs.py defaults elsewhere."""
+  return configs.PipelineConfig(
       data_dir=os.path.abspath(args.data_dir),
       output_dir=os.path.abspath(args.output_dir),
       ingestion=configs.IngestionConfig(
@@ -40,6 +32,18 @@ def _run(args: argparse.Namespace) -> None:
                                 batch_size=args.batch_size),
       beam_args=tuple(args.beam_arg) if args.beam_arg else
       configs.DEFAULT_BEAM_ARGS)
+
+
+def _run(args: argparse.Namespace) -> None:
+  from absl import logging as absl_logging
+  from pipeline import local_runner
+  from pipeline import progress
+  from pipeline import summary
+
+  absl_logging.set_verbosity(absl_logging.ERROR)
+  for logger in (logging.getLogger(), logging.getLogger('tensorflow')):
+    logger.setLevel(logging.ERROR)
+  config = pipeline_config(args)
   print(f'Running the {configs.PIPELINE_NAME} pipeline on {config.data_dir} '
         f'({config.ingestion.split_protocol} split) into {config.output_dir}')
   timings = progress.RunProgress(config.metadata_path)
@@ -63,7 +67,20 @@ def _download(args: argparse.Namespace) -> None:
   print('ml-1m verified in ' + ', '.join(paths))
 
 
-def _parser() -> argparse.ArgumentParser:
+def _compile_kfp(args: argparse.Namespace) -> None:
+  from pipeline import kubeflow_v2_runner
+
+  path = kubeflow_v2_runner.compile_pipeline(
+      output_file=args.output,
+      pipeline_root=args.pipeline_root,
+      data_dir=args.data_dir,
+      image=args.image,
+      beam_args=args.beam_arg or [],
+      serving_model_dir=args.serving_model_dir)
+  print(f'Kubeflow V2 pipeline spec written to {path}')
+
+
+def parser() -> argparse.ArgumentParser:
   parser = argparse.ArgumentParser(
       prog='ytdnn', description=(
           'The YouTube DNN recommender as a TFX pipeline on MovieLens 1M.'))
@@ -97,11 +114,34 @@ def _parser() -> argparse.ArgumentParser:
   fetch.add_argument('--url', default=download.ML1M_URL,
                      help='where to fetch the zip from (a mirror or file://)')
   fetch.set_defaults(handler=_download)
+
+  kfp = commands.add_parser(
+      'compile-kfp', help='compile the pipeline for Kubeflow Pipelines V2 or '
+      'Vertex AI Pipelines (see docs/deploy.md)')
+  kfp.add_argument('--output', required=True,
+                   help='the spec to write: .json (a PipelineJob, for Vertex '
+                   'AI) or .yaml (a PipelineSpec, for the kfp client)')
+  kfp.add_argument('--pipeline-root', required=True,
+                   help='where artifacts go, as the containers see it '
+                   '(e.g. gs://BUCKET/PATH)')
+  kfp.add_argument('--data-dir', required=True,
+                   help='directory with ratings.dat, users.dat, movies.dat, '
+                   'as the containers see it')
+  kfp.add_argument('--image', required=True,
+                   help='the image every step runs in (built from Dockerfile)')
+  kfp.add_argument('--serving-model-dir',
+                   help='where blessed models are pushed (default: '
+                   'PIPELINE_ROOT/serving_model)')
+  kfp.add_argument('--beam-arg', action='append',
+                   help='a Beam pipeline argument of every Beam step, '
+                   'repeatable (default: none, so Beam runs in the step\'s '
+                   'container)')
+  kfp.set_defaults(handler=_compile_kfp)
   return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-  args = _parser().parse_args(argv)
+  args = parser().parse_args(argv)
   from components.anomalies_gate import DataAnomaliesError
   from components.ingestion.rules import IngestionError
 

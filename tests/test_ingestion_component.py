@@ -33,7 +33,7 @@ def test_outputs_are_the_ingested_directory_and_its_uri_as_a_value():
   ingestion = component.MovieLensIngestion(data_dir='/data')
   assert set(ingestion.outputs) == {'ingested', 'csv_dir'}
   assert ingestion.outputs['ingested'].type is component.IngestedRatings
-  assert component.IngestedRatings.TYPE_NAME == 'IngestedRatings'
+  assert component.IngestedRatings.TYPE_NAME == 'components.IngestedRatings'
   assert ingestion.outputs['csv_dir'].type is standard_artifacts.String
   assert ingestion.outputs['csv_dir'].future()[0].value is not None
 

@@ -15,7 +15,9 @@ _DEFAULTS = configs.IngestionConfig()
 
 class IngestedRatings(types.Artifact):
   """Directory with train/ and eval/ CSV files, rejects/ and report.json."""
-  TYPE_NAME = 'IngestedRatings'
+  # KFP V2 wants '<namespace>.<Name>' and its container imports the class
+  # by that path, hence the re-export in components/__init__.py.
+  TYPE_NAME = 'components.IngestedRatings'
 
 
 class MovieLensIngestionSpec(types.ComponentSpec):

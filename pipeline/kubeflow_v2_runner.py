@@ -1,0 +1,68 @@
+"""Compiles the pipeline for Kubeflow Pipelines V2 and Vertex AI Pipelines.
+
+The same `create_pipeline` as the local runner, written out as a pipeline spec
+that the platform runs step by step in `image` (see the Dockerfile). Nothing
+runs here: the platform provides ML Metadata, so no connection config is set.
+"""
+
+import os
+import posixpath
+from typing import Sequence
+
+from tfx import v1 as tfx
+
+from pipeline import configs
+from pipeline import pipeline
+
+# The spec names files as the container sees them: the Dockerfile copies the
+# sources to /ytdnn, so the curated schema is here inside the image.
+IMAGE_SCHEMA_PATH = '/ytdnn/pipeline/schema/schema.pbtxt'
+
+
+def default_serving_model_dir(pipeline_root: str) -> str:
+  """Pushed models go under the pipeline root unless told otherwise."""
+  return posixpath.join(pipeline_root, 'serving_model')
+
+
+def compile_pipeline(
+    output_file: str,
+    pipeline_root: str,
+    data_dir: str,
+    image: str,
+    beam_args: Sequence[str],
+    serving_model_dir: str | None = None,
+    schema_path: str = IMAGE_SCHEMA_PATH,
+    ingestion_config: configs.IngestionConfig = configs.IngestionConfig(),
+    model_config: configs.ModelConfig = configs.ModelConfig(),
+    evaluation_config: configs.EvaluationConfig = configs.EvaluationConfig(),
+) -> str:
+  """Writes the pipeline spec to `output_file` and returns its path.
+
+  A `.json` file is a PipelineJob (the spec plus the pipeline root as its
+  runtime config), as Vertex AI takes it; a `.yaml` file is the bare
+  PipelineSpec, as the kfp client uploads it (give the pipeline root when
+  submitting). Every path is read inside the platform's containers, so
+  `pipeline_root`, `data_dir` and `serving_model_dir` must be URIs those
+  containers can reach (gs://, s3://), not paths on this machine.
+  """
+  runner = tfx.orchestration.experimental.KubeflowV2DagRunner(
+      config=tfx.orchestration.experimental.KubeflowV2DagRunnerConfig(
+          default_image=image),
+      output_dir=os.path.dirname(output_file) or None,
+      output_filename=os.path.basename(output_file))
+  runner.run(pipeline.create_pipeline(
+      pipeline_name=configs.PIPELINE_NAME,
+      pipeline_root=pipeline_root,
+      data_dir=data_dir,
+      schema_path=schema_path,
+      serving_model_dir=(serving_model_dir or
+                         default_serving_model_dir(pipeline_root)),
+      ingestion_config=ingestion_config,
+      model_config=model_config,
+      evaluation_config=evaluation_config,
+      preprocessing_fn=configs.PREPROCESSING_FN,
+      run_fn=configs.RUN_FN,
+      beam_pipeline_args=list(beam_args),
+      metadata_connection_config=None,
+  ))
+  return output_file

@@ -1,0 +1,193 @@
+"""The Kubeflow V2 spec: every component, in the project's image, with its code.
+
+Compile only: nothing here runs on Kubeflow or Vertex AI.
+"""
+
+import json
+import os
+import posixpath
+import re
+from typing import NamedTuple
+
+from google.auth import credentials
+from google.cloud import aiplatform
+from google.protobuf import json_format
+from kfp.pipeline_spec import pipeline_spec_pb2
+import pytest
+from tfx import v1 as tfx
+from tfx.dsl.components.base import base_beam_component
+from tfx.dsl.components.base import base_component
+from tfx.dsl.components.base import base_node
+from tfx.orchestration.kubeflow.v2 import compiler_utils
+from tfx.utils import import_utils
+from tfx.utils import name_utils
+import yaml
+
+from pipeline import cli
+from pipeline import configs
+from pipeline import kubeflow_v2_runner
+from pipeline import pipeline
+
+PIPELINE_ROOT = 'gs://ytdnn-test/pipeline_root'
+DATA_DIR = 'gs://ytdnn-test/ml-1m'
+IMAGE = 'europe-docker.pkg.dev/ytdnn-test/ytdnn/ytdnn:test'
+BEAM_ARGS = ['--runner=DataflowRunner', '--project=ytdnn-test',
+             '--region=europe-west1', '--temp_location=gs://ytdnn-test/tmp']
+DOCKERFILE = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'Dockerfile')
+
+
+class Compiled(NamedTuple):
+  pipeline: tfx.dsl.Pipeline  # what create_pipeline built for the runner
+  job: dict  # the PipelineJob it wrote
+  path: str
+
+
+@pytest.fixture(scope='module')
+def compiled(tmp_path_factory) -> Compiled:
+  """Compiles once for every test of the JSON spec."""
+  create_pipeline = pipeline.create_pipeline
+  built = []
+
+  def recording_create_pipeline(**kwargs) -> tfx.dsl.Pipeline:
+    built.append(create_pipeline(**kwargs))
+    return built[-1]
+
+  output = str(tmp_path_factory.mktemp('kfp') / 'ytdnn.json')
+  with pytest.MonkeyPatch.context() as patch:
+    patch.setattr(pipeline, 'create_pipeline', recording_create_pipeline)
+    assert kubeflow_v2_runner.compile_pipeline(
+        output_file=output, pipeline_root=PIPELINE_ROOT, data_dir=DATA_DIR,
+        image=IMAGE, beam_args=BEAM_ARGS) == output
+  with open(output) as f:
+    job = json.load(f)
+  # The kfp SDK's own message: fails on anything that is not a PipelineJob.
+  json_format.ParseDict(job, pipeline_spec_pb2.PipelineJob())
+  return Compiled(built[0], job, output)
+
+
+def _task_names(node: base_node.BaseNode) -> list[str]:
+  """A resolver compiles to two queries; every other node to one task."""
+  if isinstance(node, tfx.dsl.Resolver):
+    return [f'{node.id}-model-blessing-resolver', f'{node.id}-model-resolver']
+  return [node.id]
+
+
+def _container(job: dict, name: str) -> dict:
+  spec = job['pipelineSpec']
+  label = spec['components'][name]['executorLabel']
+  return spec['deploymentSpec']['executors'][label]['container']
+
+
+def _constant(job: dict, task: str, parameter: str) -> str | float:
+  value = job['pipelineSpec']['root']['dag']['tasks'][task]['inputs'][
+      'parameters'][parameter]['runtimeValue']['constantValue']
+  return next(iter(value.values()))
+
+
+def test_every_component_of_the_pipeline_is_a_task(compiled):
+  dsl_pipeline, job = compiled.pipeline, compiled.job
+  expected = sorted(name for node in dsl_pipeline.components
+                    for name in _task_names(node))
+  assert sorted(job['pipelineSpec']['root']['dag']['tasks']) == expected
+  assert sorted(job['pipelineSpec']['components']) == expected
+
+
+def test_every_component_runs_its_executor_in_the_image(compiled):
+  dsl_pipeline, job = compiled.pipeline, compiled.job
+  components = [node for node in dsl_pipeline.components
+                if isinstance(node, base_component.BaseComponent)]
+  for component in components:
+    container = _container(job, component.id)
+    assert container['image'] == IMAGE
+    class_path = container['args'][
+        container['args'].index('--executor_class_path') + 1]
+    assert class_path == name_utils.get_full_name(
+        component.executor_spec.executor_class)
+    # The container imports it by this path: it must be importable as is.
+    import_utils.import_class_by_path(class_path)
+
+
+def test_every_beam_component_gets_the_beam_args(compiled):
+  dsl_pipeline, job = compiled.pipeline, compiled.job
+  beam_components = [node.id for node in dsl_pipeline.components if isinstance(
+      node, base_beam_component.BaseBeamComponent)]
+  assert 'MovieLensIngestion' in beam_components
+  for component_id in beam_components:
+    assert _container(job, component_id)['args'][-len(BEAM_ARGS):] == BEAM_ARGS
+
+
+def test_transform_and_trainer_code_is_the_installed_package(compiled):
+  job = compiled.job
+  assert _constant(job, 'Transform', 'preprocessing_fn') == (
+      configs.PREPROCESSING_FN)
+  assert _constant(job, 'Trainer', 'run_fn') == configs.RUN_FN
+
+
+def test_paths_are_the_platform_paths(compiled):
+  dsl_pipeline, job = compiled.pipeline, compiled.job
+  assert dsl_pipeline.metadata_connection_config is None
+  assert job['pipelineSpec']['pipelineInfo']['name'] == configs.PIPELINE_NAME
+  assert job['runtimeConfig']['gcsOutputDirectory'] == PIPELINE_ROOT
+  assert _constant(job, 'MovieLensIngestion', 'data_dir') == DATA_DIR
+  assert _constant(job, 'ImportSchemaGen', 'schema_file') == (
+      kubeflow_v2_runner.IMAGE_SCHEMA_PATH)
+  assert json.loads(_constant(job, 'Pusher', 'push_destination')) == {
+      'filesystem': {'base_directory': PIPELINE_ROOT + '/serving_model'}}
+
+
+def test_every_artifact_type_resolves_in_the_container(compiled):
+  """The container rebuilds each artifact's class from its schema title."""
+  job = compiled.job
+  for component in job['pipelineSpec']['components'].values():
+    outputs = component.get('outputDefinitions', {}).get('artifacts', {})
+    for artifact in outputs.values():
+      title = yaml.safe_load(artifact['artifactType']['instanceSchema'])['title']
+      import_utils.import_class_by_path(
+          compiler_utils.TITLE_TO_CLASS_PATH.get(title, title))
+
+
+def test_vertex_ai_loads_the_json_with_its_pipeline_root(compiled):
+  job = aiplatform.PipelineJob(
+      display_name=configs.PIPELINE_NAME, template_path=compiled.path,
+      project='ytdnn-test', location='europe-west1',
+      credentials=credentials.AnonymousCredentials())
+  assert job.pipeline_spec['pipelineInfo']['name'] == configs.PIPELINE_NAME
+  assert job.runtime_config.gcs_output_directory == PIPELINE_ROOT
+
+
+def test_a_yaml_output_is_the_bare_pipeline_spec(tmp_path, compiled):
+  job = compiled.job
+  output = kubeflow_v2_runner.compile_pipeline(
+      output_file=str(tmp_path / 'ytdnn.yaml'), pipeline_root=PIPELINE_ROOT,
+      data_dir=DATA_DIR, image=IMAGE, beam_args=BEAM_ARGS)
+  with open(output) as f:
+    spec = json_format.ParseDict(yaml.safe_load(f),
+                                 pipeline_spec_pb2.PipelineSpec())
+  assert sorted(spec.root.dag.tasks) == sorted(
+      job['pipelineSpec']['root']['dag']['tasks'])
+
+
+def test_the_cli_compiles_with_its_flags(tmp_path, capsys):
+  output = tmp_path / 'ytdnn.json'
+  assert cli.main([
+      'compile-kfp', '--output', str(output), '--pipeline-root', PIPELINE_ROOT,
+      '--data-dir', DATA_DIR, '--image', IMAGE,
+      '--serving-model-dir', 'gs://ytdnn-test/serving',
+      '--beam-arg=--runner=DataflowRunner', '--beam-arg=--project=ytdnn-test',
+  ]) == 0
+  assert str(output) in capsys.readouterr().out
+  job = json.loads(output.read_text())
+  assert _container(job, 'Transform')['args'][-2:] == [
+      '--runner=DataflowRunner', '--project=ytdnn-test']
+  assert json.loads(_constant(job, 'Pusher', 'push_destination')) == {
+      'filesystem': {'base_directory': 'gs://ytdnn-test/serving'}}
+
+
+def test_the_image_holds_the_schema_where_the_spec_reads_it():
+  with open(DOCKERFILE) as f:
+    dockerfile = f.read()
+  workdir = re.search(r'^WORKDIR (\S+)$', dockerfile, re.MULTILINE).group(1)
+  assert re.search(r'^COPY pipeline pipeline$', dockerfile, re.MULTILINE)
+  assert kubeflow_v2_runner.IMAGE_SCHEMA_PATH == posixpath.join(
+      workdir, 'pipeline', 'schema', 'schema.pbtxt')
