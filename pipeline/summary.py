@@ -16,6 +16,8 @@ class RunSummary:
   """What a user wants to know when a run ends."""
   blessed: bool
   metrics: dict[str, float]
+  # Change of each metric against the last blessed model, when there was one.
+  changes: dict[str, float]
   pushed_model: str | None
 
 
@@ -27,8 +29,11 @@ def _latest(store: mlmd.MetadataStore,
   return max(artifacts, key=lambda a: a.id, default=None)
 
 
+DIFF_SUFFIX = '_diff'
+
+
 def _overall_metrics(evaluation_uri: str) -> dict[str, float]:
-  """Overall-slice metrics as `head/metric` -> value."""
+  """Overall-slice metrics as `head/metric` -> value (TFMA's `_diff` included)."""
   result = tfma.load_eval_result(evaluation_uri)
   metrics = {}
   for slice_key, by_output in result.slicing_metrics:
@@ -56,18 +61,26 @@ def read_summary(metadata_path: str) -> RunSummary:
   pushed_model = None
   if pushed is not None and pushed.custom_properties['pushed'].int_value:
     pushed_model = pushed.custom_properties['pushed_destination'].string_value
+  metrics = _overall_metrics(evaluation.uri) if evaluation else {}
   return RunSummary(
       blessed=bool(blessing and
                    blessing.custom_properties['blessed'].int_value),
-      metrics=_overall_metrics(evaluation.uri) if evaluation else {},
+      metrics={name: value for name, value in metrics.items()
+               if not name.endswith(DIFF_SUFFIX)},
+      changes={name.removesuffix(DIFF_SUFFIX): value
+               for name, value in metrics.items()
+               if name.endswith(DIFF_SUFFIX)},
       pushed_model=pushed_model)
 
 
 def format_summary(summary: RunSummary) -> str:
   """Lines for the terminal."""
   lines = ['Model blessed: ' + ('yes' if summary.blessed else 'no')]
-  lines += [f'  {name:<40} {value:.4f}'
-            for name, value in sorted(summary.metrics.items())]
+  for name, value in sorted(summary.metrics.items()):
+    line = f'  {name:<36} {value:10.4f}'
+    if name in summary.changes:
+      line += f'  ({summary.changes[name]:+.4f} vs last blessed model)'
+    lines.append(line)
   lines.append('Pushed model: ' + (summary.pushed_model or
                                    'none (not blessed, nothing pushed)'))
   return '\n'.join(lines)

@@ -1,0 +1,24 @@
+"""The closing summary's text."""
+
+from pipeline import summary
+
+
+def test_summary_shows_metrics_changes_and_the_push():
+  text = summary.format_summary(summary.RunSummary(
+      blessed=True,
+      metrics={'rating/root_mean_squared_error': 0.9236, 'liked/auc': 0.8},
+      changes={'rating/root_mean_squared_error': -0.0125},
+      pushed_model='/out/serving_model/17'))
+  lines = text.splitlines()
+  assert lines[0] == 'Model blessed: yes'
+  assert lines[1].split() == ['liked/auc', '0.8000']
+  assert lines[2].split()[:2] == ['rating/root_mean_squared_error', '0.9236']
+  assert '(-0.0125 vs last blessed model)' in lines[2]
+  assert lines[-1] == 'Pushed model: /out/serving_model/17'
+
+
+def test_summary_says_when_nothing_was_pushed():
+  text = summary.format_summary(summary.RunSummary(
+      blessed=False, metrics={}, changes={}, pushed_model=None))
+  assert text.splitlines() == [
+      'Model blessed: no', 'Pushed model: none (not blessed, nothing pushed)']
