@@ -14,7 +14,7 @@ from pipeline import configs
 from pipeline import features
 
 
-def _vocabulary_sizes(
+def vocabulary_sizes(
     tf_transform_output: tft.TFTransformOutput) -> ranking_model.VocabularySizes:
   """Table sizes: every vocabulary gets one extra row for its OOV bucket."""
   def rows(name: str) -> int:
@@ -30,16 +30,22 @@ def _vocabulary_sizes(
       occupation=rows(features.OCCUPATION))
 
 
+def compile_model(model: tf.keras.Model, config: configs.ModelConfig) -> None:
+  """The optimizer and the per-head losses, weights and metrics."""
+  model.compile(optimizer=tf.keras.optimizers.Adam(config.learning_rate),
+                **tasks.compile_kwargs(config.loss_weights()))
+
+
 def _dataset(file_pattern: list[str],
              data_accessor: tfx.components.DataAccessor,
              tf_transform_output: tft.TFTransformOutput,
-             batch_size: int, shuffle: bool) -> tf.data.Dataset:
-  """One pass over transformed examples as (inputs, per-head labels) batches."""
+             config: configs.ModelConfig) -> tf.data.Dataset:
+  """One shuffled pass over transformed examples as (inputs, labels) batches."""
   return data_accessor.tf_dataset_factory(
       file_pattern,
       tfxio.TensorFlowDatasetOptions(
-          batch_size=batch_size, num_epochs=1, shuffle=shuffle,
-          shuffle_seed=0),
+          batch_size=config.batch_size, num_epochs=1, shuffle=True,
+          shuffle_buffer_size=config.shuffle_buffer_size, shuffle_seed=0),
       tf_transform_output.transformed_metadata.schema,
   ).map(tasks.split_labels, num_parallel_calls=tf.data.AUTOTUNE).prefetch(
       tf.data.AUTOTUNE)
@@ -53,13 +59,11 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
   config = configs.ModelConfig.from_custom_config(fn_args.custom_config)
   tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
   train = _dataset(fn_args.train_files, fn_args.data_accessor,
-                   tf_transform_output, config.batch_size, shuffle=True)
+                   tf_transform_output, config)
 
   model = ranking_model.build_ranking_model(
-      _vocabulary_sizes(tf_transform_output), config)
-  model.compile(
-      optimizer=tf.keras.optimizers.Adam(config.learning_rate),
-      **tasks.compile_kwargs(config.loss_weights()))
+      vocabulary_sizes(tf_transform_output), config)
+  compile_model(model, config)
   model.fit(
       train, epochs=config.epochs, verbose=2,
       callbacks=[tf.keras.callbacks.TensorBoard(

@@ -48,6 +48,9 @@ class ModelConfig:
   learning_rate: float = 2e-3
   epochs: int = 3
   batch_size: int = 1024
+  # The ingested CSV comes grouped by movie, so a small buffer would feed the
+  # model one movie at a time; this one spans a quarter of ml-1m.
+  shuffle_buffer_size: int = 250_000
   rating_loss_weight: float = 1.0
   stars_loss_weight: float = 0.5
   liked_loss_weight: float = 0.5
