@@ -1,7 +1,8 @@
-"""Quality of a run's pushed model, measured through `serving_default`.
+"""Quality and serving speed of a run's pushed model, through `serving_default`.
 
 Scores the run's ingested eval CSV with the pushed SavedModel, exactly as a
-serving client would, and sets it beside the train-mean baseline:
+serving client would, sets it beside the train-mean baseline, and times
+in-process requests of 100 candidates (p50, p99) and batch throughput:
 
   .venv/bin/python benchmarks/serving_quality.py --output-dir OUT
 
@@ -12,13 +13,17 @@ import argparse
 import glob
 import json
 import os
+import time
 
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
 import numpy as np
+import tensorflow as tf
 from sklearn import metrics
+
+from models import signatures
 
 from pipeline import configs
 from pipeline import features
@@ -40,6 +45,38 @@ def _ratings(rows: list[dict[str, str]]) -> np.ndarray:
   return np.array([float(row[features.RATING]) for row in rows])
 
 
+REQUEST_SIZE = 100
+TIMED_REQUESTS = 500
+WARMUP_REQUESTS = 20
+THROUGHPUT_BATCH = 4096
+
+
+def serving_speed(model_dir: str, serialized: list[bytes]) -> dict[str, float]:
+  """Latency of one request of 100 candidates, and batch throughput."""
+  serve = tf.saved_model.load(model_dir).signatures[signatures.SERVING_DEFAULT]
+  starts = [(i * REQUEST_SIZE) % (len(serialized) - REQUEST_SIZE)
+            for i in range(WARMUP_REQUESTS + TIMED_REQUESTS)]
+  requests = [tf.constant(serialized[start:start + REQUEST_SIZE])
+              for start in starts]
+  latencies = []
+  for i, request in enumerate(requests):
+    started = time.perf_counter()
+    serve(examples=request)
+    if i >= WARMUP_REQUESTS:
+      latencies.append((time.perf_counter() - started) * 1000)
+  batches = [tf.constant(serialized[i:i + THROUGHPUT_BATCH])
+             for i in range(0, len(serialized), THROUGHPUT_BATCH)]
+  started = time.perf_counter()
+  for batch in batches:
+    serve(examples=batch)
+  return {
+      'serving_p50_ms_100': float(np.percentile(latencies, 50)),
+      'serving_p99_ms_100': float(np.percentile(latencies, 99)),
+      'serving_examples_per_s': len(serialized) / (
+          time.perf_counter() - started),
+  }
+
+
 def measure(output_dir: str) -> dict[str, float]:
   """RMSE, MAE, AUC(liked) and star accuracy of the pushed model on eval."""
   train = _ratings(scoring.read_csv_rows(
@@ -51,8 +88,8 @@ def measure(output_dir: str) -> dict[str, float]:
   model_dir = scoring.latest_pushed_model(
       configs.PipelineConfig(data_dir='', output_dir=output_dir)
       .serving_model_dir)
-  outputs = scoring.score(
-      model_dir, [scoring.serialize_row(row, schema) for row in eval_rows])
+  serialized = [scoring.serialize_row(row, schema) for row in eval_rows]
+  outputs = scoring.score(model_dir, serialized)
   predicted = np.clip(outputs[features.RATING_HEAD][:, 0], 1, 5)
   liked = actual >= features.LIKED_MIN_RATING
   return {
@@ -65,6 +102,7 @@ def measure(output_dir: str) -> dict[str, float]:
       'stars_accuracy': float(np.mean(
           np.argmax(outputs[features.STARS_HEAD], axis=1) + 1 == actual)),
       'train_mean_rmse': float(np.sqrt(np.mean((train.mean() - actual) ** 2))),
+      **serving_speed(model_dir, serialized),
   }
 
 

@@ -43,10 +43,10 @@ class ModelConfig:
   user_embedding_dim: int = 16
   small_embedding_dim: int = 4
   hidden_units: tuple[int, ...] = (128, 64)
-  dropout: float = 0.1
-  l2: float = 1e-6
+  dropout: float = 0.2
+  l2: float = 2e-5
   learning_rate: float = 2e-3
-  epochs: int = 3
+  epochs: int = 6
   batch_size: int = 1024
   # The ingested CSV comes grouped by movie, so a small buffer would feed the
   # model one movie at a time; this one spans a quarter of ml-1m.

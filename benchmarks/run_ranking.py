@@ -1,0 +1,107 @@
+"""The ranking benchmark: one protocol on the real ml-1m, from raw files to figures.
+
+  .venv/bin/python benchmarks/run_ranking.py --protocol temporal \\
+      [--data-dir ../shared/data/ml-1m] [--output-dir /tmp/ytdnn-bench-temporal]
+
+Runs the whole pipeline with `ytdnn run` (wall time, peak RSS, per-component
+times), scores the eval split through the pushed model's `serving_default`
+(quality and serving speed), trains the same model with the bare loop of
+benchmarks/bare_trainer.py on the same transformed data (Trainer overhead), and
+writes benchmarks/results/ranking_<protocol>.json.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
+from benchmarks import bare_trainer
+from benchmarks import serving_quality
+from pipeline import configs
+
+BIN = os.path.dirname(sys.executable)
+COMPONENT_TIME = re.compile(r'^  (\w+) (?:done|cached) in ([\d.]+) s$')
+
+
+def _machine() -> dict[str, str]:
+  with open('/proc/cpuinfo') as cpuinfo:
+    model = next(line.split(':', 1)[1].strip() for line in cpuinfo
+                 if line.startswith('model name'))
+  memory_kb = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 1024
+  return {'cpu': model, 'cores': str(os.cpu_count()),
+          'memory_gb': f'{memory_kb / 1024 ** 2:.1f}',
+          'python': platform.python_version()}
+
+
+def run_pipeline(data_dir: str, output_dir: str, protocol: str) -> dict:
+  """`ytdnn run` in a child process: wall time, peak RSS, component times."""
+  started = time.monotonic()
+  completed = subprocess.run(
+      [os.path.join(BIN, 'ytdnn'), 'run', '--data-dir', data_dir,
+       '--output-dir', output_dir, '--split-protocol', protocol],
+      capture_output=True, text=True, check=False)
+  wall = time.monotonic() - started
+  if completed.returncode:
+    raise RuntimeError(f'ytdnn run failed:\n{completed.stderr[-3000:]}')
+  components = {match[1]: float(match[2]) for match in (
+      COMPONENT_TIME.match(line) for line in completed.stdout.splitlines())
+                if match}
+  return {
+      'pipeline_wall_s': wall,
+      'peak_rss_mb': resource.getrusage(
+          resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+      'component_s': components,
+  }
+
+
+def main() -> None:
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument('--protocol', choices=configs.SPLIT_PROTOCOLS,
+                      required=True)
+  parser.add_argument('--data-dir', default=os.path.join(
+      REPO, '..', 'shared', 'data', 'ml-1m'))
+  parser.add_argument('--output-dir', default=None)
+  args = parser.parse_args()
+  output_dir = os.path.abspath(
+      args.output_dir or f'/tmp/ytdnn-bench-{args.protocol}')
+  if os.path.exists(output_dir):
+    raise SystemExit(f'{output_dir} exists: give a fresh --output-dir')
+
+  result = {'command': ' '.join(sys.argv), 'protocol': args.protocol,
+            'machine': _machine()}
+  result.update(run_pipeline(os.path.abspath(args.data_dir), output_dir,
+                             args.protocol))
+  result.update(serving_quality.measure(output_dir))
+
+  config = configs.ModelConfig()
+  transform_dir = os.path.join(configs.PipelineConfig(
+      data_dir='', output_dir=output_dir).pipeline_root, 'Transform')
+  bare = bare_trainer.train(transform_dir, config, validate=False)
+  trainer_examples_per_s = (bare['examples_per_s'] * bare['fit_s'] /
+                            result['component_s']['Trainer'])
+  result.update({
+      'bare_loop_examples_per_s': bare['examples_per_s'],
+      'trainer_examples_per_s': trainer_examples_per_s,
+      'trainer_overhead_ratio': bare['examples_per_s'] / trainer_examples_per_s,
+      'model_config': config.as_custom_config(),
+  })
+  path = os.path.join(REPO, 'benchmarks', 'results',
+                      f'ranking_{args.protocol}.json')
+  os.makedirs(os.path.dirname(path), exist_ok=True)
+  with open(path, 'w') as f:
+    json.dump(result, f, indent=2, sort_keys=True)
+  print(json.dumps(result, indent=2, sort_keys=True))
+
+
+if __name__ == '__main__':
+  main()
