@@ -15,6 +15,7 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 warnings.filterwarnings('ignore')
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
+from components.ingestion.rules import IngestionError
 from pipeline import configs
 from pipeline import download
 
@@ -67,6 +68,25 @@ def _download(args: argparse.Namespace) -> None:
   print('ml-1m verified in ' + ', '.join(paths))
 
 
+def _validate(args: argparse.Namespace) -> None:
+  from components.ingestion import validate
+
+  validation = validate.validate(args.data_dir)
+  print(', '.join(f'{name}: {count} lines'
+                  for name, count in validation.lines_read.items()))
+  for rule, count in validation.counts().items():
+    print(f'{rule}: {count} lines')
+    shown = [r for r in validation.rejects if r.rule == rule][:args.show]
+    for reject in shown:
+      print(f'  {reject.file}:{reject.line}: {reject.rule}: {reject.text}')
+  verdict = (f'Rejected {len(validation.rejects)} of '
+             f'{sum(validation.lines_read.values())} lines '
+             f'({validation.share:.4%}; the limit is {args.max_reject_share:.2%})')
+  if validation.share > args.max_reject_share:
+    raise IngestionError(f'{verdict}: the data is not usable')
+  print(f'{verdict}: the data is usable')
+
+
 def _compile_kfp(args: argparse.Namespace) -> None:
   from pipeline import kubeflow_v2_runner
 
@@ -115,6 +135,15 @@ def parser() -> argparse.ArgumentParser:
                      help='where to fetch the zip from (a mirror or file://)')
   fetch.set_defaults(handler=_download)
 
+  check = commands.add_parser(
+      'validate', help='check raw ml-1m files line by line, without a run')
+  check.add_argument('--data-dir', default=configs.SAMPLE_DATA_DIR)
+  check.add_argument('--max-reject-share', type=float,
+                     default=configs.IngestionConfig.max_reject_share)
+  check.add_argument('--show', type=int, default=5,
+                     help='offending lines shown per rule')
+  check.set_defaults(handler=_validate)
+
   kfp = commands.add_parser(
       'compile-kfp', help='compile the pipeline for Kubeflow Pipelines V2 or '
       'Vertex AI Pipelines (see docs/deploy.md)')
@@ -143,7 +172,6 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
   args = parser().parse_args(argv)
   from components.anomalies_gate import DataAnomaliesError
-  from components.ingestion.rules import IngestionError
 
   try:
     args.handler(args)
