@@ -24,7 +24,7 @@ $(STAMP): setup.py constraints.txt
 	@"$(PYTHON)" -c 'import sys; assert sys.version_info[:2] == (3, 10)' || { echo "$(PYTHON) is not Python 3.10" >&2; exit 1; }
 	test -d $(VENV) || "$(PYTHON)" -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -c constraints.txt -e '.[test,kubeflow]'
+	$(VENV)/bin/pip install --quiet -c constraints.txt -e '.[test,kubeflow,benchmarks]'
 	touch $(STAMP)
 
 clean:
