@@ -5,7 +5,7 @@
 
 Runs the whole pipeline with `ytdnn run` (wall time, peak RSS, per-component
 times), scores the eval split through the pushed model's `serving_default`
-(quality and serving speed), trains the same model with the bare loop of
+(quality and serving speed) beside the Evaluator's TFMA figures, trains the same model with the bare loop of
 benchmarks/bare_trainer.py on the same transformed data (Trainer overhead), and
 writes benchmarks/results/ranking_<protocol>.json.
 """
@@ -28,6 +28,7 @@ os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 from benchmarks import bare_trainer
 from benchmarks import serving_quality
 from pipeline import configs
+from pipeline import summary
 
 BIN = os.path.dirname(sys.executable)
 COMPONENT_TIME = re.compile(r'^  (\w+) (?:done|cached) in ([\d.]+) s$')
@@ -82,6 +83,8 @@ def main() -> None:
   result.update(run_pipeline(os.path.abspath(args.data_dir), output_dir,
                              args.protocol))
   result.update(serving_quality.measure(output_dir))
+  result['tfma_metrics'] = summary.read_summary(configs.PipelineConfig(
+      data_dir='', output_dir=output_dir).metadata_path).metrics
 
   config = configs.ModelConfig()
   transform_dir = os.path.join(configs.PipelineConfig(

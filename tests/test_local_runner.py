@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import NamedTuple
 
 import pytest
 
@@ -39,8 +40,23 @@ def _environment() -> dict[str, str]:
   return dict(os.environ, TF_USE_LEGACY_KERAS='1', PYTHONPATH=REPO)
 
 
+class Run(NamedTuple):
+  data_dir: str
+  output_dir: str
+  completed: subprocess.CompletedProcess
+
+
+def _ytdnn_run(data_dir: str, output_dir: str,
+               *flags: str) -> subprocess.CompletedProcess:
+  return subprocess.run(
+      [YTDNN, 'run', '--data-dir', data_dir, '--output-dir', output_dir,
+       *flags],
+      cwd=output_dir, env=_environment(), capture_output=True, text=True,
+      timeout=900)
+
+
 @pytest.fixture(scope='module')
-def run(tmp_path_factory) -> tuple[str, subprocess.CompletedProcess]:
+def run(tmp_path_factory) -> Run:
   """One pipeline run shared by the tests of this module."""
   data_dir = str(tmp_path_factory.mktemp('data'))
   output_dir = str(tmp_path_factory.mktemp('run'))
@@ -48,16 +64,12 @@ def run(tmp_path_factory) -> tuple[str, subprocess.CompletedProcess]:
       [sys.executable, os.path.join(REPO, 'data', 'make_sample.py'),
        '--output-dir', data_dir, '--users', '120', '--movies', '80'],
       check=True)
-  completed = subprocess.run(
-      [YTDNN, 'run', '--data-dir', data_dir, '--output-dir', output_dir,
-       '--epochs', '3', '--batch-size', '128'],
-      cwd=output_dir, env=_environment(), capture_output=True, text=True,
-      timeout=900)
-  return output_dir, completed
+  return Run(data_dir, output_dir, _ytdnn_run(
+      data_dir, output_dir, '--epochs', '3', '--batch-size', '128'))
 
 
 def test_run_completes_with_a_summary(run):
-  _, completed = run
+  completed = run.completed
   assert completed.returncode == 0, completed.stderr[-5000:]
   assert 'Model blessed: yes' in completed.stdout
   assert 'rating/root_mean_squared_error' in completed.stdout
@@ -66,7 +78,7 @@ def test_run_completes_with_a_summary(run):
 
 
 def test_model_is_pushed_in_tf_serving_layout(run):
-  output_dir, _ = run
+  output_dir = run.output_dir
   versions = glob.glob(os.path.join(output_dir, 'serving_model', '*',
                                     'saved_model.pb'))
   assert len(versions) == 1
@@ -74,7 +86,7 @@ def test_model_is_pushed_in_tf_serving_layout(run):
 
 
 def test_pushed_model_scores_eval_examples_in_a_fresh_process(run):
-  output_dir, _ = run
+  output_dir = run.output_dir
   (eval_dir,) = glob.glob(os.path.join(
       output_dir, 'tfx', 'pipeline_root', 'MovieLensIngestion', 'ingested',
       '*', 'eval'))
@@ -89,3 +101,17 @@ def test_pushed_model_scores_eval_examples_in_a_fresh_process(run):
   assert result['stars_sum_error'] < 1e-4
   assert 0.0 <= result['liked_min'] <= result['liked_max'] <= 1.0
   assert result['rmse'] < 1.5
+
+
+def test_a_worse_model_is_neither_blessed_nor_pushed(run):
+  """Runs last: retrains the same pipeline for one huge-batch step."""
+  assert run.completed.returncode == 0
+  serving_model_dir = os.path.join(run.output_dir, 'serving_model')
+  pushed_before = sorted(os.listdir(serving_model_dir))
+  worse = _ytdnn_run(run.data_dir, run.output_dir, '--epochs', '1',
+                     '--batch-size', '100000')
+  assert worse.returncode == 0, worse.stderr[-5000:]
+  assert 'Model blessed: no' in worse.stdout
+  assert 'MovieLensIngestion cached' in worse.stdout
+  assert 'vs last blessed model' in worse.stdout
+  assert sorted(os.listdir(serving_model_dir)) == pushed_before
