@@ -83,12 +83,11 @@ def main() -> None:
   result.update(run_pipeline(os.path.abspath(args.data_dir), output_dir,
                              args.protocol))
   result.update(serving_quality.measure(output_dir))
-  result['tfma_metrics'] = summary.read_summary(configs.PipelineConfig(
-      data_dir='', output_dir=output_dir).metadata_path).metrics
+  result['tfma_metrics'] = summary.read_summary(
+      configs.metadata_path(output_dir)).metrics
 
   config = configs.ModelConfig()
-  transform_dir = os.path.join(configs.PipelineConfig(
-      data_dir='', output_dir=output_dir).pipeline_root, 'Transform')
+  transform_dir = os.path.join(configs.pipeline_root(output_dir), 'Transform')
   bare = bare_trainer.train(transform_dir, config, validate=False)
   trainer_examples_per_s = (bare['examples_per_s'] * bare['fit_s'] /
                             result['component_s']['Trainer'])

@@ -32,8 +32,7 @@ from pipeline import scoring
 
 def _latest_ingested_split(output_dir: str, split: str) -> str:
   """The newest ingestion output's split directory in a run's pipeline root."""
-  pipeline_root = configs.PipelineConfig(
-      data_dir='', output_dir=output_dir).pipeline_root
+  pipeline_root = configs.pipeline_root(output_dir)
   runs = glob.glob(os.path.join(pipeline_root, 'MovieLensIngestion',
                                 'ingested', '*', split))
   if not runs:
@@ -86,8 +85,7 @@ def measure(output_dir: str) -> dict[str, float]:
   actual = _ratings(eval_rows)
   schema = scoring.load_schema()
   model_dir = scoring.latest_pushed_model(
-      configs.PipelineConfig(data_dir='', output_dir=output_dir)
-      .serving_model_dir)
+      configs.serving_model_dir(output_dir))
   serialized = [scoring.serialize_row(row, schema) for row in eval_rows]
   outputs = scoring.score(model_dir, serialized)
   predicted = np.clip(outputs[features.RATING_HEAD][:, 0], 1, 5)

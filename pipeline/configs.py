@@ -28,6 +28,21 @@ SAMPLE_DATA_DIR = os.path.join(
 DEFAULT_BEAM_ARGS = ('--direct_running_mode=in_memory', '--direct_num_workers=1')
 
 
+def pipeline_root(output_dir: str) -> str:
+  """Where a run's artifacts live under its output directory."""
+  return os.path.join(output_dir, 'tfx', 'pipeline_root')
+
+
+def metadata_path(output_dir: str) -> str:
+  """The run's SQLite ML Metadata store under its output directory."""
+  return os.path.join(output_dir, 'tfx', 'metadata.sqlite')
+
+
+def serving_model_dir(output_dir: str) -> str:
+  """Where blessed models are pushed, one version directory each."""
+  return os.path.join(output_dir, 'serving_model')
+
+
 @dataclasses.dataclass(frozen=True)
 class IngestionConfig:
   """How raw ml-1m files become leakage-free CSV examples."""
@@ -94,12 +109,12 @@ class PipelineConfig:
 
   @property
   def pipeline_root(self) -> str:
-    return os.path.join(self.output_dir, 'tfx', 'pipeline_root')
+    return pipeline_root(self.output_dir)
 
   @property
   def metadata_path(self) -> str:
-    return os.path.join(self.output_dir, 'tfx', 'metadata.sqlite')
+    return metadata_path(self.output_dir)
 
   @property
   def serving_model_dir(self) -> str:
-    return os.path.join(self.output_dir, 'serving_model')
+    return serving_model_dir(self.output_dir)
