@@ -20,6 +20,8 @@ from pipeline import configs
 from pipeline import features
 
 BEAM_ARGS = ['--direct_running_mode=in_memory', '--direct_num_workers=1']
+MULTI_PROCESSING_ARGS = ['--direct_running_mode=multi_processing',
+                         '--direct_num_workers=2']
 HISTORY_LENGTH = 3
 
 USERS = ['1::F::1::10::48067', '2::M::56::16::70072',
@@ -85,7 +87,7 @@ def _write_data(data_dir, users, movies, ratings) -> str:
 
 
 def _run(data_dir: str, output_dir, split_protocol: str = configs.TEMPORAL,
-         max_reject_share: float = 0.0):
+         max_reject_share: float = 0.0, beam_args: list[str] = BEAM_ARGS):
   """Calls Do as the TFX launcher would; returns (ingested, csv_dir)."""
   ingested = component.IngestedRatings()
   ingested.uri = str(output_dir / 'ingested')
@@ -93,7 +95,7 @@ def _run(data_dir: str, output_dir, split_protocol: str = configs.TEMPORAL,
   os.makedirs(output_dir / 'csv_dir')
   csv_dir.uri = str(output_dir / 'csv_dir' / 'value')
   context = executor.Executor.Context(
-      beam_pipeline_args=BEAM_ARGS, tmp_dir=str(output_dir / 'tmp'),
+      beam_pipeline_args=beam_args, tmp_dir=str(output_dir / 'tmp'),
       unique_id='test')
   executor.Executor(context).Do(
       {}, {executor.INGESTED_KEY: [ingested], executor.CSV_DIR_KEY: [csv_dir]},
@@ -268,3 +270,20 @@ def test_bad_parameters_fail_early(tmp_path):
   data_dir = _write_data(tmp_path / 'data', USERS, MOVIES, RATINGS)
   with pytest.raises(ValueError, match='split_protocol'):
     _run(data_dir, tmp_path / 'out', split_protocol='random50')
+
+
+def test_multi_processing_workers_write_what_one_process_writes(
+    dirty_run, tmp_path):
+  """Separate worker processes share no state: the output must not change."""
+  data_dir = _write_data(tmp_path / 'data', DIRTY_USERS, DIRTY_MOVIES,
+                         DIRTY_RATINGS)
+  parallel, _ = _run(data_dir, tmp_path / 'out', max_reject_share=1.0,
+                     beam_args=MULTI_PROCESSING_ARGS)
+  single, _ = dirty_run
+  def rows(uri: str, split: str) -> list[tuple[str, ...]]:
+    return sorted(tuple(row.values()) for row in _rows(uri, split))
+
+  for split in (configs.TRAIN_SPLIT, configs.EVAL_SPLIT):
+    assert rows(parallel.uri, split) == rows(single.uri, split)
+  assert sorted(_rejects(parallel.uri)) == sorted(_rejects(single.uri))
+  assert _report(parallel.uri) == _report(single.uri)
