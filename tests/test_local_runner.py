@@ -9,6 +9,9 @@ import sys
 from typing import NamedTuple
 
 import pytest
+import tensorflow as tf
+
+from pipeline import scoring
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 YTDNN = os.path.join(os.path.dirname(sys.executable), 'ytdnn')
@@ -115,3 +118,36 @@ def test_a_worse_model_is_neither_blessed_nor_pushed(run):
   assert 'MovieLensIngestion cached' in worse.stdout
   assert 'vs last blessed model' in worse.stdout
   assert sorted(os.listdir(serving_model_dir)) == pushed_before
+
+
+def test_serving_answers_odd_requests_or_rejects_them_clearly(run):
+  """Unknown ids and odd histories get scores; malformed examples an error."""
+  (eval_dir,) = glob.glob(os.path.join(
+      run.output_dir, 'tfx', 'pipeline_root', 'MovieLensIngestion',
+      'ingested', '*', 'eval'))
+  row = scoring.read_csv_rows(eval_dir)[0]
+  schema = scoring.load_schema()
+  serve = tf.saved_model.load(scoring.latest_pushed_model(os.path.join(
+      run.output_dir, 'serving_model'))).signatures['serving_default']
+  odd_rows = [
+      dict(row, user_id='999999', movie_id='999999'),
+      dict(row, history=''),
+      dict(row, history=' '.join(str(i % 80 + 1) for i in range(10_000))),
+      dict(row, history='999998 999999'),
+  ]
+  outputs = serve(examples=tf.constant(
+      [scoring.serialize_row(odd, schema) for odd in odd_rows]))
+  for values in outputs.values():
+    assert tf.reduce_all(tf.math.is_finite(values))
+
+  def example_without(name: str) -> tf.train.Example:
+    example = tf.train.Example.FromString(scoring.serialize_row(row, schema))
+    del example.features.feature[name]
+    return example
+
+  missing_gender = example_without('gender')
+  wrong_type = example_without('user_id')
+  wrong_type.features.feature['user_id'].bytes_list.value.append(b'seven')
+  for bad in (missing_gender, wrong_type):
+    with pytest.raises(tf.errors.InvalidArgumentError):
+      serve(examples=tf.constant([bad.SerializeToString()]))
