@@ -148,6 +148,6 @@ def test_serving_answers_odd_requests_or_rejects_them_clearly(run):
   missing_gender = example_without('gender')
   wrong_type = example_without('user_id')
   wrong_type.features.feature['user_id'].bytes_list.value.append(b'seven')
-  for bad in (missing_gender, wrong_type):
-    with pytest.raises(tf.errors.InvalidArgumentError):
+  for bad, feature in ((missing_gender, 'gender'), (wrong_type, 'user_id')):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=feature):
       serve(examples=tf.constant([bad.SerializeToString()]))
