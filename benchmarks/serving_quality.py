@@ -10,10 +10,10 @@ where OUT is the `--output-dir` of a finished `ytdnn run`.
 """
 
 import argparse
-import glob
 import json
 import os
 import time
+from typing import Callable
 
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
@@ -23,21 +23,10 @@ import numpy as np
 import tensorflow as tf
 from sklearn import metrics
 
-from models import signatures
 
 from pipeline import configs
 from pipeline import features
 from pipeline import scoring
-
-
-def _latest_ingested_split(output_dir: str, split: str) -> str:
-  """The newest ingestion output's split directory in a run's pipeline root."""
-  pipeline_root = configs.pipeline_root(output_dir)
-  runs = glob.glob(os.path.join(pipeline_root, 'MovieLensIngestion',
-                                'ingested', '*', split))
-  if not runs:
-    raise FileNotFoundError(f'no ingested {split} split under {pipeline_root}')
-  return max(runs, key=lambda path: int(path.split(os.sep)[-2]))
 
 
 def _ratings(rows: list[dict[str, str]]) -> np.ndarray:
@@ -47,12 +36,11 @@ def _ratings(rows: list[dict[str, str]]) -> np.ndarray:
 REQUEST_SIZE = 100
 TIMED_REQUESTS = 500
 WARMUP_REQUESTS = 20
-THROUGHPUT_BATCH = 4096
 
 
-def serving_speed(model_dir: str, serialized: list[bytes]) -> dict[str, float]:
+def serving_speed(serve: Callable[..., dict[str, tf.Tensor]],
+                  serialized: list[bytes]) -> dict[str, float]:
   """Latency of one request of 100 candidates, and batch throughput."""
-  serve = tf.saved_model.load(model_dir).signatures[signatures.SERVING_DEFAULT]
   starts = [(i * REQUEST_SIZE) % (len(serialized) - REQUEST_SIZE)
             for i in range(WARMUP_REQUESTS + TIMED_REQUESTS)]
   requests = [tf.constant(serialized[start:start + REQUEST_SIZE])
@@ -63,11 +51,8 @@ def serving_speed(model_dir: str, serialized: list[bytes]) -> dict[str, float]:
     serve(examples=request)
     if i >= WARMUP_REQUESTS:
       latencies.append((time.perf_counter() - started) * 1000)
-  batches = [tf.constant(serialized[i:i + THROUGHPUT_BATCH])
-             for i in range(0, len(serialized), THROUGHPUT_BATCH)]
   started = time.perf_counter()
-  for batch in batches:
-    serve(examples=batch)
+  scoring.score(serve, serialized)
   return {
       'serving_p50_ms_100': float(np.percentile(latencies, 50)),
       'serving_p99_ms_100': float(np.percentile(latencies, 99)),
@@ -79,15 +64,16 @@ def serving_speed(model_dir: str, serialized: list[bytes]) -> dict[str, float]:
 def measure(output_dir: str) -> dict[str, float]:
   """RMSE, MAE, AUC(liked) and star accuracy of the pushed model on eval."""
   train = _ratings(scoring.read_csv_rows(
-      _latest_ingested_split(output_dir, configs.TRAIN_SPLIT)))
+      scoring.latest_ingested_split(output_dir, configs.TRAIN_SPLIT)))
   eval_rows = scoring.read_csv_rows(
-      _latest_ingested_split(output_dir, configs.EVAL_SPLIT))
+      scoring.latest_ingested_split(output_dir, configs.EVAL_SPLIT))
   actual = _ratings(eval_rows)
   schema = scoring.load_schema()
   model_dir = scoring.latest_pushed_model(
       configs.serving_model_dir(output_dir))
   serialized = [scoring.serialize_row(row, schema) for row in eval_rows]
-  outputs = scoring.score(model_dir, serialized)
+  serve = scoring.load_serving_fn(model_dir)
+  outputs = scoring.score(serve, serialized)
   predicted = np.clip(outputs[features.RATING_HEAD][:, 0], 1, 5)
   liked = actual >= features.LIKED_MIN_RATING
   return {
@@ -100,7 +86,7 @@ def measure(output_dir: str) -> dict[str, float]:
       'stars_accuracy': float(np.mean(
           np.argmax(outputs[features.STARS_HEAD], axis=1) + 1 == actual)),
       'train_mean_rmse': float(np.sqrt(np.mean((train.mean() - actual) ** 2))),
-      **serving_speed(model_dir, serialized),
+      **serving_speed(serve, serialized),
   }
 
 

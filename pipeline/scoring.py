@@ -7,6 +7,7 @@ serving path rather than the Keras model.
 
 import csv
 import os
+from typing import Callable
 
 import numpy as np
 import tensorflow as tf
@@ -58,10 +59,24 @@ def latest_pushed_model(serving_model_dir: str) -> str:
   return os.path.join(serving_model_dir, max(versions, key=int))
 
 
-def score(model_dir: str, serialized: list[bytes],
+def latest_ingested_split(output_dir: str, split: str) -> str:
+  """The newest ingestion output's CSV directory of a split in a run."""
+  runs = tf.io.gfile.glob(os.path.join(
+      configs.pipeline_root(output_dir), 'MovieLensIngestion', 'ingested', '*',
+      split))
+  if not runs:
+    raise FileNotFoundError(f'no ingested {split} split under {output_dir}')
+  return max(runs, key=lambda path: int(path.split(os.sep)[-2]))
+
+
+def load_serving_fn(model_dir: str) -> Callable[..., dict[str, tf.Tensor]]:
+  """The pushed SavedModel's `serving_default` signature."""
+  return tf.saved_model.load(model_dir).signatures[signatures.SERVING_DEFAULT]
+
+
+def score(serve: Callable[..., dict[str, tf.Tensor]], serialized: list[bytes],
           batch_size: int = 4096) -> dict[str, np.ndarray]:
   """The serving signature's outputs for serialized examples, in batches."""
-  serve = tf.saved_model.load(model_dir).signatures[signatures.SERVING_DEFAULT]
   batches = [serve(examples=tf.constant(serialized[i:i + batch_size]))
              for i in range(0, len(serialized), batch_size)]
   return {name: np.concatenate([batch[name].numpy() for batch in batches])

@@ -17,13 +17,15 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 YTDNN = os.path.join(os.path.dirname(sys.executable), 'ytdnn')
 
 SCORE_PUSHED_MODEL = '''
-import json, sys
+import json, os, sys
 import numpy as np
 from pipeline import scoring
-serving_model_dir, eval_dir = sys.argv[1:]
-rows = scoring.read_csv_rows(eval_dir)
+output_dir, = sys.argv[1:]
+rows = scoring.read_csv_rows(scoring.latest_ingested_split(output_dir, 'eval'))
 schema = scoring.load_schema()
-outputs = scoring.score(scoring.latest_pushed_model(serving_model_dir),
+serve = scoring.load_serving_fn(scoring.latest_pushed_model(
+    os.path.join(output_dir, 'serving_model')))
+outputs = scoring.score(serve,
                         [scoring.serialize_row(row, schema) for row in rows])
 ratings = np.array([float(row['rating']) for row in rows])
 print(json.dumps({
@@ -89,13 +91,8 @@ def test_model_is_pushed_in_tf_serving_layout(run):
 
 
 def test_pushed_model_scores_eval_examples_in_a_fresh_process(run):
-  output_dir = run.output_dir
-  (eval_dir,) = glob.glob(os.path.join(
-      output_dir, 'tfx', 'pipeline_root', 'MovieLensIngestion', 'ingested',
-      '*', 'eval'))
   scored = subprocess.run(
-      [sys.executable, '-c', SCORE_PUSHED_MODEL,
-       os.path.join(output_dir, 'serving_model'), eval_dir],
+      [sys.executable, '-c', SCORE_PUSHED_MODEL, run.output_dir],
       env=_environment(), capture_output=True, text=True, check=True)
   result = json.loads(scored.stdout.strip().splitlines()[-1])
   assert result['count'] > 100
@@ -122,13 +119,11 @@ def test_a_worse_model_is_neither_blessed_nor_pushed(run):
 
 def test_serving_answers_odd_requests_or_rejects_them_clearly(run):
   """Unknown ids and odd histories get scores; malformed examples an error."""
-  (eval_dir,) = glob.glob(os.path.join(
-      run.output_dir, 'tfx', 'pipeline_root', 'MovieLensIngestion',
-      'ingested', '*', 'eval'))
-  row = scoring.read_csv_rows(eval_dir)[0]
+  row = scoring.read_csv_rows(
+      scoring.latest_ingested_split(run.output_dir, 'eval'))[0]
   schema = scoring.load_schema()
-  serve = tf.saved_model.load(scoring.latest_pushed_model(os.path.join(
-      run.output_dir, 'serving_model'))).signatures['serving_default']
+  serve = scoring.load_serving_fn(scoring.latest_pushed_model(
+      os.path.join(run.output_dir, 'serving_model')))
   odd_rows = [
       dict(row, user_id='999999', movie_id='999999'),
       dict(row, history=''),
