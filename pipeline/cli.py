@@ -160,7 +160,7 @@ def parser() -> argparse.ArgumentParser:
                    help='the image every step runs in (built from Dockerfile)')
   kfp.add_argument('--serving-model-dir',
                    help='where blessed models are pushed (default: '
-                   'PIPELINE_ROOT/serving_model)')
+                   'PIPELINE_ROOT/serving_model/ranking)')
   kfp.add_argument('--beam-arg', action='append',
                    help='a Beam pipeline argument of every Beam step, '
                    'repeatable (default: none, so Beam runs in the step\'s '

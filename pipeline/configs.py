@@ -7,10 +7,12 @@ from pipeline import features
 
 PIPELINE_NAME = 'ytdnn'
 
-# Split protocols, defined in BENCHMARKS.md.
+# Split protocols, defined in BENCHMARKS.md: two for ranking, and `last1`,
+# the retrieval protocol, which holds out each user's last rating.
 RANDOM90 = 'random90'
 TEMPORAL = 'temporal'
-SPLIT_PROTOCOLS = (RANDOM90, TEMPORAL)
+LAST1 = 'last1'
+SPLIT_PROTOCOLS = (RANDOM90, TEMPORAL, LAST1)
 
 TRAIN_SPLIT = 'train'
 EVAL_SPLIT = 'eval'
@@ -39,8 +41,13 @@ def metadata_path(output_dir: str) -> str:
 
 
 def serving_model_dir(output_dir: str) -> str:
-  """Where blessed models are pushed, one version directory each."""
-  return os.path.join(output_dir, 'serving_model')
+  """Where blessed ranking models are pushed, one version directory each."""
+  return os.path.join(output_dir, 'serving_model', 'ranking')
+
+
+def retrieval_serving_model_dir(output_dir: str) -> str:
+  """Where blessed retrieval models are pushed, beside the ranking ones."""
+  return os.path.join(output_dir, 'serving_model', 'retrieval')
 
 
 @dataclasses.dataclass(frozen=True)

@@ -21,7 +21,7 @@ IMAGE_SCHEMA_PATH = '/ytdnn/pipeline/schema/schema.pbtxt'
 
 def default_serving_model_dir(pipeline_root: str) -> str:
   """Pushed models go under the pipeline root unless told otherwise."""
-  return posixpath.join(pipeline_root, 'serving_model')
+  return posixpath.join(pipeline_root, 'serving_model', 'ranking')
 
 
 def compile_pipeline(

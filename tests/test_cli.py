@@ -52,7 +52,7 @@ def test_run_flags_reach_the_config():
   assert config.model.epochs == 2
   assert config.beam_args == ('--direct_num_workers=2',)
   assert config.serving_model_dir == os.path.join(os.path.abspath('o'),
-                                                  'serving_model')
+                                                  'serving_model', 'ranking')
 
 
 def test_defaults_come_from_configs():

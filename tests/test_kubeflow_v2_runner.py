@@ -133,7 +133,7 @@ def test_paths_are_the_platform_paths(compiled):
   assert _constant(job, 'ImportSchemaGen', 'schema_file') == (
       kubeflow_v2_runner.IMAGE_SCHEMA_PATH)
   assert json.loads(_constant(job, 'Pusher', 'push_destination')) == {
-      'filesystem': {'base_directory': PIPELINE_ROOT + '/serving_model'}}
+      'filesystem': {'base_directory': PIPELINE_ROOT + '/serving_model/ranking'}}
 
 
 def test_every_artifact_type_resolves_in_the_container(compiled):

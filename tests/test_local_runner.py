@@ -11,6 +11,7 @@ from typing import NamedTuple
 import pytest
 import tensorflow as tf
 
+from pipeline import configs
 from pipeline import scoring
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -19,12 +20,13 @@ YTDNN = os.path.join(os.path.dirname(sys.executable), 'ytdnn')
 SCORE_PUSHED_MODEL = '''
 import json, os, sys
 import numpy as np
+from pipeline import configs
 from pipeline import scoring
 output_dir, = sys.argv[1:]
 rows = scoring.read_csv_rows(scoring.latest_ingested_split(output_dir, 'eval'))
 schema = scoring.load_schema()
 serve = scoring.load_serving_fn(scoring.latest_pushed_model(
-    os.path.join(output_dir, 'serving_model')))
+    configs.serving_model_dir(output_dir)))
 outputs = scoring.score(serve,
                         [scoring.serialize_row(row, schema) for row in rows])
 ratings = np.array([float(row['rating']) for row in rows])
@@ -84,8 +86,8 @@ def test_run_completes_with_a_summary(run):
 
 def test_model_is_pushed_in_tf_serving_layout(run):
   output_dir = run.output_dir
-  versions = glob.glob(os.path.join(output_dir, 'serving_model', '*',
-                                    'saved_model.pb'))
+  versions = glob.glob(os.path.join(configs.serving_model_dir(output_dir),
+                                    '*', 'saved_model.pb'))
   assert len(versions) == 1
   assert os.path.basename(os.path.dirname(versions[0])).isdigit()
 
@@ -106,7 +108,7 @@ def test_pushed_model_scores_eval_examples_in_a_fresh_process(run):
 def test_a_worse_model_is_neither_blessed_nor_pushed(run):
   """Runs last: retrains the same pipeline for one huge-batch step."""
   assert run.completed.returncode == 0
-  serving_model_dir = os.path.join(run.output_dir, 'serving_model')
+  serving_model_dir = configs.serving_model_dir(run.output_dir)
   pushed_before = sorted(os.listdir(serving_model_dir))
   worse = _ytdnn_run(run.data_dir, run.output_dir, '--epochs', '1',
                      '--batch-size', '100000')
@@ -123,7 +125,7 @@ def test_serving_answers_odd_requests_or_rejects_them_clearly(run):
       scoring.latest_ingested_split(run.output_dir, 'eval'))[0]
   schema = scoring.load_schema()
   serve = scoring.load_serving_fn(scoring.latest_pushed_model(
-      os.path.join(run.output_dir, 'serving_model')))
+      configs.serving_model_dir(run.output_dir)))
   odd_rows = [
       dict(row, user_id='999999', movie_id='999999'),
       dict(row, history=''),

@@ -48,6 +48,10 @@ def test_temporal_single_rating_goes_to_eval():
   assert splits.user_splits(configs.TEMPORAL, 1, [5]) == [EVAL]
 
 
+def test_last1_holds_out_only_the_last_rating():
+  assert splits.user_splits(configs.LAST1, 1, [7, 3, 9]) == [TRAIN, TRAIN, EVAL]
+
+
 def test_unknown_protocol_is_an_error():
   with pytest.raises(ValueError, match='random50'):
     splits.user_splits('random50', 1, [1])

@@ -34,5 +34,8 @@ def user_splits(split_protocol: str, user_id: int,
     num_eval = temporal_eval_count(len(ordered_movie_ids))
     num_train = len(ordered_movie_ids) - num_eval
     return [configs.TRAIN_SPLIT] * num_train + [configs.EVAL_SPLIT] * num_eval
+  if split_protocol == configs.LAST1:
+    num_train = len(ordered_movie_ids) - 1
+    return [configs.TRAIN_SPLIT] * num_train + [configs.EVAL_SPLIT]
   raise ValueError(f'Unknown split_protocol {split_protocol!r}; expected one '
                    f'of {configs.SPLIT_PROTOCOLS}')
