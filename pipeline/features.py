@@ -14,8 +14,14 @@ GENDER = 'gender'
 AGE = 'age'
 OCCUPATION = 'occupation'
 ZIP = 'zip'
-GENRES = 'genres'
 MOVIE_YEAR = 'movie_year'
+# A movie's genres, one column per position, left to right as movies.dat lists
+# them, empty past the last. One value per cell lets the schema give every
+# genre the domain of ml-1m's 18, so a new genre is an anomaly; a '|'-joined
+# cell could only be checked against whole combinations.
+MAX_GENRES = 6
+GENRE_COLUMNS = tuple(f'genre_{position}'
+                      for position in range(1, MAX_GENRES + 1))
 
 # Context features computed by the ingestion from strictly earlier ratings only.
 HISTORY = 'history'
@@ -23,14 +29,25 @@ USER_RATING_COUNT = 'user_rating_count'
 SECONDS_SINCE_PREVIOUS = 'seconds_since_previous'
 MOVIE_RATING_COUNT = 'movie_rating_count'
 
+# Evaluation-only columns TFMA slices by, derived by the ingestion from the
+# columns above (the counts bucketed by the fixed boundaries of
+# pipeline/configs.py), so they leak no more than those do. The model does not
+# read them.
+USER_ACTIVITY_BUCKET = 'user_activity_bucket'
+MOVIE_POPULARITY_BUCKET = 'movie_popularity_bucket'
+EVALUATION_ONLY_COLUMNS = (USER_ACTIVITY_BUCKET, MOVIE_POPULARITY_BUCKET)
+# TFMA slices on one value per example: the genre slice is the first genre
+# movies.dat lists for the movie.
+FIRST_GENRE = GENRE_COLUMNS[0]
+
 # Column order of the ingested CSV files (the header row).
 CSV_COLUMNS = (
     USER_ID, MOVIE_ID, RATING, TIMESTAMP, GENDER, AGE, OCCUPATION, ZIP,
-    GENRES, MOVIE_YEAR, HISTORY, USER_RATING_COUNT, SECONDS_SINCE_PREVIOUS,
-    MOVIE_RATING_COUNT,
+    *GENRE_COLUMNS, MOVIE_YEAR, HISTORY, USER_RATING_COUNT,
+    SECONDS_SINCE_PREVIOUS, MOVIE_RATING_COUNT, *EVALUATION_ONLY_COLUMNS,
 )
 
-# Separators inside a CSV cell: `history` holds movie ids, `genres` keeps ml-1m's.
+# Separators: of the movie ids in the `history` cell, of movies.dat's genres.
 HISTORY_SEPARATOR = ' '
 GENRE_SEPARATOR = '|'
 
@@ -84,5 +101,16 @@ RATING_HEAD = 'rating'
 STARS_HEAD = 'stars'
 LIKED_HEAD = 'liked'
 
+# What a retrieval request carries: the user's side only, no candidate movie.
+# Example age is not among them: the model sets it to 0 at serving, as the
+# paper does. `excluded_movie_ids` lists movies the answer must leave out.
+RETRIEVAL_REQUEST_FEATURES = (GENDER, AGE, OCCUPATION, ZIP, HISTORY,
+                              USER_RATING_COUNT)
+EXCLUDED_MOVIE_IDS = 'excluded_movie_ids'
+# Outputs of the retrieval model's serving signature, best movie first.
+RETRIEVED_MOVIE_IDS = 'movie_ids'
+RETRIEVAL_SCORES = 'scores'
+
 # Features TFMA slices the evaluation by.
-SLICE_FEATURES = (GENDER, AGE, OCCUPATION)
+SLICE_FEATURES = (GENDER, AGE, OCCUPATION, FIRST_GENRE,
+                  USER_ACTIVITY_BUCKET, MOVIE_POPULARITY_BUCKET)

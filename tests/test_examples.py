@@ -67,3 +67,10 @@ def test_ratings_of_several_users_are_an_error():
 
 def test_earlier_counts_do_not_count_same_second_ratings():
   assert examples.earlier_counts([300, 100, 100, 200, 300]) == [3, 0, 0, 2, 3]
+
+
+@pytest.mark.parametrize('count, label', [
+    (0, '0-9'), (9, '0-9'), (10, '10-49'), (49, '10-49'), (50, '50-199'),
+    (199, '50-199'), (200, '200+'), (5000, '200+')])
+def test_bucket_label_names_the_range_of_the_count(count, label):
+  assert examples.bucket_label(count, (10, 50, 200)) == label

@@ -14,6 +14,7 @@ import pytest
 from tfx.types import standard_artifacts
 
 from components.ingestion import component
+from components.ingestion import examples
 from components.ingestion import executor
 from components.ingestion import rules
 from pipeline import configs
@@ -166,8 +167,10 @@ def test_rows_join_user_and_movie_features(clean_run):
   row = rows[('3', '12')]
   assert (row[features.GENDER], row[features.AGE], row[features.OCCUPATION],
           row[features.ZIP]) == ('M', '25', '15', '98107-3245')
-  assert (row[features.GENRES], row[features.MOVIE_YEAR]) == ('Drama', '1995')
-  assert rows[('1', '4')][features.GENRES] == 'Drama|Comedy'
+  assert (row['genre_1'], row['genre_2'], row[features.MOVIE_YEAR]) == (
+      'Drama', '', '1995')
+  assert (rows[('1', '4')]['genre_1'], rows[('1', '4')]['genre_2']) == (
+      'Drama', 'Comedy')
 
 
 def test_history_is_the_last_earlier_movies_with_ties_by_movie_id(clean_run):
@@ -194,6 +197,21 @@ def test_movie_rating_count_ignores_same_second_ratings(clean_run):
   # Movie 2: user 1 at 1000, user 2 at 1500 (in eval: splits do not matter).
   assert [rows[(user_id, '2')][features.MOVIE_RATING_COUNT]
           for user_id in ('1', '2')] == ['0', '1']
+
+
+def test_slice_buckets_follow_the_earlier_counts(clean_run):
+  ingested, _ = clean_run
+  rows = (_rows(ingested.uri, configs.TRAIN_SPLIT)
+          + _rows(ingested.uri, configs.EVAL_SPLIT))
+  for row in rows:
+    assert row[features.USER_ACTIVITY_BUCKET] == examples.bucket_label(
+        int(row[features.USER_RATING_COUNT]), configs.USER_ACTIVITY_BOUNDARIES)
+    assert row[features.MOVIE_POPULARITY_BUCKET] == examples.bucket_label(
+        int(row[features.MOVIE_RATING_COUNT]),
+        configs.MOVIE_POPULARITY_BOUNDARIES)
+  # User 1's 11th rating has 10 earlier ones.
+  assert _by_pair(rows)[('1', '11')][features.USER_ACTIVITY_BUCKET] == '10-49'
+  assert _by_pair(rows)[('1', '1')][features.USER_ACTIVITY_BUCKET] == '0-9'
 
 
 def test_report_and_outputs_of_a_clean_run(clean_run):

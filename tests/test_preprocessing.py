@@ -1,5 +1,6 @@
 """The preprocessing_fn run through TF Transform on a few hand-made examples."""
 
+import itertools
 import tempfile
 
 import numpy as np
@@ -13,15 +14,20 @@ from pipeline import features
 from transforms import preprocessing
 
 
-def _example(user: int, movie: int, rating: int, history: str) -> dict:
+def _example(user: int, movie: int, rating: int, history: str,
+             genres: tuple[str, ...] = ('Comedy', 'Drama')) -> dict:
   example = {
       features.USER_ID: [user], features.MOVIE_ID: [movie],
       features.RATING: [rating], features.TIMESTAMP: [1000 + movie],
       features.GENDER: [b'F'], features.AGE: [25], features.OCCUPATION: [4],
-      features.ZIP: [b'12345-6789'], features.GENRES: [b'Comedy|Drama'],
+      features.ZIP: [b'12345-6789'],
+      **{column: [genre.encode()] if genre else []
+         for column, genre in itertools.zip_longest(
+             features.GENRE_COLUMNS, genres, fillvalue='')},
       features.MOVIE_YEAR: [1995], features.USER_RATING_COUNT: [0],
       features.SECONDS_SINCE_PREVIOUS: [0], features.MOVIE_RATING_COUNT: [3],
       features.HISTORY: [history.encode()] if history else [],
+      **{column: [] for column in features.EVALUATION_ONLY_COLUMNS},
   }
   return example
 
@@ -32,7 +38,7 @@ def transformed() -> list[dict]:
       _example(1, 10, 5, ''),
       _example(1, 20, 3, '10'),
       _example(1, 30, 4, '10 20'),
-      _example(2, 20, 1, '30 10 999'),
+      _example(2, 20, 1, '30 10 999', genres=('Western', '', 'Comedy')),
   ]
   metadata = dataset_metadata.DatasetMetadata(
       tfdv.load_schema_text(configs.SCHEMA_PATH))
@@ -58,6 +64,15 @@ def test_history_is_ragged_and_unknown_ids_go_to_the_oov_bucket(transformed):
   assert [len(_history(row)) for row in transformed] == [0, 1, 2, 3]
   movies_in_vocabulary = 3
   assert _history(transformed[3])[2] == movies_in_vocabulary
+
+
+def test_genres_are_the_non_empty_genre_columns_in_order(transformed):
+  genres = [list(row[f'{features.GENRE_INDICES}$ragged_values'])
+            for row in transformed]
+  comedy, drama = genres[0]
+  assert genres[1:3] == [[comedy, drama]] * 2
+  western = ({0, 1, 2} - {comedy, drama}).pop()
+  assert genres[3] == [western, comedy]
 
 
 def test_labels_are_derived_from_the_rating(transformed):

@@ -49,6 +49,11 @@ def test_parse_movie_takes_the_year_from_the_title():
       12, 1995, 'Drama|Musical', 7)
 
 
+def test_parse_movie_leaves_unknown_genre_names_to_the_schema():
+  movie = rules.parse_movie(1, '1::Toy Story (1995)::Animation|Vlog')
+  assert movie.genres == 'Animation|Vlog'
+
+
 @pytest.mark.parametrize('text, rule', [
     ('', rules.EMPTY_LINE),
     ('1::Toy Story (1995)', rules.FIELD_COUNT),
@@ -59,6 +64,9 @@ def test_parse_movie_takes_the_year_from_the_title():
     ('1::Toy Story (1995) extended::Comedy', rules.BAD_TITLE),
     ('1::Toy Story (1995)::', rules.BAD_GENRES),
     ('1::Toy Story (1995)::Comedy,Drama', rules.BAD_GENRES),
+    ('1::Toy Story (1995)::Comedy||Drama', rules.BAD_GENRES),
+    ('1::Toy Story (1995)::Comedy|', rules.BAD_GENRES),
+    ('1::Toy Story (1995)::' + '|'.join(['Drama'] * 7), rules.BAD_GENRES),
 ])
 def test_parse_movie_rejects(text, rule):
   with pytest.raises(rules.Rejected) as rejected:

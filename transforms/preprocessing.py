@@ -96,8 +96,10 @@ def preprocessing_fn(inputs: dict[str, tf.Tensor | tf.SparseTensor]
     outputs[transformed] = tft.compute_and_apply_vocabulary(
         tf.squeeze(values, axis=1), num_oov_buckets=1, vocab_filename=raw)
 
-  genres = tf.strings.split(
-      _dense_string(inputs[features.GENRES]), sep=features.GENRE_SEPARATOR)
+  genre_columns = tf.stack(
+      [_dense_string(inputs[name]) for name in features.GENRE_COLUMNS], axis=1)
+  # A client may leave out any genre column, not only the trailing ones.
+  genres = tf.ragged.boolean_mask(genre_columns, genre_columns != '')
   genre_vocabulary = tft.vocabulary(
       genres.flat_values, vocab_filename=features.GENRE_VOCABULARY)
   outputs[features.GENRE_INDICES] = _apply_to_ragged(genres, genre_vocabulary)

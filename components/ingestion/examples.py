@@ -69,3 +69,17 @@ def earlier_counts(timestamps: Sequence[int]) -> list[int]:
   """
   ordered = sorted(timestamps)
   return [bisect.bisect_left(ordered, timestamp) for timestamp in timestamps]
+
+
+def bucket_label(count: int, boundaries: Sequence[int]) -> str:
+  """The slice of a count, e.g. '10-49' or '200+' for boundaries (10, 50, 200).
+
+  Labels name their ranges so that a slice reads the same in a report without
+  the boundaries beside it.
+  """
+  lower = 0
+  for upper in boundaries:
+    if count < upper:
+      return f'{lower}-{upper - 1}'
+    lower = upper
+  return f'{lower}+'

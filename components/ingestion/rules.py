@@ -7,6 +7,8 @@ Pure Python with no Beam import, so the ingestion executor and a standalone
 import re
 from typing import Callable, Container, Hashable, Iterable, NamedTuple, TypeVar
 
+from pipeline import features
+
 RATINGS_FILE = 'ratings.dat'
 USERS_FILE = 'users.dat'
 MOVIES_FILE = 'movies.dat'
@@ -91,6 +93,11 @@ class Movie(NamedTuple):
   line: int
   text: str
 
+  @property
+  def title(self) -> str:
+    """The title with its year, as movies.dat has it; only displays need it."""
+    return _fields(self.text, 3)[1].strip()
+
 
 class Rating(NamedTuple):
   user_id: int
@@ -159,8 +166,10 @@ def parse_movie(line: int, text: str) -> Movie:
   year = _TITLE_YEAR.search(title.strip())
   if not year:
     raise Rejected(BAD_TITLE)
-  # A comma would split the CSV cell the genres are written to.
-  if not genres or ',' in genres:
+  # A comma would split a CSV cell; each genre gets one of MAX_GENRES columns.
+  # Which names are genres is the schema's call, so a new one reaches it.
+  names = genres.split(features.GENRE_SEPARATOR)
+  if ',' in genres or not all(names) or len(names) > features.MAX_GENRES:
     raise Rejected(BAD_GENRES)
   return Movie(movie_id, int(year.group(1)), genres, line, text)
 

@@ -64,8 +64,17 @@ def _unique(records: list[_Record], key: Callable[[_Record], Hashable],
   return kept
 
 
-def validate(data_dir: str) -> Validation:
-  """Checks the three ml-1m files; raises IngestionError on a bad file."""
+@dataclasses.dataclass(frozen=True)
+class ValidRecords:
+  """The lines that pass every rule, parsed, and the validation of all lines."""
+  users: list[rules.User]
+  movies: list[rules.Movie]
+  ratings: list[rules.Rating]
+  validation: Validation
+
+
+def read_valid_records(data_dir: str) -> ValidRecords:
+  """Parses the three ml-1m files; raises IngestionError on a bad file."""
   paths = input_files.check_input_files(data_dir)
   rejects: list[rules.Reject] = []
   lines_read: dict[str, int] = {}
@@ -81,9 +90,14 @@ def validate(data_dir: str) -> Validation:
   parse_rating = functools.partial(
       rules.parse_rating, user_ids={user.user_id for user in users},
       movie_ids={movie.movie_id for movie in movies})
-  _unique(
+  ratings = _unique(
       _parse(paths[rules.RATINGS_FILE], parse_rating, rejects, lines_read),
       lambda rating: (rating.user_id, rating.movie_id), rules.RATINGS_FILE,
       rules.DUPLICATE_PAIR, rejects)
   rejects.sort(key=lambda reject: (reject.file, reject.line))
-  return Validation(lines_read, rejects)
+  return ValidRecords(users, movies, ratings, Validation(lines_read, rejects))
+
+
+def validate(data_dir: str) -> Validation:
+  """Checks the three ml-1m files; raises IngestionError on a bad file."""
+  return read_valid_records(data_dir).validation

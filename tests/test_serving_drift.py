@@ -1,0 +1,58 @@
+"""Tests for pipeline/serving_drift.py: requests checked against the schema."""
+
+import pytest
+
+from pipeline import features
+from pipeline import serving_drift
+
+
+def _rows() -> list[dict[str, str]]:
+  """Ingested CSV rows of three users, label and every column included."""
+  rows = []
+  for user in (1, 2, 3):
+    row = dict.fromkeys(features.CSV_COLUMNS, '')
+    row.update({
+        features.USER_ID: str(user), features.MOVIE_ID: str(10 + user),
+        features.RATING: '4', features.TIMESTAMP: str(978300760 + user),
+        features.GENDER: 'F' if user % 2 else 'M', features.AGE: '25',
+        features.OCCUPATION: str(user), features.ZIP: '98107-3245',
+        features.GENRE_COLUMNS[0]: 'Comedy', features.GENRE_COLUMNS[1]: 'Drama',
+        features.MOVIE_YEAR: '1995', features.HISTORY: '3 7',
+        features.USER_RATING_COUNT: '2', features.SECONDS_SINCE_PREVIOUS: '60',
+        features.MOVIE_RATING_COUNT: '8',
+    })
+    rows.append(row)
+  return rows
+
+
+def test_clean_requests_have_no_anomalies():
+  assert serving_drift.describe(serving_drift.validate_rows(_rows())) == []
+
+
+def test_out_of_domain_values_are_reported_by_feature():
+  rows = _rows()
+  rows[0][features.GENDER] = 'X'
+  rows[1][features.OCCUPATION] = '99'
+  rows[2][features.GENRE_COLUMNS[2]] = 'Vlog'
+  lines = serving_drift.describe(serving_drift.validate_rows(rows))
+  assert len(lines) == 3, lines
+  gender, genre, occupation = lines
+  assert gender.startswith("split 'serving', feature 'gender'")
+  assert 'X' in gender
+  assert genre.startswith("split 'serving', feature 'genre_3'")
+  assert 'Vlog' in genre
+  assert occupation.startswith("split 'serving', feature 'occupation'")
+  assert '99' in occupation
+
+
+def test_a_missing_required_feature_is_reported():
+  rows = _rows()
+  rows[0][features.GENRE_COLUMNS[0]] = ''
+  lines = serving_drift.describe(serving_drift.validate_rows(rows))
+  assert [line.split(':')[0] for line in lines] == [
+      "split 'serving', feature 'genre_1'"]
+
+
+def test_no_requests_is_an_error():
+  with pytest.raises(ValueError, match='no serving examples'):
+    serving_drift.validate_examples([])
