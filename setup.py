@@ -10,7 +10,7 @@ setuptools.setup(
     python_requires='>=3.10,<3.11',
     packages=setuptools.find_packages(include=[
         'pipeline', 'components', 'components.*', 'transforms', 'models']),
-    py_modules=['trainer_module'],
+    py_modules=['trainer_module', 'retrieval_trainer_module'],
     package_data={'pipeline': ['schema/schema.pbtxt']},
     install_requires=[
         'tfx==1.16.0',
@@ -27,7 +27,9 @@ setuptools.setup(
         'dill==0.3.1.1',
     ],
     extras_require={
-        'test': ['pytest==9.2.0'],
+        # selenium drives the Debian chromium that .ci/run installs, for the
+        # report's browser test.
+        'test': ['pytest==9.2.0', 'selenium==4.32.0'],
         # The newest kfp 2.x needs protobuf 6, which TF 2.16 and TFX 1.16 cannot
         # use; 2.5.0 is the one pip settles on with this stack.
         'kubeflow': ['kfp==2.5.0'],

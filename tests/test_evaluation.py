@@ -1,5 +1,7 @@
 """The TFMA configuration: every head measured, sliced, and gated."""
 
+import json
+
 from models import tasks
 from pipeline import configs
 from pipeline import evaluation
@@ -14,7 +16,7 @@ def _metrics_by_head(eval_config) -> dict[str, dict]:
 def test_each_head_has_its_metrics():
   metrics = _metrics_by_head(
       evaluation.make_eval_config(configs.EvaluationConfig()))
-  assert {'RootMeanSquaredError', 'MeanAbsoluteError'} <= set(
+  assert {'RootMeanSquaredError', 'KerasMeanAbsoluteError'} <= set(
       metrics[features.RATING_HEAD])
   assert 'SparseCategoricalAccuracy' in metrics[features.STARS_HEAD]
   assert {'AUC', 'Calibration', 'CalibrationPlot'} <= set(
@@ -50,3 +52,21 @@ def test_rmse_and_auc_gate_the_overall_slice_only():
   assert rmse.change_threshold.absolute.value == 0.02
   auc = _overall_threshold(metrics[features.LIKED_HEAD]['AUC'])
   assert auc.value_threshold.lower_bound.value == config.min_liked_auc
+
+
+def test_slices_include_genre_and_the_leak_free_activity_buckets():
+  eval_config = evaluation.make_eval_config(configs.EvaluationConfig())
+  sliced = {tuple(s.feature_keys) for s in eval_config.slicing_specs}
+  assert {(features.FIRST_GENRE,), (features.USER_ACTIVITY_BUCKET,),
+          (features.MOVIE_POPULARITY_BUCKET,)} <= sliced
+
+
+def test_plots_bucket_liked_by_tenths_and_rating_by_star():
+  metrics = _metrics_by_head(
+      evaluation.make_eval_config(configs.EvaluationConfig()))
+  assert json.loads(metrics[features.LIKED_HEAD]['CalibrationPlot'].config) == {
+      'left': 0.0, 'right': 1.0, 'num_buckets': 10}
+  assert json.loads(
+      metrics[features.RATING_HEAD]['CalibrationPlot'].config) == {
+          'left': 0.5, 'right': 5.5, 'num_buckets': 5}
+  assert 'MultiClassConfusionMatrixPlot' in metrics[features.STARS_HEAD]
