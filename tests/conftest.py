@@ -1,6 +1,54 @@
-"""Puts the repository root on sys.path so tests import its packages."""
+"""Puts the repository root on sys.path so tests import its packages, and
+holds the one end-to-end pipeline run that several test modules share."""
 
 import os
+import subprocess
 import sys
+from typing import NamedTuple
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+YTDNN = os.path.join(os.path.dirname(sys.executable), 'ytdnn')
+
+
+def environment() -> dict[str, str]:
+  return dict(os.environ, TF_USE_LEGACY_KERAS='1', PYTHONPATH=REPO)
+
+
+class Run(NamedTuple):
+  data_dir: str
+  output_dir: str
+  completed: subprocess.CompletedProcess
+
+
+def ytdnn_run(data_dir: str, output_dir: str,
+              *flags: str) -> subprocess.CompletedProcess:
+  return subprocess.run(
+      [YTDNN, 'run', '--data-dir', data_dir, '--output-dir', output_dir,
+       *flags],
+      cwd=output_dir, env=environment(), capture_output=True, text=True,
+      timeout=900)
+
+
+# Flags that keep a run on the tiny sample to about a minute and a half.
+TINY_RUN_FLAGS = ('--epochs', '3', '--batch-size', '128')
+
+
+def make_tiny_sample(data_dir: str) -> None:
+  """The synthetic sample at 120 users and 80 movies: big enough to bless."""
+  subprocess.run(
+      [sys.executable, os.path.join(REPO, 'data', 'make_sample.py'),
+       '--output-dir', data_dir, '--users', '120', '--movies', '80'],
+      check=True)
+
+
+@pytest.fixture(scope='session')
+def run(tmp_path_factory) -> Run:
+  """One pipeline run on a tiny sample, shared by every test that needs one."""
+  data_dir = str(tmp_path_factory.mktemp('data'))
+  output_dir = str(tmp_path_factory.mktemp('run'))
+  make_tiny_sample(data_dir)
+  return Run(data_dir, output_dir, ytdnn_run(
+      data_dir, output_dir, *TINY_RUN_FLAGS))

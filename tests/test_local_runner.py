@@ -6,16 +6,14 @@ import json
 import os
 import subprocess
 import sys
-from typing import NamedTuple
 
 import pytest
 import tensorflow as tf
 
+from conftest import environment
+from conftest import ytdnn_run
 from pipeline import configs
 from pipeline import scoring
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-YTDNN = os.path.join(os.path.dirname(sys.executable), 'ytdnn')
 
 SCORE_PUSHED_MODEL = '''
 import json, os, sys
@@ -43,38 +41,6 @@ print(json.dumps({
 '''
 
 
-def _environment() -> dict[str, str]:
-  return dict(os.environ, TF_USE_LEGACY_KERAS='1', PYTHONPATH=REPO)
-
-
-class Run(NamedTuple):
-  data_dir: str
-  output_dir: str
-  completed: subprocess.CompletedProcess
-
-
-def _ytdnn_run(data_dir: str, output_dir: str,
-               *flags: str) -> subprocess.CompletedProcess:
-  return subprocess.run(
-      [YTDNN, 'run', '--data-dir', data_dir, '--output-dir', output_dir,
-       *flags],
-      cwd=output_dir, env=_environment(), capture_output=True, text=True,
-      timeout=900)
-
-
-@pytest.fixture(scope='module')
-def run(tmp_path_factory) -> Run:
-  """One pipeline run shared by the tests of this module."""
-  data_dir = str(tmp_path_factory.mktemp('data'))
-  output_dir = str(tmp_path_factory.mktemp('run'))
-  subprocess.run(
-      [sys.executable, os.path.join(REPO, 'data', 'make_sample.py'),
-       '--output-dir', data_dir, '--users', '120', '--movies', '80'],
-      check=True)
-  return Run(data_dir, output_dir, _ytdnn_run(
-      data_dir, output_dir, '--epochs', '3', '--batch-size', '128'))
-
-
 def test_run_completes_with_a_summary(run):
   completed = run.completed
   assert completed.returncode == 0, completed.stderr[-5000:]
@@ -95,7 +61,7 @@ def test_model_is_pushed_in_tf_serving_layout(run):
 def test_pushed_model_scores_eval_examples_in_a_fresh_process(run):
   scored = subprocess.run(
       [sys.executable, '-c', SCORE_PUSHED_MODEL, run.output_dir],
-      env=_environment(), capture_output=True, text=True, check=True)
+      env=environment(), capture_output=True, text=True, check=True)
   result = json.loads(scored.stdout.strip().splitlines()[-1])
   assert result['count'] > 100
   assert result['finite']
@@ -110,8 +76,8 @@ def test_a_worse_model_is_neither_blessed_nor_pushed(run):
   assert run.completed.returncode == 0
   serving_model_dir = configs.serving_model_dir(run.output_dir)
   pushed_before = sorted(os.listdir(serving_model_dir))
-  worse = _ytdnn_run(run.data_dir, run.output_dir, '--epochs', '1',
-                     '--batch-size', '100000')
+  worse = ytdnn_run(run.data_dir, run.output_dir, '--epochs', '1',
+                    '--batch-size', '100000')
   assert worse.returncode == 0, worse.stderr[-5000:]
   assert 'Model blessed: no' in worse.stdout
   assert 'MovieLensIngestion cached' in worse.stdout
