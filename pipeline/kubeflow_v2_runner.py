@@ -19,9 +19,9 @@ from pipeline import pipeline
 IMAGE_SCHEMA_PATH = '/ytdnn/pipeline/schema/schema.pbtxt'
 
 
-def default_serving_model_dir(pipeline_root: str) -> str:
+def default_serving_models_dir(pipeline_root: str) -> str:
   """Pushed models go under the pipeline root unless told otherwise."""
-  return posixpath.join(pipeline_root, 'serving_model', 'ranking')
+  return posixpath.join(pipeline_root, configs.SERVING_MODELS)
 
 
 def compile_pipeline(
@@ -30,10 +30,11 @@ def compile_pipeline(
     data_dir: str,
     image: str,
     beam_args: Sequence[str],
-    serving_model_dir: str | None = None,
+    serving_models_dir: str | None = None,
     schema_path: str = IMAGE_SCHEMA_PATH,
     ingestion_config: configs.IngestionConfig = configs.IngestionConfig(),
     model_config: configs.ModelConfig = configs.ModelConfig(),
+    retrieval_config: configs.RetrievalConfig = configs.RetrievalConfig(),
     evaluation_config: configs.EvaluationConfig = configs.EvaluationConfig(),
 ) -> str:
   """Writes the pipeline spec to `output_file` and returns its path.
@@ -42,9 +43,11 @@ def compile_pipeline(
   runtime config), as Vertex AI takes it; a `.yaml` file is the bare
   PipelineSpec, as the kfp client uploads it (give the pipeline root when
   submitting). Every path is read inside the platform's containers, so
-  `pipeline_root`, `data_dir` and `serving_model_dir` must be URIs those
-  containers can reach (gs://, s3://), not paths on this machine.
+  `pipeline_root`, `data_dir` and `serving_models_dir` must be URIs those
+  containers can reach (gs://, s3://), not paths on this machine. Models are
+  pushed to `serving_models_dir`/ranking and /retrieval.
   """
+  models_dir = serving_models_dir or default_serving_models_dir(pipeline_root)
   runner = tfx.orchestration.experimental.KubeflowV2DagRunner(
       config=tfx.orchestration.experimental.KubeflowV2DagRunnerConfig(
           default_image=image),
@@ -55,13 +58,16 @@ def compile_pipeline(
       pipeline_root=pipeline_root,
       data_dir=data_dir,
       schema_path=schema_path,
-      serving_model_dir=(serving_model_dir or
-                         default_serving_model_dir(pipeline_root)),
+      serving_model_dir=posixpath.join(models_dir, configs.RANKING_MODEL),
+      retrieval_serving_model_dir=posixpath.join(models_dir,
+                                                 configs.RETRIEVAL_MODEL),
       ingestion_config=ingestion_config,
       model_config=model_config,
+      retrieval_config=retrieval_config,
       evaluation_config=evaluation_config,
       preprocessing_fn=configs.PREPROCESSING_FN,
       run_fn=configs.RUN_FN,
+      retrieval_run_fn=configs.RETRIEVAL_RUN_FN,
       beam_pipeline_args=list(beam_args),
       metadata_connection_config=None,
   ))

@@ -7,8 +7,10 @@ import json
 import os
 import posixpath
 import re
+import shlex
 from typing import NamedTuple
 
+from apache_beam.options import pipeline_options
 from google.auth import credentials
 from google.cloud import aiplatform
 from google.protobuf import json_format
@@ -35,6 +37,20 @@ BEAM_ARGS = ['--runner=DataflowRunner', '--project=ytdnn-test',
              '--region=europe-west1', '--temp_location=gs://ytdnn-test/tmp']
 DOCKERFILE = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'Dockerfile')
+DEPLOY_DOC = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'docs',
+    'deploy.md')
+RUNNERS_SECTION = '### Beam on Dataflow, Flink or Spark'
+# What each documented set of Beam args must configure: its runner and the
+# options it sets (by Beam's option names), nothing more and nothing less.
+DOCUMENTED_RUNNERS = {
+    'Dataflow': ('DataflowRunner', {'project', 'region', 'temp_location',
+                                    'sdk_container_image'}),
+    'Flink': ('PortableRunner', {'job_endpoint', 'environment_type',
+                                 'environment_config', 'sdk_container_image'}),
+    'Spark': ('PortableRunner', {'job_endpoint', 'environment_type',
+                                 'environment_config', 'sdk_container_image'}),
+}
 
 
 class Compiled(NamedTuple):
@@ -122,6 +138,8 @@ def test_transform_and_trainer_code_is_the_installed_package(compiled):
   assert _constant(job, 'Transform', 'preprocessing_fn') == (
       configs.PREPROCESSING_FN)
   assert _constant(job, 'Trainer', 'run_fn') == configs.RUN_FN
+  assert _constant(job, 'RetrievalTrainer', 'run_fn') == (
+      configs.RETRIEVAL_RUN_FN)
 
 
 def test_paths_are_the_platform_paths(compiled):
@@ -173,7 +191,7 @@ def test_the_cli_compiles_with_its_flags(tmp_path, capsys):
   assert cli.main([
       'compile-kfp', '--output', str(output), '--pipeline-root', PIPELINE_ROOT,
       '--data-dir', DATA_DIR, '--image', IMAGE,
-      '--serving-model-dir', 'gs://ytdnn-test/serving',
+      '--serving-models-dir', 'gs://ytdnn-test/serving',
       '--beam-arg=--runner=DataflowRunner', '--beam-arg=--project=ytdnn-test',
   ]) == 0
   assert str(output) in capsys.readouterr().out
@@ -181,7 +199,9 @@ def test_the_cli_compiles_with_its_flags(tmp_path, capsys):
   assert _container(job, 'Transform')['args'][-2:] == [
       '--runner=DataflowRunner', '--project=ytdnn-test']
   assert json.loads(_constant(job, 'Pusher', 'push_destination')) == {
-      'filesystem': {'base_directory': 'gs://ytdnn-test/serving'}}
+      'filesystem': {'base_directory': 'gs://ytdnn-test/serving/ranking'}}
+  assert json.loads(_constant(job, 'RetrievalPusher', 'push_destination')) == {
+      'filesystem': {'base_directory': 'gs://ytdnn-test/serving/retrieval'}}
 
 
 def test_the_image_holds_the_schema_where_the_spec_reads_it():
@@ -191,3 +211,57 @@ def test_the_image_holds_the_schema_where_the_spec_reads_it():
   assert re.search(r'^COPY pipeline pipeline$', dockerfile, re.MULTILINE)
   assert kubeflow_v2_runner.IMAGE_SCHEMA_PATH == posixpath.join(
       workdir, 'pipeline', 'schema', 'schema.pbtxt')
+
+
+def _documented_beam_args() -> dict[str, list[str]]:
+  """The --beam-arg values of each runner's compile command in deploy.md.
+
+  Read from the document itself, so the commands users copy are the ones
+  tested.
+  """
+  with open(DEPLOY_DOC) as f:
+    section = f.read().split(f'{RUNNERS_SECTION}\n', 1)[1].split('\n### ', 1)[0]
+  documented = {}
+  for subsection in section.split('\n#### ')[1:]:
+    title, body = subsection.split('\n', 1)
+    command = re.search(r'```sh\n(.*?)```', body, re.DOTALL).group(1)
+    words = shlex.split(command.replace('\\\n', ' '))
+    assert 'compile-kfp' in words
+    documented[title] = [word.removeprefix('--beam-arg=') for word in words
+                         if word.startswith('--beam-arg=')]
+  return documented
+
+
+def test_the_documented_beam_args_configure_their_runner():
+  documented = _documented_beam_args()
+  assert set(documented) == set(DOCUMENTED_RUNNERS)
+  for title, beam_args in documented.items():
+    runner, option_names = DOCUMENTED_RUNNERS[title]
+    options = pipeline_options.PipelineOptions(beam_args)
+    parsed = options.get_all_options(drop_default=True)
+    unknown = set(options.get_all_options(
+        drop_default=True, retain_unknown_options=True)) - set(parsed)
+    assert not unknown, f'{title}: Beam does not know {unknown}'
+    assert parsed.pop('runner') == runner
+    assert set(parsed) == option_names, title
+    if runner == 'DataflowRunner':
+      assert parsed['temp_location'].startswith('gs://')
+    else:
+      assert re.fullmatch(r'[\w.-]+:\d+', parsed['job_endpoint'])
+      assert parsed['environment_type'] in ('DOCKER', 'PROCESS', 'EXTERNAL')
+
+
+def test_compile_kfp_puts_each_documented_arg_set_on_every_beam_step(
+    tmp_path, compiled):
+  beam_components = [node.id for node in compiled.pipeline.components
+                     if isinstance(node, base_beam_component.BaseBeamComponent)]
+  for title, beam_args in _documented_beam_args().items():
+    output = tmp_path / f'{title}.json'
+    assert cli.main([
+        'compile-kfp', '--output', str(output), '--pipeline-root',
+        PIPELINE_ROOT, '--data-dir', DATA_DIR, '--image', IMAGE,
+        *[f'--beam-arg={arg}' for arg in beam_args]]) == 0
+    job = json.loads(output.read_text())
+    for component_id in beam_components:
+      assert _container(job, component_id)['args'][-len(beam_args):] == (
+          beam_args), (title, component_id)
