@@ -11,7 +11,7 @@ ENV TF_USE_LEGACY_KERAS=1 \
 # /ytdnn/pipeline/schema/schema.pbtxt (kubeflow_v2_runner.IMAGE_SCHEMA_PATH).
 # data/ is not copied: the pipeline reads its data from --data-dir.
 WORKDIR /ytdnn
-COPY setup.py constraints.txt trainer_module.py ./
+COPY setup.py constraints.txt trainer_module.py retrieval_trainer_module.py ./
 COPY pipeline pipeline
 COPY components components
 COPY transforms transforms

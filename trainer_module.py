@@ -36,19 +36,27 @@ def compile_model(model: tf.keras.Model, config: configs.ModelConfig) -> None:
                 **tasks.compile_kwargs(config.loss_weights()))
 
 
-def _dataset(file_pattern: list[str],
-             data_accessor: tfx.components.DataAccessor,
-             tf_transform_output: tft.TFTransformOutput,
-             config: configs.ModelConfig) -> tf.data.Dataset:
-  """One shuffled pass over transformed examples as (inputs, labels) batches."""
+def transformed_batches(file_pattern: list[str],
+                        data_accessor: tfx.components.DataAccessor,
+                        tf_transform_output: tft.TFTransformOutput,
+                        batch_size: int,
+                        shuffle_buffer_size: int) -> tf.data.Dataset:
+  """One shuffled pass over transformed examples, as dicts of batched features."""
   return data_accessor.tf_dataset_factory(
       file_pattern,
       tfxio.TensorFlowDatasetOptions(
-          batch_size=config.batch_size, num_epochs=1, shuffle=True,
-          shuffle_buffer_size=config.shuffle_buffer_size, shuffle_seed=0),
-      tf_transform_output.transformed_metadata.schema,
-  ).map(tasks.split_labels, num_parallel_calls=tf.data.AUTOTUNE).prefetch(
-      tf.data.AUTOTUNE)
+          batch_size=batch_size, num_epochs=1, shuffle=True,
+          shuffle_buffer_size=shuffle_buffer_size, shuffle_seed=0),
+      tf_transform_output.transformed_metadata.schema)
+
+
+def fit_with_tensorboard(model: tf.keras.Model, train: tf.data.Dataset,
+                         epochs: int, model_run_dir: str) -> None:
+  """Trains with per-epoch logs where TFX keeps the run's TensorBoard files."""
+  model.fit(train, epochs=epochs, verbose=2,
+            callbacks=[tf.keras.callbacks.TensorBoard(
+                log_dir=os.path.join(model_run_dir, 'logs'),
+                update_freq='epoch')])
 
 
 def run_fn(fn_args: tfx.components.FnArgs) -> None:
@@ -58,16 +66,15 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
   """
   config = configs.ModelConfig.from_custom_config(fn_args.custom_config)
   tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
-  train = _dataset(fn_args.train_files, fn_args.data_accessor,
-                   tf_transform_output, config)
+  train = transformed_batches(
+      fn_args.train_files, fn_args.data_accessor, tf_transform_output,
+      config.batch_size, config.shuffle_buffer_size).map(
+          tasks.split_labels, num_parallel_calls=tf.data.AUTOTUNE).prefetch(
+              tf.data.AUTOTUNE)
 
   model = ranking_model.build_ranking_model(
       vocabulary_sizes(tf_transform_output), config)
   compile_model(model, config)
-  model.fit(
-      train, epochs=config.epochs, verbose=2,
-      callbacks=[tf.keras.callbacks.TensorBoard(
-          log_dir=os.path.join(fn_args.model_run_dir, 'logs'),
-          update_freq='epoch')])
+  fit_with_tensorboard(model, train, config.epochs, fn_args.model_run_dir)
   model.save(fn_args.serving_model_dir, save_format='tf',
              signatures=signatures.make_signatures(model, tf_transform_output))

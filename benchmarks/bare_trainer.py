@@ -94,8 +94,7 @@ def main() -> None:
                       help='hold out every 10th train example and report on it')
   args = parser.parse_args()
   overrides = json.loads(args.config)
-  config = configs.ModelConfig.from_custom_config(
-      {**configs.ModelConfig().as_custom_config(), **overrides})
+  config = configs.ModelConfig.with_overrides(overrides)
   print(json.dumps({'config': overrides,
                     **train(args.transform_dir, config, args.validate)}))
 

@@ -205,6 +205,16 @@ def run(data_dir: str, split_protocol: str, models: Iterable[str],
   }
 
 
+def write_results(document: dict, results_dir: str, name: str) -> str:
+  """Writes a results document as indented JSON; returns its path."""
+  os.makedirs(results_dir, exist_ok=True)
+  path = os.path.join(results_dir, name)
+  with open(path, 'w') as results_file:
+    json.dump(document, results_file, indent=2)
+    results_file.write('\n')
+  return path
+
+
 def main() -> None:
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument('--protocol', required=True,
@@ -222,12 +232,8 @@ def main() -> None:
   if unknown:
     parser.error(f'unknown models {unknown}; choose from {",".join(MODELS)}')
   document = run(args.data_dir, args.protocol, models, args.order)
-  os.makedirs(args.results_dir, exist_ok=True)
-  path = os.path.join(args.results_dir, f'baselines_{args.protocol}.json')
-  with open(path, 'w') as results_file:
-    json.dump(document, results_file, indent=2)
-    results_file.write('\n')
-  print(f'wrote {path}')
+  print('wrote ' + write_results(document, args.results_dir,
+                                 f'baselines_{args.protocol}.json'))
 
 
 if __name__ == '__main__':

@@ -56,6 +56,28 @@ def compile_kwargs(loss_weights: dict[str, float]) -> dict:
   }
 
 
+@dataclasses.dataclass(frozen=True)
+class SampledSoftmaxRetrieval:
+  """The candidate generation task: which movie comes next, among all of them.
+
+  Training samples negatives with TensorFlow's log-uniform sampler, which
+  assumes classes ordered by falling frequency: the Transform's movie
+  vocabulary is. The loss corrects for each class's sampling probability and
+  drops sampled negatives that are the batch's own targets.
+  """
+  num_sampled: int
+  num_movies: int
+
+  def loss(self, user_vectors: tf.Tensor, movie_weights: tf.Tensor,
+           movie_biases: tf.Tensor, target_movies: tf.Tensor) -> tf.Tensor:
+    """Mean sampled-softmax loss of a batch of users and their next movies."""
+    return tf.reduce_mean(tf.nn.sampled_softmax_loss(
+        weights=movie_weights, biases=movie_biases,
+        labels=tf.reshape(tf.cast(target_movies, tf.int64), [-1, 1]),
+        inputs=user_vectors, num_sampled=self.num_sampled,
+        num_classes=self.num_movies, remove_accidental_hits=True))
+
+
 def split_labels(
     transformed: dict[str, tf.Tensor]) -> tuple[dict[str, tf.Tensor],
                                                 dict[str, tf.Tensor]]:

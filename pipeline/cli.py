@@ -35,15 +35,22 @@ def pipeline_config(args: argparse.Namespace) -> configs.PipelineConfig:
       configs.DEFAULT_BEAM_ARGS)
 
 
-def _run(args: argparse.Namespace) -> None:
+def _quiet_libraries() -> None:
+  """Library warnings (deprecations, progress) are not for users."""
   from absl import logging as absl_logging
-  from pipeline import local_runner
-  from pipeline import progress
-  from pipeline import summary
 
   absl_logging.set_verbosity(absl_logging.ERROR)
   for logger in (logging.getLogger(), logging.getLogger('tensorflow')):
     logger.setLevel(logging.ERROR)
+
+
+def _run(args: argparse.Namespace) -> None:
+  from pipeline import html_report
+  from pipeline import local_runner
+  from pipeline import progress
+  from pipeline import summary
+
+  _quiet_libraries()
   config = pipeline_config(args)
   print(f'Running the {configs.PIPELINE_NAME} pipeline on {config.data_dir} '
         f'({config.ingestion.split_protocol} split) into {config.output_dir}')
@@ -61,6 +68,18 @@ def _run(args: argparse.Namespace) -> None:
         'per component: ' + ', '.join(
             f'{name} {seconds:.1f} s'
             for name, seconds in timings.durations.items()))
+  report = html_report.write_report(config.metadata_path,
+                                    configs.report_path(config.output_dir))
+  print(f'Report: {report}')
+
+
+def _report(args: argparse.Namespace) -> None:
+  from pipeline import html_report
+
+  _quiet_libraries()
+  path = html_report.write_report(configs.metadata_path(args.output_dir),
+                                  args.output, args.run)
+  print(f'Report written to {path}')
 
 
 def _download(args: argparse.Namespace) -> None:
@@ -96,8 +115,25 @@ def _compile_kfp(args: argparse.Namespace) -> None:
       data_dir=args.data_dir,
       image=args.image,
       beam_args=args.beam_arg or [],
-      serving_model_dir=args.serving_model_dir)
+      serving_models_dir=args.serving_models_dir)
   print(f'Kubeflow V2 pipeline spec written to {path}')
+
+
+def _recommend(args: argparse.Namespace) -> None:
+  from pipeline import recommend
+
+  _quiet_libraries()
+  started = time.monotonic()
+  recommender = recommend.Recommender(args.data_dir, args.output_dir)
+  print(f'Loaded the data and both pushed models in '
+        f'{time.monotonic() - started:.1f} s')
+  recommendations, seconds = recommend.timed_recommend(
+      recommender, args.user_id, args.k)
+  print(f'Top {len(recommendations)} for user {args.user_id} '
+        f'({seconds * 1000:.0f} ms: retrieve, then rank):')
+  for place, movie in enumerate(recommendations, start=1):
+    print(f'{place:3d}. {movie.title} [{movie.genres}]  '
+          f'liked {movie.liked:.2f}, rating {movie.rating:.2f}')
 
 
 def parser() -> argparse.ArgumentParser:
@@ -127,6 +163,17 @@ def parser() -> argparse.ArgumentParser:
                    help='a Beam pipeline argument, repeatable (default: '
                    + ' '.join(configs.DEFAULT_BEAM_ARGS) + ')')
   run.set_defaults(handler=_run)
+
+  report = commands.add_parser(
+      'report', help='write one static HTML page of a run: data statistics, '
+      'anomalies, rejects, evaluation metrics and plots, blessing')
+  report.add_argument('--output-dir', default='.',
+                      help='the output directory of the runs (default: the '
+                      'working directory)')
+  report.add_argument('--run', default='latest',
+                      help='a run id of the ML Metadata store, or latest')
+  report.add_argument('--output', required=True, help='the HTML file to write')
+  report.set_defaults(handler=_report)
 
   fetch = commands.add_parser(
       'download', help='fetch the real ml-1m and verify its checksums')
@@ -158,24 +205,40 @@ def parser() -> argparse.ArgumentParser:
                    'as the containers see it')
   kfp.add_argument('--image', required=True,
                    help='the image every step runs in (built from Dockerfile)')
-  kfp.add_argument('--serving-model-dir',
-                   help='where blessed models are pushed (default: '
-                   'PIPELINE_ROOT/serving_model/ranking)')
+  kfp.add_argument('--serving-models-dir',
+                   help='where blessed models are pushed, into ranking/ and '
+                   'retrieval/ (default: PIPELINE_ROOT/serving_model)')
   kfp.add_argument('--beam-arg', action='append',
                    help='a Beam pipeline argument of every Beam step, '
                    'repeatable (default: none, so Beam runs in the step\'s '
                    'container)')
   kfp.set_defaults(handler=_compile_kfp)
+
+  recommend = commands.add_parser(
+      'recommend', help='top movies for a user: retrieve candidates with the '
+      'pushed retrieval model, order them with the pushed ranking model')
+  recommend.add_argument('--user-id', type=int, required=True)
+  recommend.add_argument('--k', type=int, default=10)
+  recommend.add_argument('--data-dir', default=configs.SAMPLE_DATA_DIR,
+                         help='the ml-1m files the models were trained on, '
+                         'for the user\'s history and the movie titles')
+  recommend.add_argument('--output-dir', default='.',
+                         help='the output directory of `ytdnn run`')
+  recommend.set_defaults(handler=_recommend)
   return parser
 
 
 def main(argv: list[str] | None = None) -> int:
   args = parser().parse_args(argv)
   from components.anomalies_gate import DataAnomaliesError
+  from pipeline.recommend import UnknownUserError
+  from pipeline.report_run import RunNotFoundError
+  from pipeline.scoring import NoPushedModelError
 
   try:
     args.handler(args)
-  except (DataAnomaliesError, IngestionError, download.DownloadError) as error:
+  except (DataAnomaliesError, IngestionError, download.DownloadError,
+          RunNotFoundError, UnknownUserError, NoPushedModelError) as error:
     print(f'ytdnn {args.command}: {error}', file=sys.stderr)
     return 1
   return 0

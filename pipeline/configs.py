@@ -20,14 +20,23 @@ EVAL_SPLIT = 'eval'
 # Dotted paths of the installed package's code, so the same code runs in a container.
 PREPROCESSING_FN = 'transforms.preprocessing.preprocessing_fn'
 RUN_FN = 'trainer_module.run_fn'
+RETRIEVAL_RUN_FN = 'retrieval_trainer_module.run_fn'
 
 SCHEMA_PATH = os.path.join(os.path.dirname(__file__), 'schema', 'schema.pbtxt')
 SAMPLE_DATA_DIR = os.path.join(
     os.path.dirname(os.path.dirname(__file__)), 'data', 'sample')
 
-# Local runs keep Beam in one process: on 2 cores the multi-processing
-# DirectRunner was slower and used more memory.
+# Local runs keep Beam in one process to save memory: on full ml-1m with 2
+# cores, multi-processing with 2 workers was faster (471 s against 619 s) but
+# peaked at 7.84 GB RSS against 4.78 GB (docs/benchmarks.md).
 DEFAULT_BEAM_ARGS = ('--direct_running_mode=in_memory', '--direct_num_workers=1')
+
+# Fixed lower bounds of the evaluation's user-activity and movie-popularity
+# slices (after the implicit 0), applied to the leak-free earlier-rating counts.
+# Fixed rather than learned from the data, so a slice means the same in every
+# run and nothing about the eval split shapes it.
+USER_ACTIVITY_BOUNDARIES = (10, 50, 200)
+MOVIE_POPULARITY_BOUNDARIES = (10, 100, 1000)
 
 
 def pipeline_root(output_dir: str) -> str:
@@ -40,14 +49,25 @@ def metadata_path(output_dir: str) -> str:
   return os.path.join(output_dir, 'tfx', 'metadata.sqlite')
 
 
+# Pushed models: one TF Serving base directory per model under `serving_model/`.
+SERVING_MODELS = 'serving_model'
+RANKING_MODEL = 'ranking'
+RETRIEVAL_MODEL = 'retrieval'
+
+
 def serving_model_dir(output_dir: str) -> str:
   """Where blessed ranking models are pushed, one version directory each."""
-  return os.path.join(output_dir, 'serving_model', 'ranking')
+  return os.path.join(output_dir, SERVING_MODELS, RANKING_MODEL)
+
+
+def report_path(output_dir: str) -> str:
+  """The HTML report `ytdnn run` writes when it ends."""
+  return os.path.join(output_dir, 'report.html')
 
 
 def retrieval_serving_model_dir(output_dir: str) -> str:
   """Where blessed retrieval models are pushed, beside the ranking ones."""
-  return os.path.join(output_dir, 'serving_model', 'retrieval')
+  return os.path.join(output_dir, SERVING_MODELS, RETRIEVAL_MODEL)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,8 +78,28 @@ class IngestionConfig:
   max_reject_share: float = 0.001
 
 
+class TrainerCustomConfig:
+  """A model config that travels to its Trainer as JSON `custom_config`."""
+
+  def as_custom_config(self) -> dict:
+    """Plain JSON-serializable values: tuples become lists."""
+    return {k: list(v) if isinstance(v, tuple) else v
+            for k, v in dataclasses.asdict(self).items()}
+
+  @classmethod
+  def from_custom_config(cls, custom_config: dict):
+    """Inverse of as_custom_config, for a Trainer's run_fn."""
+    return cls(**{k: tuple(v) if isinstance(v, list) else v
+                  for k, v in custom_config.items()})
+
+  @classmethod
+  def with_overrides(cls, overrides: dict):
+    """The defaults with some fields replaced by JSON values, for experiments."""
+    return cls.from_custom_config({**cls().as_custom_config(), **overrides})
+
+
 @dataclasses.dataclass(frozen=True)
-class ModelConfig:
+class ModelConfig(TrainerCustomConfig):
   """Sizes and training schedule of the multitask ranking model."""
   movie_embedding_dim: int = 32
   user_embedding_dim: int = 16
@@ -83,17 +123,27 @@ class ModelConfig:
             features.STARS_HEAD: self.stars_loss_weight,
             features.LIKED_HEAD: self.liked_loss_weight}
 
-  def as_custom_config(self) -> dict:
-    """The Trainer's `custom_config`: plain JSON-serializable values."""
-    return {k: list(v) if isinstance(v, tuple) else v
-            for k, v in dataclasses.asdict(self).items()}
 
-  @classmethod
-  def from_custom_config(cls, custom_config: dict) -> 'ModelConfig':
-    """Inverse of as_custom_config, for the Trainer's run_fn."""
-    values = dict(custom_config)
-    values['hidden_units'] = tuple(values['hidden_units'])
-    return cls(**values)
+@dataclasses.dataclass(frozen=True)
+class RetrievalConfig(TrainerCustomConfig):
+  """Sizes and training schedule of the candidate generation model."""
+  movie_embedding_dim: int = 64
+  small_embedding_dim: int = 4
+  hidden_units: tuple[int, ...] = (256,)
+  user_vector_dim: int = 64
+  # One pooled history vector per decay: the movie k places before the newest
+  # weighs decay**k. 1.0 is the paper's plain mean and 0.0 the newest movie
+  # alone; recency matters on ml-1m, whose users rated in batches.
+  history_decays: tuple[float, ...] = (1.0, 0.5, 0.0)
+  l2: float = 1e-6
+  learning_rate: float = 2e-3
+  epochs: int = 4
+  batch_size: int = 1024
+  shuffle_buffer_size: int = 250_000
+  # Negatives per batch for the sampled softmax over the movie corpus.
+  num_sampled: int = 1000
+  # Movies the pushed model returns per request: the ranking model's candidates.
+  top_k: int = 300
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,6 +152,12 @@ class EvaluationConfig:
   max_rmse: float = 1.1
   min_liked_auc: float = 0.6
   max_rmse_increase: float = 0.01
+  # The retrieval model is pushed when its HR@50 is at least popularity's
+  # (movies ranked by train count) plus this. Slightly negative: a broken
+  # model ranks near random, far below popularity, while the synthetic sample,
+  # whose users mostly pick popular movies, stays close to it. On ml-1m the
+  # model is far above popularity (docs/benchmarks.md).
+  min_retrieval_hr_gain_over_popularity: float = -0.05
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,6 +167,7 @@ class PipelineConfig:
   output_dir: str
   ingestion: IngestionConfig = IngestionConfig()
   model: ModelConfig = ModelConfig()
+  retrieval: RetrievalConfig = RetrievalConfig()
   evaluation: EvaluationConfig = EvaluationConfig()
   beam_args: tuple[str, ...] = DEFAULT_BEAM_ARGS
 
@@ -125,3 +182,7 @@ class PipelineConfig:
   @property
   def serving_model_dir(self) -> str:
     return serving_model_dir(self.output_dir)
+
+  @property
+  def retrieval_serving_model_dir(self) -> str:
+    return retrieval_serving_model_dir(self.output_dir)

@@ -17,11 +17,14 @@ def run(config: configs.PipelineConfig) -> None:
       data_dir=config.data_dir,
       schema_path=configs.SCHEMA_PATH,
       serving_model_dir=config.serving_model_dir,
+      retrieval_serving_model_dir=config.retrieval_serving_model_dir,
       ingestion_config=config.ingestion,
       model_config=config.model,
+      retrieval_config=config.retrieval,
       evaluation_config=config.evaluation,
       preprocessing_fn=configs.PREPROCESSING_FN,
       run_fn=configs.RUN_FN,
+      retrieval_run_fn=configs.RETRIEVAL_RUN_FN,
       beam_pipeline_args=list(config.beam_args),
       metadata_connection_config=(
           tfx.orchestration.metadata.sqlite_metadata_connection_config(

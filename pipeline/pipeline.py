@@ -1,9 +1,10 @@
-"""The ranking pipeline: raw ml-1m files in, a blessed and pushed SavedModel out."""
+"""The pipeline: raw ml-1m files in, blessed and pushed ranking and retrieval models out."""
 
 from tfx import v1 as tfx
 
 from components.anomalies_gate import ExampleAnomaliesGate
 from components.ingestion.component import MovieLensIngestion
+from components.retrieval_evaluator import RetrievalEvaluator
 from pipeline import configs
 from pipeline import evaluation
 
@@ -14,11 +15,14 @@ def create_pipeline(
     data_dir: str,
     schema_path: str,
     serving_model_dir: str,
+    retrieval_serving_model_dir: str,
     ingestion_config: configs.IngestionConfig,
     model_config: configs.ModelConfig,
+    retrieval_config: configs.RetrievalConfig,
     evaluation_config: configs.EvaluationConfig,
     preprocessing_fn: str,
     run_fn: str,
+    retrieval_run_fn: str,
     beam_pipeline_args: list[str],
     metadata_connection_config=None,
     enable_cache: bool = True,
@@ -78,13 +82,37 @@ def create_pipeline(
           filesystem=tfx.proto.PushDestination.Filesystem(
               base_directory=serving_model_dir)))
 
+  retrieval_trainer = tfx.components.Trainer(
+      run_fn=retrieval_run_fn,
+      examples=transform.outputs['transformed_examples'],
+      transform_graph=transform.outputs['transform_graph'],
+      schema=schema_gen.outputs['schema'],
+      train_args=tfx.proto.TrainArgs(splits=[configs.TRAIN_SPLIT]),
+      eval_args=tfx.proto.EvalArgs(splits=[configs.EVAL_SPLIT]),
+      custom_config=retrieval_config.as_custom_config(),
+  ).with_id('RetrievalTrainer')
+  retrieval_evaluator = RetrievalEvaluator(
+      examples=example_gen.outputs['examples'],
+      model=retrieval_trainer.outputs['model'],
+      split_protocol=ingestion_config.split_protocol,
+      min_gain_over_popularity=(
+          evaluation_config.min_retrieval_hr_gain_over_popularity))
+  retrieval_pusher = tfx.components.Pusher(
+      model=retrieval_trainer.outputs['model'],
+      model_blessing=retrieval_evaluator.outputs['blessing'],
+      push_destination=tfx.proto.PushDestination(
+          filesystem=tfx.proto.PushDestination.Filesystem(
+              base_directory=retrieval_serving_model_dir)),
+  ).with_id('RetrievalPusher')
+
   return tfx.dsl.Pipeline(
       pipeline_name=pipeline_name,
       pipeline_root=pipeline_root,
       components=[
           ingestion, example_gen, statistics_gen, schema_gen,
           example_validator, anomalies_gate, transform, trainer,
-          model_resolver, evaluator, pusher,
+          model_resolver, evaluator, pusher, retrieval_trainer,
+          retrieval_evaluator, retrieval_pusher,
       ],
       enable_cache=enable_cache,
       metadata_connection_config=metadata_connection_config,

@@ -14,18 +14,12 @@ from typing import TextIO
 import ml_metadata as mlmd
 from ml_metadata.proto import metadata_store_pb2
 
+from pipeline import report_run
+
 NODE_CONTEXT_TYPE = 'node'
 _Execution = metadata_store_pb2.Execution
 _FINAL_STATES = {_Execution.COMPLETE: 'done', _Execution.CACHED: 'cached',
                  _Execution.FAILED: 'FAILED', _Execution.CANCELED: 'canceled'}
-
-
-def _store(metadata_path: str) -> mlmd.MetadataStore:
-  config = metadata_store_pb2.ConnectionConfig()
-  config.sqlite.filename_uri = metadata_path
-  config.sqlite.connection_mode = (
-      metadata_store_pb2.SqliteMetadataSourceConfig.READONLY)
-  return mlmd.MetadataStore(config)
 
 
 class RunProgress(threading.Thread):
@@ -68,7 +62,7 @@ class RunProgress(threading.Thread):
     if not os.path.exists(self._metadata_path):
       return []
     try:
-      self._store = self._store or _store(self._metadata_path)
+      self._store = self._store or report_run.open_store(self._metadata_path)
       return self._store.get_executions()
     except mlmd.errors.StatusError:
       return []

@@ -50,12 +50,20 @@ def load_schema() -> schema_pb2.Schema:
   return tfdv.load_schema_text(configs.SCHEMA_PATH)
 
 
+class NoPushedModelError(FileNotFoundError):
+  """Nothing was pushed yet: no run blessed a model of this kind."""
+
+
 def latest_pushed_model(serving_model_dir: str) -> str:
   """The highest version directory under a TF Serving model base directory."""
-  versions = [v.rstrip('/') for v in tf.io.gfile.listdir(serving_model_dir)
-              if v.rstrip('/').isdigit()]
+  versions = []
+  if tf.io.gfile.isdir(serving_model_dir):
+    versions = [v.rstrip('/') for v in tf.io.gfile.listdir(serving_model_dir)
+                if v.rstrip('/').isdigit()]
   if not versions:
-    raise FileNotFoundError(f'no pushed model version in {serving_model_dir}')
+    raise NoPushedModelError(
+        f'no pushed model version in {serving_model_dir}: run `ytdnn run` '
+        'until its models are blessed and pushed')
   return os.path.join(serving_model_dir, max(versions, key=int))
 
 

@@ -2,13 +2,18 @@
 
 import dataclasses
 
-import ml_metadata as mlmd
 import tensorflow_model_analysis as tfma
 from ml_metadata.proto import metadata_store_pb2
 
-BLESSING_TYPE = 'ModelBlessing'
-EVALUATION_TYPE = 'ModelEvaluation'
-PUSHED_MODEL_TYPE = 'PushedModel'
+from components import retrieval_evaluator
+from pipeline import report_run
+
+# Component ids of the two models' evaluators and pushers (pipeline/pipeline.py).
+EVALUATOR = 'Evaluator'
+PUSHER = 'Pusher'
+RETRIEVAL_EVALUATOR = 'RetrievalEvaluator'
+RETRIEVAL_PUSHER = 'RetrievalPusher'
+RETRIEVAL_METRICS = ('hr@10', 'hr@50', 'hr@100', 'ndcg@10')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -19,14 +24,11 @@ class RunSummary:
   # Change of each metric against the last blessed model, when there was one.
   changes: dict[str, float]
   pushed_model: str | None
-
-
-def _latest(store: mlmd.MetadataStore,
-            type_name: str) -> metadata_store_pb2.Artifact | None:
-  """The newest live artifact of a type; cached steps reuse older artifacts."""
-  artifacts = [a for a in store.get_artifacts_by_type(type_name)
-               if a.state == metadata_store_pb2.Artifact.LIVE]
-  return max(artifacts, key=lambda a: a.id, default=None)
+  retrieval_blessed: bool = False
+  retrieval_metrics: dict[str, float] = dataclasses.field(default_factory=dict)
+  retrieval_popularity_metrics: dict[str, float] = dataclasses.field(
+      default_factory=dict)
+  retrieval_pushed_model: str | None = None
 
 
 DIFF_SUFFIX = '_diff'
@@ -48,34 +50,49 @@ def _overall_metrics(evaluation_uri: str) -> dict[str, float]:
   return metrics
 
 
+def _blessed(blessing: metadata_store_pb2.Artifact | None) -> bool:
+  return bool(blessing and blessing.custom_properties['blessed'].int_value)
+
+
+def _pushed_to(pushed: metadata_store_pb2.Artifact | None) -> str | None:
+  if pushed is None or not pushed.custom_properties['pushed'].int_value:
+    return None
+  return pushed.custom_properties['pushed_destination'].string_value
+
+
 def read_summary(metadata_path: str) -> RunSummary:
-  """The latest blessing, evaluation metrics and push of a SQLite store."""
-  config = metadata_store_pb2.ConnectionConfig()
-  config.sqlite.filename_uri = metadata_path
-  config.sqlite.connection_mode = (
-      metadata_store_pb2.SqliteMetadataSourceConfig.READONLY)
-  store = mlmd.MetadataStore(config)
-  blessing = _latest(store, BLESSING_TYPE)
-  evaluation = _latest(store, EVALUATION_TYPE)
-  pushed = _latest(store, PUSHED_MODEL_TYPE)
-  pushed_model = None
-  if pushed is not None and pushed.custom_properties['pushed'].int_value:
-    pushed_model = pushed.custom_properties['pushed_destination'].string_value
+  """The blessings, evaluation metrics and pushes of the store's latest run."""
+  run = report_run.read_run(metadata_path)
+  evaluation = run.output(EVALUATOR, 'evaluation')
   metrics = _overall_metrics(evaluation.uri) if evaluation else {}
+  retrieval_evaluation = run.output(RETRIEVAL_EVALUATOR, 'evaluation')
+  retrieval = (retrieval_evaluator.read_metrics(retrieval_evaluation.uri)
+               if retrieval_evaluation else {})
   return RunSummary(
-      blessed=bool(blessing and
-                   blessing.custom_properties['blessed'].int_value),
+      blessed=_blessed(run.output(EVALUATOR, 'blessing')),
       metrics={name: value for name, value in metrics.items()
                if not name.endswith(DIFF_SUFFIX)},
       changes={name.removesuffix(DIFF_SUFFIX): value
                for name, value in metrics.items()
                if name.endswith(DIFF_SUFFIX)},
-      pushed_model=pushed_model)
+      pushed_model=_pushed_to(run.output(PUSHER, 'pushed_model')),
+      retrieval_blessed=_blessed(run.output(RETRIEVAL_EVALUATOR, 'blessing')),
+      retrieval_metrics={name: retrieval[name] for name in RETRIEVAL_METRICS
+                         if name in retrieval},
+      retrieval_popularity_metrics={
+          name: value for name, value in retrieval.get(
+              retrieval_evaluator.POPULARITY, {}).items()},
+      retrieval_pushed_model=_pushed_to(
+          run.output(RETRIEVAL_PUSHER, 'pushed_model')))
+
+
+def _yes_no(flag: bool) -> str:
+  return 'yes' if flag else 'no'
 
 
 def format_summary(summary: RunSummary) -> str:
-  """Lines for the terminal."""
-  lines = ['Model blessed: ' + ('yes' if summary.blessed else 'no')]
+  """Lines for the terminal: the ranking model, then the retrieval model."""
+  lines = ['Model blessed: ' + _yes_no(summary.blessed)]
   for name, value in sorted(summary.metrics.items()):
     line = f'  {name:<36} {value:10.4f}'
     if name in summary.changes:
@@ -83,4 +100,15 @@ def format_summary(summary: RunSummary) -> str:
     lines.append(line)
   lines.append('Pushed model: ' + (summary.pushed_model or
                                    'none (not blessed, nothing pushed)'))
+  if summary.retrieval_metrics:
+    lines.append('Retrieval model blessed: ' +
+                 _yes_no(summary.retrieval_blessed))
+    for name, value in summary.retrieval_metrics.items():
+      line = f'  {name:<36} {value:10.4f}'
+      if name in summary.retrieval_popularity_metrics:
+        line += (f'  (popularity: '
+                 f'{summary.retrieval_popularity_metrics[name]:.4f})')
+      lines.append(line)
+    lines.append('Pushed retrieval model: ' + (
+        summary.retrieval_pushed_model or 'none (not blessed, nothing pushed)'))
   return '\n'.join(lines)

@@ -9,6 +9,7 @@ EXPECTED_COMPONENTS = [
     'MovieLensIngestion', 'CsvExampleGen', 'StatisticsGen', 'ImportSchemaGen',
     'ExampleValidator', 'ExampleAnomaliesGate', 'Transform', 'Trainer',
     'latest_blessed_model_resolver', 'Evaluator', 'Pusher',
+    'RetrievalTrainer', 'RetrievalEvaluator', 'RetrievalPusher',
 ]
 
 
@@ -16,11 +17,14 @@ def _pipeline(tmp_path):
   return pipeline.create_pipeline(
       pipeline_name='test', pipeline_root=str(tmp_path / 'root'),
       data_dir=str(tmp_path / 'data'), schema_path=configs.SCHEMA_PATH,
-      serving_model_dir=str(tmp_path / 'serving'),
+      serving_model_dir=str(tmp_path / 'serving' / 'ranking'),
+      retrieval_serving_model_dir=str(tmp_path / 'serving' / 'retrieval'),
       ingestion_config=configs.IngestionConfig(),
       model_config=configs.ModelConfig(),
+      retrieval_config=configs.RetrievalConfig(),
       evaluation_config=configs.EvaluationConfig(),
       preprocessing_fn=configs.PREPROCESSING_FN, run_fn=configs.RUN_FN,
+      retrieval_run_fn=configs.RETRIEVAL_RUN_FN,
       beam_pipeline_args=list(configs.DEFAULT_BEAM_ARGS))
 
 
@@ -48,3 +52,13 @@ def test_code_is_referenced_by_dotted_path(tmp_path):
   assert components['Transform'].exec_properties['preprocessing_fn'] == (
       configs.PREPROCESSING_FN)
   assert components['Trainer'].exec_properties['run_fn'] == configs.RUN_FN
+  assert components['RetrievalTrainer'].exec_properties['run_fn'] == (
+      configs.RETRIEVAL_RUN_FN)
+
+
+def test_the_retrieval_model_is_evaluated_on_raw_examples_and_gated(tmp_path):
+  components = {c.id: c for c in _pipeline(tmp_path).components}
+  evaluator = components['RetrievalEvaluator']
+  assert components['CsvExampleGen'] in evaluator.upstream_nodes
+  assert components['RetrievalTrainer'] in evaluator.upstream_nodes
+  assert evaluator in components['RetrievalPusher'].upstream_nodes

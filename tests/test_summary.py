@@ -22,3 +22,16 @@ def test_summary_says_when_nothing_was_pushed():
       blessed=False, metrics={}, changes={}, pushed_model=None))
   assert text.splitlines() == [
       'Model blessed: no', 'Pushed model: none (not blessed, nothing pushed)']
+
+
+def test_summary_shows_the_retrieval_model_beside_popularity():
+  text = summary.format_summary(summary.RunSummary(
+      blessed=True, metrics={}, changes={}, pushed_model='/out/ranking/1',
+      retrieval_blessed=True,
+      retrieval_metrics={'hr@10': 0.25, 'hr@50': 0.5},
+      retrieval_popularity_metrics={'hr@10': 0.035, 'hr@50': 0.13},
+      retrieval_pushed_model='/out/retrieval/1'))
+  lines = text.splitlines()
+  assert lines[2] == 'Retrieval model blessed: yes'
+  assert lines[3].split() == ['hr@10', '0.2500', '(popularity:', '0.0350)']
+  assert lines[-1] == 'Pushed retrieval model: /out/retrieval/1'

@@ -1,0 +1,122 @@
+"""Trains the retrieval model outside TFX and scores it on a validation carve-out.
+
+Hyperparameters are chosen here, never on the held-out targets: each user's
+latest *train* rating is held out the way `last1` holds out the latest rating
+overall, the model trains on the rest of the train split, and HR@K is read
+through the same serving signature and ranking code the RetrievalEvaluator
+uses. Reads the raw examples and the Transform graph of a finished run:
+
+  .venv/bin/python benchmarks/tune_retrieval.py --output-dir OUT \\
+      [--config '{"epochs": 6, "history_decays": [1.0, 0.0]}']
+"""
+
+import argparse
+import glob
+import json
+import os
+import time
+
+os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
+import numpy as np
+import tensorflow as tf
+import tensorflow_transform as tft
+
+import trainer_module
+from components import retrieval_evaluator
+from models import retrieval_model
+from models import retrieval_signatures
+from models import signatures
+from pipeline import configs
+from pipeline import retrieval_metrics
+
+_TRANSFORM_BATCH = 4096
+
+
+def _latest(pattern: str) -> str:
+  return max(glob.glob(pattern),
+             key=lambda path: int(path.rstrip('/').split('/')[-1]))
+
+
+def _subset(ratings: retrieval_evaluator.Ratings,
+            keep: np.ndarray) -> retrieval_evaluator.Ratings:
+  return retrieval_evaluator.Ratings(ratings.user_ids[keep],
+                                     ratings.movie_ids[keep],
+                                     ratings.earlier_counts[keep])
+
+
+def _training_data(serialized: list[bytes],
+                   tf_transform_output: tft.TFTransformOutput,
+                   config: configs.RetrievalConfig) -> tf.data.Dataset:
+  """Transformed once and cached, then shuffled and batched like the Trainer."""
+  raw_spec = tf_transform_output.raw_feature_spec()
+  transform = tf_transform_output.transform_features_layer()
+  return (tf.data.Dataset.from_tensor_slices(serialized)
+          .batch(_TRANSFORM_BATCH)
+          .map(lambda batch: retrieval_model.split_target(
+              transform(tf.io.parse_example(batch, raw_spec))))
+          .unbatch()
+          .cache()
+          .shuffle(config.shuffle_buffer_size, seed=0)
+          .batch(config.batch_size)
+          .prefetch(tf.data.AUTOTUNE))
+
+
+def tune(output_dir: str, config: configs.RetrievalConfig) -> dict:
+  """Validation HR@K and NDCG@10 of one configuration after every epoch."""
+  root = configs.pipeline_root(output_dir)
+  tf_transform_output = tft.TFTransformOutput(
+      _latest(os.path.join(root, 'Transform', 'transform_graph', '*')))
+  examples_uri = _latest(os.path.join(root, 'CsvExampleGen', 'examples', '*'))
+  train, serialized = retrieval_evaluator.read_split(
+      os.path.join(examples_uri, f'Split-{configs.TRAIN_SPLIT}'),
+      keep_examples=True)
+  carved = np.zeros(len(serialized), dtype=bool)
+  carved[retrieval_evaluator.latest_per_user(train)] = True
+  targets = retrieval_evaluator.held_out_targets(
+      _subset(train, ~carved), _subset(train, carved),
+      [serialized[i] for i in np.flatnonzero(carved)])
+
+  tf.keras.utils.set_random_seed(0)
+  model = retrieval_model.RetrievalModel(
+      trainer_module.vocabulary_sizes(tf_transform_output), config)
+  model.compile(optimizer=tf.keras.optimizers.Adam(config.learning_rate))
+  serve = retrieval_signatures.make_signatures(
+      model, tf_transform_output, retrieval_metrics.CURVE_MAX_K)[
+          signatures.SERVING_DEFAULT]
+  by_epoch = []
+
+  def validate(epoch: int, logs: dict) -> None:
+    metrics = retrieval_metrics.metrics(
+        retrieval_evaluator.model_ranks(serve, targets))
+    by_epoch.append({'epoch': epoch + 1, 'train_loss': logs['loss'],
+                     **metrics})
+    print(json.dumps(by_epoch[-1]), flush=True)
+
+  started = time.monotonic()
+  model.fit(_training_data(
+      [serialized[i] for i in np.flatnonzero(~carved)], tf_transform_output,
+      config), epochs=config.epochs, verbose=2,
+            callbacks=[tf.keras.callbacks.LambdaCallback(
+                on_epoch_end=validate)])
+  return {'validation_targets': len(targets.movie_ids),
+          'fit_and_validation_s': time.monotonic() - started,
+          'validation_by_epoch': by_epoch}
+
+
+def main() -> None:
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument('--output-dir', required=True,
+                      help='the output directory of a finished `ytdnn run`')
+  parser.add_argument('--config', default='{}',
+                      help='JSON of RetrievalConfig fields to override')
+  args = parser.parse_args()
+  overrides = json.loads(args.config)
+  config = configs.RetrievalConfig.with_overrides(overrides)
+  print(json.dumps({'config': overrides, **tune(args.output_dir, config)}))
+
+
+if __name__ == '__main__':
+  main()

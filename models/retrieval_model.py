@@ -1,0 +1,152 @@
+"""The paper's candidate generation network: a user vector scored against every movie.
+
+The user tower pools the history (one pooled vector per recency decay, so the
+paper's plain mean can sit beside the newest movies), adds demographics, the
+user's activity and the example age, and maps them through ReLU layers to a
+user vector. A movie's score is that vector's dot product with the movie's row
+of the softmax weights, plus its bias. The loss lives in models/tasks.py.
+"""
+
+import tensorflow as tf
+
+from models import ranking_model
+from models import tasks
+from pipeline import configs
+from pipeline import features
+
+USER_INDICES = (features.GENDER_INDEX, features.AGE_INDEX,
+                features.OCCUPATION_INDEX, features.ZIP_PREFIX_INDEX)
+USER_CONTINUOUS = tuple(
+    f'{base}{power}'
+    for base in (features.USER_RATING_COUNT, features.EXAMPLE_AGE)
+    for power in features.CONTINUOUS_POWERS)
+# Serving sets these to 0, the paper's way of asking for the present.
+EXAMPLE_AGE_INPUTS = tuple(f'{features.EXAMPLE_AGE}{power}'
+                           for power in features.CONTINUOUS_POWERS)
+USER_INPUT_NAMES = USER_INDICES + (features.HISTORY_INDICES,) + USER_CONTINUOUS
+
+
+class RecencyWeightedPooling(tf.keras.layers.Layer):
+  """Weighted mean of each row of a ragged [batch, None, dim] tensor.
+
+  The newest (last) element weighs 1 and the one k places before it
+  decay**k: 1.0 gives the plain mean, 0.0 the newest element alone. An empty
+  row pools to zeros.
+  """
+
+  def __init__(self, decay: float, **kwargs):
+    super().__init__(**kwargs)
+    self.decay = decay
+
+  def call(self, embeddings: tf.RaggedTensor) -> tf.Tensor:
+    lengths = embeddings.row_lengths()
+    positions = tf.ragged.range(lengths)
+    places_before_newest = (
+        tf.expand_dims(lengths, 1) - 1 - positions)
+    weights = tf.pow(tf.constant(self.decay, embeddings.dtype),
+                     tf.cast(places_before_newest, embeddings.dtype))
+    sums = tf.reduce_sum(embeddings * tf.expand_dims(weights, -1), axis=1)
+    totals = tf.reduce_sum(weights, axis=1)[:, tf.newaxis]
+    return tf.math.divide_no_nan(sums, totals)
+
+  def get_config(self) -> dict:
+    return {**super().get_config(), 'decay': self.decay}
+
+
+def user_inputs() -> dict[str, tf.keras.Input]:
+  """The transformed features the user tower reads, as Keras inputs."""
+  inputs = {name: tf.keras.Input(shape=(), dtype=tf.int64, name=name)
+            for name in USER_INDICES}
+  inputs[features.HISTORY_INDICES] = tf.keras.Input(
+      shape=(None,), dtype=tf.int64, ragged=True,
+      name=features.HISTORY_INDICES)
+  inputs.update({name: tf.keras.Input(shape=(), dtype=tf.float32, name=name)
+                 for name in USER_CONTINUOUS})
+  return inputs
+
+
+def build_user_tower(sizes: ranking_model.VocabularySizes,
+                     config: configs.RetrievalConfig) -> tf.keras.Model:
+  """Transformed user features to the user vector."""
+  inputs = user_inputs()
+  history = tf.keras.layers.Embedding(
+      sizes.movie, config.movie_embedding_dim,
+      embeddings_regularizer=tf.keras.regularizers.l2(config.l2),
+      name='history_embedding')(inputs[features.HISTORY_INDICES])
+  pooled = [RecencyWeightedPooling(decay, name=f'history_pooling_{i}')(history)
+            for i, decay in enumerate(config.history_decays)]
+
+  def small(name: str, rows: int) -> tf.Tensor:
+    return tf.keras.layers.Embedding(
+        rows, config.small_embedding_dim, name=f'{name}_embedding')(
+            inputs[f'{name}_index'])
+
+  tower = tf.concat(pooled + [
+      small('gender', sizes.gender), small('age', sizes.age),
+      small('occupation', sizes.occupation),
+      small('zip_prefix', sizes.zip_prefix),
+      tf.stack([inputs[name] for name in USER_CONTINUOUS], axis=1),
+  ], axis=1)
+  for i, units in enumerate(config.hidden_units):
+    tower = tf.keras.layers.Dense(units, activation='relu',
+                                  name=f'user_tower_{i}')(tower)
+  user_vector = tf.keras.layers.Dense(config.user_vector_dim,
+                                      name='user_vector')(tower)
+  return tf.keras.Model(inputs=inputs, outputs=user_vector, name='user_tower')
+
+
+class RetrievalModel(tf.keras.Model):
+  """The user tower and the softmax weights of every movie in the vocabulary.
+
+  Calling it gives user vectors; `scores` rates every movie for them. The
+  last row is the vocabulary's out-of-vocabulary bucket, never a candidate.
+  """
+
+  def __init__(self, sizes: ranking_model.VocabularySizes,
+               config: configs.RetrievalConfig, **kwargs):
+    super().__init__(name='retrieval', **kwargs)
+    self.user_tower = build_user_tower(sizes, config)
+    self.movie_weights = self.add_weight(
+        name='movie_weights', shape=(sizes.movie, config.user_vector_dim),
+        initializer=tf.keras.initializers.TruncatedNormal(stddev=0.05),
+        regularizer=tf.keras.regularizers.l2(config.l2))
+    self.movie_biases = self.add_weight(
+        name='movie_biases', shape=(sizes.movie,), initializer='zeros')
+    self.task = tasks.SampledSoftmaxRetrieval(
+        num_sampled=min(config.num_sampled, sizes.movie - 1),
+        num_movies=sizes.movie)
+    self.loss_tracker = tf.keras.metrics.Mean(name='loss')
+
+  @property
+  def metrics(self) -> list[tf.keras.metrics.Metric]:
+    """Keras resets these every epoch; the loss is the only one."""
+    return [self.loss_tracker]
+
+  def call(self, inputs: dict[str, tf.Tensor],
+           training: bool = False) -> tf.Tensor:
+    return self.user_tower(inputs, training=training)
+
+  def scores(self, user_vectors: tf.Tensor) -> tf.Tensor:
+    """[batch, movies] scores; the out-of-vocabulary column is -inf."""
+    scores = tf.matmul(user_vectors, self.movie_weights,
+                       transpose_b=True) + self.movie_biases
+    is_oov = tf.one_hot(tf.shape(self.movie_biases)[0] - 1,
+                        tf.shape(self.movie_biases)[0], on_value=True,
+                        off_value=False)
+    return tf.where(is_oov, tf.constant(-float('inf')), scores)
+
+  def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+    """The task's loss on the target movies plus the weights' L2 penalty."""
+    del x, sample_weight
+    loss = self.task.loss(y_pred, self.movie_weights, self.movie_biases, y)
+    if self.losses:
+      loss += tf.add_n(self.losses)
+    self.loss_tracker.update_state(loss)
+    return loss
+
+
+def split_target(transformed: dict[str, tf.Tensor]
+                 ) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
+  """A transformed batch as (user tower inputs, target movie indices)."""
+  inputs = {name: transformed[name] for name in USER_INPUT_NAMES}
+  return inputs, transformed[features.MOVIE_INDEX]

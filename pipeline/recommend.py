@@ -1,0 +1,118 @@
+"""Two-stage recommendation: the retrieval model proposes, the ranking model orders.
+
+Both stages are the pushed SavedModels called through their serving
+signatures with raw tf.Examples, built from the user's real history by the
+ingestion's own example and CSV-column code, as a serving client would.
+"Now" is the newest rating in the data: ml-1m ends in 2003.
+"""
+
+import collections
+import dataclasses
+import time
+
+import numpy as np
+import tensorflow as tf
+
+from components.ingestion import examples
+from components.ingestion import outputs
+from components.ingestion import rules
+from components.ingestion import validate
+from pipeline import configs
+from pipeline import features
+from pipeline import scoring
+
+
+class UnknownUserError(LookupError):
+  """The data has no ratings of the user asked about."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Recommendation:
+  """One recommended movie with the ranking model's scores for the user."""
+  movie_id: int
+  title: str
+  genres: str
+  liked: float
+  rating: float
+
+
+class Recommender:
+  """Both pushed models and the data they recommend from, loaded once."""
+
+  def __init__(self, data_dir: str, output_dir: str,
+               history_length: int = configs.IngestionConfig.history_length):
+    records = validate.read_valid_records(data_dir)
+    self._users = {user.user_id: user for user in records.users}
+    self._movies = {movie.movie_id: movie for movie in records.movies}
+    self._ratings = collections.defaultdict(list)
+    for rating in records.ratings:
+      self._ratings[rating.user_id].append(rating)
+    self._movie_rating_counts = collections.Counter(
+        rating.movie_id for rating in records.ratings)
+    self._now = max(rating.timestamp for rating in records.ratings)
+    self._history_length = history_length
+    self._schema = scoring.load_schema()
+    self._retrieve = scoring.load_serving_fn(scoring.latest_pushed_model(
+        configs.retrieval_serving_model_dir(output_dir)))
+    self._rank = scoring.load_serving_fn(scoring.latest_pushed_model(
+        configs.serving_model_dir(output_dir)))
+
+  def _candidate_row(self, user: rules.User, rated: list[rules.Rating],
+                     movie_id: int) -> dict[str, str]:
+    """The raw CSV columns of the user rating `movie_id` now."""
+    movie_ids = [str(rating.movie_id) for rating in rated]
+    example = examples.Example(
+        user_id=user.user_id, movie_id=movie_id, rating=0,
+        timestamp=self._now,
+        history=features.HISTORY_SEPARATOR.join(
+            movie_ids[-self._history_length:]),
+        user_rating_count=len(rated),
+        seconds_since_previous=self._now - rated[-1].timestamp,
+        split='')
+    values = outputs.csv_values(example, user, self._movies[movie_id],
+                                self._movie_rating_counts[movie_id])
+    return {name: str(value) for name, value in values.items()}
+
+  def _retrieval_request(self, row: dict[str, str],
+                         rated: list[rules.Rating]) -> bytes:
+    """The user's side of a row, excluding every movie they already rated."""
+    request = tf.train.Example.FromString(scoring.serialize_row(
+        {name: row[name] for name in features.RETRIEVAL_REQUEST_FEATURES},
+        self._schema))
+    request.features.feature[features.EXCLUDED_MOVIE_IDS].int64_list.value[:] = (
+        [rating.movie_id for rating in rated])
+    return request.SerializeToString()
+
+  def recommend(self, user_id: int, k: int = 10) -> list[Recommendation]:
+    """The user's top `k` movies by liked probability, ties by predicted rating."""
+    if user_id not in self._users or not self._ratings[user_id]:
+      raise UnknownUserError(f'user {user_id} has no ratings in the data')
+    user = self._users[user_id]
+    rated = sorted(self._ratings[user_id],
+                   key=lambda rating: (rating.timestamp, rating.movie_id))
+    # The user's columns of a row do not depend on its movie: any will do.
+    user_row = self._candidate_row(user, rated, rated[-1].movie_id)
+    retrieved = self._retrieve(examples=tf.constant(
+        [self._retrieval_request(user_row, rated)]))
+    scores = retrieved[features.RETRIEVAL_SCORES].numpy()[0]
+    candidates = [int(movie) for movie, score in zip(
+        retrieved[features.RETRIEVED_MOVIE_IDS].numpy()[0], scores)
+                  if np.isfinite(score) and int(movie) in self._movies]
+    ranked = scoring.score(self._rank, [
+        scoring.serialize_row(self._candidate_row(user, rated, movie),
+                              self._schema) for movie in candidates])
+    liked = ranked[features.LIKED_HEAD][:, 0]
+    predicted = ranked[features.RATING_HEAD][:, 0]
+    order = np.lexsort((-predicted, -liked))[:k]
+    return [Recommendation(
+        movie_id=candidates[i], title=self._movies[candidates[i]].title,
+        genres=self._movies[candidates[i]].genres, liked=float(liked[i]),
+        rating=float(predicted[i])) for i in order]
+
+
+def timed_recommend(recommender: Recommender, user_id: int,
+                    k: int) -> tuple[list[Recommendation], float]:
+  """Recommendations and the seconds they took, for the CLI to report."""
+  started = time.perf_counter()
+  recommendations = recommender.recommend(user_id, k)
+  return recommendations, time.perf_counter() - started

@@ -1,0 +1,100 @@
+"""The one definition of BENCHMARKS.md's `last1` retrieval metrics.
+
+The baselines harness and the pipeline's retrieval evaluator both rank with
+these functions, so their figures are comparable. NumPy only: importing it
+costs no TensorFlow start-up.
+
+Ties in score go to the lower candidate index, as in a stable descending sort
+and in `tf.math.top_k`; a target's rank is therefore its position in the list
+a top-k lookup over the same scores would serve. Counting only strictly
+higher scores would instead let a model that scores every movie alike rank
+every target first. A caller that wants another secondary order encodes it in
+the scores or in the candidate indices.
+"""
+
+from typing import Iterable, Sequence
+
+import numpy as np
+
+HIT_RATE_CUTOFFS = (10, 50, 100)
+NDCG_CUTOFF = 10
+CURVE_MAX_K = 100
+
+# The rank of a target that is not in the scored top list.
+MISS = -1
+
+
+def target_ranks(scores: np.ndarray, targets: Sequence[int],
+                 excluded: Sequence[Iterable[int]]) -> np.ndarray:
+  """0-based rank of each row's target among its non-excluded candidates.
+
+  Counts, instead of sorting, the candidates ranked ahead of the target: one
+  pass over the scores, so a whole user-by-movie matrix ranks in seconds.
+  `excluded` holds each row's earlier-rated candidate indices; the target
+  itself must not be among them, since that would mean a rating was both
+  history and target.
+  """
+  scores = np.asarray(scores)
+  if scores.ndim != 2:
+    raise ValueError(f'scores must be a [rows, candidates] matrix, got shape '
+                     f'{scores.shape}')
+  targets = np.asarray(targets, dtype=np.int64)
+  if targets.shape != (scores.shape[0],) or len(excluded) != len(targets):
+    raise ValueError(f'{scores.shape[0]} score rows need as many targets and '
+                     f'excluded sets, got {len(targets)} and {len(excluded)}')
+  rows = np.arange(len(targets))
+  mask = np.zeros(scores.shape, dtype=bool)
+  for row, indices in enumerate(excluded):
+    mask[row, np.fromiter(indices, dtype=np.int64)] = True
+  if mask[rows, targets].any():
+    raise ValueError('a target is among its own excluded candidates: rows '
+                     f'{rows[mask[rows, targets]].tolist()}')
+  target_scores = scores[rows, targets][:, np.newaxis]
+  candidates = np.arange(scores.shape[1])
+  ahead = (scores > target_scores) | (
+      (scores == target_scores) & (candidates < targets[:, np.newaxis]))
+  return np.sum(ahead & ~mask, axis=1)
+
+
+def target_rank(scores: np.ndarray, target: int,
+                excluded: Iterable[int]) -> int:
+  """target_ranks for one user's score vector."""
+  return int(target_ranks(np.asarray(scores)[np.newaxis, :], [target],
+                          [excluded])[0])
+
+
+def _as_ranks(ranks: Iterable[int | None]) -> np.ndarray:
+  """Ranks as integers, None as MISS, so every metric reads one form."""
+  array = np.array([MISS if rank is None else rank for rank in ranks],
+                   dtype=np.int64)
+  if array.size == 0:
+    raise ValueError('no ranks: the metrics are shares of users')
+  if (array < MISS).any():
+    raise ValueError(f'ranks must be >= 0, or {MISS} or None for a miss')
+  return array
+
+
+def _hit_rate(ranks: np.ndarray, k: int) -> float:
+  return float(np.mean((ranks != MISS) & (ranks < k)))
+
+
+def metrics(ranks: Iterable[int | None]) -> dict[str, float]:
+  """HR@10, HR@50, HR@100 and NDCG@10 over users, one rank per user.
+
+  A miss (None or -1) is a target outside the scored top list; it counts as
+  a user without a hit, so the list must hold at least 100 items.
+  """
+  ranks = _as_ranks(ranks)
+  results = {f'hr@{k}': _hit_rate(ranks, k) for k in HIT_RATE_CUTOFFS}
+  in_top = (ranks != MISS) & (ranks < NDCG_CUTOFF)
+  gains = np.zeros(len(ranks))
+  gains[in_top] = 1 / np.log2(ranks[in_top] + 2)
+  results[f'ndcg@{NDCG_CUTOFF}'] = float(np.mean(gains))
+  return results
+
+
+def hit_rate_curve(ranks: Iterable[int | None],
+                   max_k: int = CURVE_MAX_K) -> list[list[int | float]]:
+  """[[k, HR@k]] for k = 1..max_k, to compare models at any cutoff."""
+  ranks = _as_ranks(ranks)
+  return [[k, _hit_rate(ranks, k)] for k in range(1, max_k + 1)]

@@ -1,0 +1,57 @@
+"""Two-stage recommend on the shared sample run: retrieve, rank, show."""
+
+import subprocess
+
+import pytest
+
+from components.ingestion import validate
+from conftest import YTDNN
+from conftest import environment
+from pipeline import recommend
+
+
+@pytest.fixture(scope='module')
+def recommender(run):
+  assert run.completed.returncode == 0, run.completed.stderr[-5000:]
+  return recommend.Recommender(run.data_dir, run.output_dir)
+
+
+def test_recommends_unrated_movies_by_liked_probability(recommender, run):
+  rated = {rating.movie_id for rating in
+           validate.read_valid_records(run.data_dir).ratings
+           if rating.user_id == 7}
+  recommendations = recommender.recommend(7, k=5)
+  assert len(recommendations) == 5
+  assert not {movie.movie_id for movie in recommendations} & rated
+  liked = [movie.liked for movie in recommendations]
+  assert liked == sorted(liked, reverse=True)
+  assert all(0.0 <= p <= 1.0 for p in liked)
+  assert all(movie.title and movie.genres for movie in recommendations)
+
+
+def test_an_unknown_user_is_a_clear_error(recommender):
+  with pytest.raises(recommend.UnknownUserError, match='user 424242'):
+    recommender.recommend(424242)
+
+
+def test_the_cli_prints_the_top_k_with_titles(run):
+  completed = subprocess.run(
+      [YTDNN, 'recommend', '--user-id', '3', '--k', '4', '--data-dir',
+       run.data_dir, '--output-dir', run.output_dir],
+      env=environment(), capture_output=True, text=True, timeout=300)
+  assert completed.returncode == 0, completed.stderr[-3000:]
+  lines = completed.stdout.splitlines()
+  top = lines.index(next(line for line in lines if line.startswith('Top 4')))
+  assert [line.split('.')[0].strip() for line in lines[top + 1:]] == [
+      '1', '2', '3', '4']
+  assert 'liked' in lines[top + 1]
+
+
+def test_the_cli_without_pushed_models_fails_with_one_line(tmp_path, run):
+  completed = subprocess.run(
+      [YTDNN, 'recommend', '--user-id', '3', '--data-dir', run.data_dir,
+       '--output-dir', str(tmp_path)],
+      env=environment(), capture_output=True, text=True, timeout=300)
+  assert completed.returncode == 1
+  assert 'Traceback' not in completed.stderr
+  assert 'no pushed model version' in completed.stderr

@@ -1,0 +1,94 @@
+"""The retrieval model: recency pooling, user vector shapes, scores and training."""
+
+import numpy as np
+import tensorflow as tf
+
+from models import ranking_model
+from models import retrieval_model
+from pipeline import configs
+from pipeline import features
+
+SIZES = ranking_model.VocabularySizes(
+    movie=30, user=10, genre=5, zip_prefix=4, gender=3, age=8, occupation=22)
+CONFIG = configs.RetrievalConfig(movie_embedding_dim=8, hidden_units=(16,),
+                                 user_vector_dim=6, num_sampled=5)
+
+
+def _batch(histories: list[list[int]]) -> dict[str, tf.Tensor]:
+  n = len(histories)
+  batch = {name: tf.ones([n], tf.int64)
+           for name in retrieval_model.USER_INDICES}
+  batch[features.HISTORY_INDICES] = tf.ragged.constant(
+      histories, dtype=tf.int64, row_splits_dtype=tf.int64)
+  batch.update({name: tf.fill([n], 0.5)
+                for name in retrieval_model.USER_CONTINUOUS})
+  return batch
+
+
+def _rows(values: list[list[list[float]]]) -> tf.RaggedTensor:
+  return tf.ragged.constant(values, dtype=tf.float32, ragged_rank=1)
+
+
+def test_recency_pooling_weighs_the_newest_movie_most():
+  rows = _rows([[[1.0], [2.0], [4.0]]])
+  np.testing.assert_allclose(
+      retrieval_model.RecencyWeightedPooling(0.5)(rows),
+      [[(1.0 * 0.25 + 2.0 * 0.5 + 4.0) / 1.75]], rtol=1e-6)
+
+
+def test_decay_one_is_the_plain_mean_and_zero_the_newest_movie():
+  rows = _rows([[[1.0], [2.0], [6.0]], [[5.0]]])
+  np.testing.assert_allclose(
+      retrieval_model.RecencyWeightedPooling(1.0)(rows), [[3.0], [5.0]])
+  np.testing.assert_allclose(
+      retrieval_model.RecencyWeightedPooling(0.0)(rows), [[6.0], [5.0]])
+
+
+def test_pooling_ignores_longer_rows_in_the_batch_and_empty_rows_pool_to_zero():
+  pool = retrieval_model.RecencyWeightedPooling(0.5)
+  alone = pool(_rows([[[1.0, 2.0], [3.0, 4.0]]]))
+  batched = pool(_rows([[[1.0, 2.0], [3.0, 4.0]],
+                        [[9.0, 9.0]] * 7,
+                        []]))
+  np.testing.assert_allclose(batched[0], alone[0], rtol=1e-6)
+  np.testing.assert_array_equal(batched[2], [0.0, 0.0])
+
+
+def test_user_vectors_and_scores_have_the_corpus_shape():
+  model = retrieval_model.RetrievalModel(SIZES, CONFIG)
+  users = model(_batch([[1, 2, 3], [], [4]]))
+  assert users.shape == (3, CONFIG.user_vector_dim)
+  scores = model.scores(users)
+  assert scores.shape == (3, SIZES.movie)
+  assert np.all(np.isneginf(scores[:, -1])), 'the OOV row is no candidate'
+  assert np.all(np.isfinite(scores[:, :-1]))
+
+
+def test_the_newest_history_movie_changes_the_user_vector():
+  model = retrieval_model.RetrievalModel(SIZES, CONFIG)
+  users = model(_batch([[1, 2, 3], [1, 3, 2]]))
+  assert not np.allclose(users[0], users[1])
+
+
+def test_training_on_one_next_movie_makes_it_the_top_score():
+  tf.keras.utils.set_random_seed(0)
+  model = retrieval_model.RetrievalModel(
+      SIZES, configs.RetrievalConfig(movie_embedding_dim=8, hidden_units=(16,),
+                                     user_vector_dim=6, num_sampled=20))
+  model.compile(optimizer=tf.keras.optimizers.Adam(0.05))
+  inputs = _batch([[1, 2], [3], [4, 5, 6]] * 20)
+  targets = tf.constant([7, 8, 9] * 20, tf.int64)
+  history = model.fit(inputs, targets, batch_size=60, epochs=60, verbose=0)
+  assert history.history['loss'][-1] < history.history['loss'][0]
+  top = tf.argmax(model.scores(model(_batch([[1, 2], [3], [4, 5, 6]]))),
+                  axis=1)
+  np.testing.assert_array_equal(top, [7, 8, 9])
+
+
+def test_split_target_keeps_the_user_side_only():
+  transformed = _batch([[1]])
+  transformed[features.MOVIE_INDEX] = tf.constant([4], tf.int64)
+  transformed[features.RATING_LABEL] = tf.constant([5.0])
+  inputs, target = retrieval_model.split_target(transformed)
+  assert set(inputs) == set(retrieval_model.USER_INPUT_NAMES)
+  np.testing.assert_array_equal(target, [4])
