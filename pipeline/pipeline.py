@@ -26,10 +26,17 @@ def create_pipeline(
     beam_pipeline_args: list[str],
     metadata_connection_config=None,
     enable_cache: bool = True,
+    data_fingerprint: str = '',
 ) -> tfx.dsl.Pipeline:
-  """Wires every component; the runners only choose where it runs."""
+  """Wires every component; the runners only choose where it runs.
+
+  `data_fingerprint` is what the runner saw of the data files
+  (components/ingestion/input_files.fingerprint); it keys the ingestion's
+  cache, so changed files are ingested again.
+  """
   ingestion = MovieLensIngestion(
       data_dir=data_dir,
+      data_fingerprint=data_fingerprint,
       split_protocol=ingestion_config.split_protocol,
       history_length=ingestion_config.history_length,
       max_reject_share=ingestion_config.max_reject_share)

@@ -12,11 +12,13 @@ from pipeline import configs
 def test_spec_holds_the_parameters():
   ingestion = component.MovieLensIngestion(
       data_dir='gs://bucket/ml-1m', split_protocol=configs.RANDOM90,
-      history_length=20, max_reject_share=0.01)
+      history_length=20, max_reject_share=0.01,
+      data_fingerprint='ratings.dat:10:1')
   assert isinstance(ingestion, base_beam_component.BaseBeamComponent)
   assert ingestion.exec_properties == {
       'data_dir': 'gs://bucket/ml-1m', 'split_protocol': 'random90',
-      'history_length': 20, 'max_reject_share': 0.01}
+      'history_length': 20, 'max_reject_share': 0.01,
+      'data_fingerprint': 'ratings.dat:10:1'}
   assert ingestion.executor_spec.executor_class is executor.Executor
 
 

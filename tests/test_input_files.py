@@ -43,3 +43,17 @@ def test_tab_separated_file(tmp_path):
   with pytest.raises(rules.IngestionError,
                      match=f"{tmp_path / 'ratings.dat'}: not separated by"):
     input_files.check_input_files(str(tmp_path))
+
+
+def test_the_fingerprint_changes_with_a_files_content_only(tmp_path):
+  _write(tmp_path, GOOD)
+  first = input_files.fingerprint(str(tmp_path))
+  assert input_files.fingerprint(str(tmp_path)) == first
+  with open(tmp_path / 'ratings.dat', 'ab') as ratings:
+    ratings.write(b'1::2::4::978300761\n')
+  assert input_files.fingerprint(str(tmp_path)) != first
+
+
+def test_a_missing_file_leaves_the_error_to_the_ingestion(tmp_path):
+  _write(tmp_path, {'users.dat': GOOD['users.dat']})
+  assert input_files.fingerprint(str(tmp_path)).startswith('users.dat:')

@@ -25,7 +25,8 @@ def _pipeline(tmp_path):
       evaluation_config=configs.EvaluationConfig(),
       preprocessing_fn=configs.PREPROCESSING_FN, run_fn=configs.RUN_FN,
       retrieval_run_fn=configs.RETRIEVAL_RUN_FN,
-      beam_pipeline_args=list(configs.DEFAULT_BEAM_ARGS))
+      beam_pipeline_args=list(configs.DEFAULT_BEAM_ARGS),
+      data_fingerprint='ratings.dat:10:1')
 
 
 def test_every_component_is_present(tmp_path):
@@ -62,3 +63,9 @@ def test_the_retrieval_model_is_evaluated_on_raw_examples_and_gated(tmp_path):
   assert components['CsvExampleGen'] in evaluator.upstream_nodes
   assert components['RetrievalTrainer'] in evaluator.upstream_nodes
   assert evaluator in components['RetrievalPusher'].upstream_nodes
+
+
+def test_the_data_fingerprint_keys_the_ingestions_cache(tmp_path):
+  components = {c.id: c for c in _pipeline(tmp_path).components}
+  assert components['MovieLensIngestion'].exec_properties[
+      'data_fingerprint'] == 'ratings.dat:10:1'

@@ -19,6 +19,7 @@ DATA_DIR_KEY = 'data_dir'
 SPLIT_PROTOCOL_KEY = 'split_protocol'
 HISTORY_LENGTH_KEY = 'history_length'
 MAX_REJECT_SHARE_KEY = 'max_reject_share'
+DATA_FINGERPRINT_KEY = 'data_fingerprint'
 INGESTED_KEY = 'ingested'
 CSV_DIR_KEY = 'csv_dir'
 
