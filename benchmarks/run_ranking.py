@@ -13,7 +13,6 @@ writes benchmarks/results/ranking_<protocol>.json.
 import argparse
 import json
 import os
-import platform
 import re
 import resource
 import subprocess
@@ -26,22 +25,13 @@ os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
 from benchmarks import bare_trainer
+from benchmarks import baselines
 from benchmarks import serving_quality
 from pipeline import configs
 from pipeline import summary
 
 BIN = os.path.dirname(sys.executable)
 COMPONENT_TIME = re.compile(r'^  (\w+) (?:done|cached) in ([\d.]+) s$')
-
-
-def _machine() -> dict[str, str]:
-  with open('/proc/cpuinfo') as cpuinfo:
-    model = next(line.split(':', 1)[1].strip() for line in cpuinfo
-                 if line.startswith('model name'))
-  memory_kb = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 1024
-  return {'cpu': model, 'cores': str(os.cpu_count()),
-          'memory_gb': f'{memory_kb / 1024 ** 2:.1f}',
-          'python': platform.python_version()}
 
 
 def run_pipeline(data_dir: str, output_dir: str, protocol: str) -> dict:
@@ -79,7 +69,7 @@ def main() -> None:
     raise SystemExit(f'{output_dir} exists: give a fresh --output-dir')
 
   result = {'command': ' '.join(sys.argv), 'protocol': args.protocol,
-            'machine': _machine()}
+            'machine': baselines.machine()}
   result.update(run_pipeline(os.path.abspath(args.data_dir), output_dir,
                              args.protocol))
   result.update(serving_quality.measure(output_dir))

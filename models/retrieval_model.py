@@ -53,6 +53,33 @@ class RecencyWeightedPooling(tf.keras.layers.Layer):
     return {**super().get_config(), 'decay': self.decay}
 
 
+class NewestEmbeddings(tf.keras.layers.Layer):
+  """The embeddings of each row's `count` newest elements, newest first, flattened.
+
+  A pooled vector forgets order; these slots keep "what came last" apart
+  from "what came before", so the tower can learn what follows what. Rows
+  shorter than `count` get zeros in their missing slots.
+  """
+
+  def __init__(self, count: int, **kwargs):
+    super().__init__(**kwargs)
+    self.count = count
+
+  def call(self, embeddings: tf.RaggedTensor) -> tf.Tensor:
+    flat = embeddings.flat_values
+    dim = flat.shape[-1]
+    padded = tf.concat([flat, tf.zeros([1, dim], flat.dtype)], axis=0)
+    places = tf.range(self.count, dtype=embeddings.row_splits.dtype)
+    positions = embeddings.row_limits()[:, tf.newaxis] - 1 - places
+    exists = places < embeddings.row_lengths()[:, tf.newaxis]
+    newest = tf.gather(padded, tf.where(exists, positions,
+                                        tf.shape(flat, out_type=places.dtype)[0]))
+    return tf.reshape(newest, [-1, self.count * dim])
+
+  def get_config(self) -> dict:
+    return {**super().get_config(), 'count': self.count}
+
+
 def user_inputs() -> dict[str, tf.keras.Input]:
   """The transformed features the user tower reads, as Keras inputs."""
   inputs = {name: tf.keras.Input(shape=(), dtype=tf.int64, name=name)
@@ -75,6 +102,9 @@ def build_user_tower(sizes: ranking_model.VocabularySizes,
       name='history_embedding')(inputs[features.HISTORY_INDICES])
   pooled = [RecencyWeightedPooling(decay, name=f'history_pooling_{i}')(history)
             for i, decay in enumerate(config.history_decays)]
+  if config.newest_movies:
+    pooled.append(NewestEmbeddings(config.newest_movies,
+                                   name='newest_movies')(history))
 
   def small(name: str, rows: int) -> tf.Tensor:
     return tf.keras.layers.Embedding(

@@ -135,6 +135,8 @@ class RetrievalConfig(TrainerCustomConfig):
   # weighs decay**k. 1.0 is the paper's plain mean and 0.0 the newest movie
   # alone; recency matters on ml-1m, whose users rated in batches.
   history_decays: tuple[float, ...] = (1.0, 0.5, 0.0)
+  # The embeddings of this many newest history movies, each in its own slot.
+  newest_movies: int = 0
   l2: float = 1e-6
   learning_rate: float = 2e-3
   epochs: int = 4

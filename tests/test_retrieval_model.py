@@ -54,6 +54,13 @@ def test_pooling_ignores_longer_rows_in_the_batch_and_empty_rows_pool_to_zero():
   np.testing.assert_array_equal(batched[2], [0.0, 0.0])
 
 
+def test_newest_embeddings_fill_slots_newest_first_and_zero_the_rest():
+  rows = _rows([[[1.0], [2.0], [3.0]], [[5.0]], []])
+  np.testing.assert_array_equal(
+      retrieval_model.NewestEmbeddings(2)(rows), [[3.0, 2.0], [5.0, 0.0],
+                                                  [0.0, 0.0]])
+
+
 def test_user_vectors_and_scores_have_the_corpus_shape():
   model = retrieval_model.RetrievalModel(SIZES, CONFIG)
   users = model(_batch([[1, 2, 3], [], [4]]))

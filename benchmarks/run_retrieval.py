@@ -1,0 +1,81 @@
+"""The retrieval benchmark: the pipeline on the real ml-1m under `last1`, then recommend.
+
+  .venv/bin/python benchmarks/run_retrieval.py \\
+      [--data-dir ../shared/data/ml-1m] [--output-dir /tmp/ytdnn-bench-last1]
+
+Runs `ytdnn run --split-protocol last1` (wall time, peak RSS, per-component
+times), reads the RetrievalEvaluator's figures for the pushed model (HR@K and
+NDCG@10 of every user's last rating, full ranking over the movie vocabulary,
+earlier movies excluded, next to train popularity), times two-stage
+`recommend` for a sample of users, and writes
+benchmarks/results/retrieval_last1.json.
+"""
+
+import argparse
+import os
+import random
+import sys
+import time
+
+import numpy as np
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
+from benchmarks import baselines
+from benchmarks import run_ranking
+from components import retrieval_evaluator
+from pipeline import configs
+from pipeline import recommend
+from pipeline import report_run
+
+RECOMMEND_USERS = 200
+
+
+def recommend_latency(data_dir: str, output_dir: str) -> dict:
+  """Load time, and per-user latency of retrieve-then-rank over random users."""
+  started = time.monotonic()
+  recommender = recommend.Recommender(data_dir, output_dir)
+  load_s = time.monotonic() - started
+  user_ids = random.Random(0).sample(range(1, 6041), RECOMMEND_USERS)
+  recommender.recommend(user_ids[0])
+  seconds = [recommend.timed_recommend(recommender, user_id, 10)[1]
+             for user_id in user_ids]
+  return {'recommend_load_s': load_s,
+          'recommend_users': len(seconds),
+          'recommend_p50_ms': float(np.percentile(seconds, 50) * 1000),
+          'recommend_p99_ms': float(np.percentile(seconds, 99) * 1000)}
+
+
+def main() -> None:
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument('--data-dir', default=os.path.join(
+      REPO, '..', 'shared', 'data', 'ml-1m'))
+  parser.add_argument('--output-dir', default='/tmp/ytdnn-bench-last1')
+  args = parser.parse_args()
+  data_dir = os.path.abspath(args.data_dir)
+  output_dir = os.path.abspath(args.output_dir)
+  if os.path.exists(output_dir):
+    raise SystemExit(f'{output_dir} exists: give a fresh --output-dir')
+
+  result = {'command': ' '.join(sys.argv), 'protocol': configs.LAST1,
+            'machine': baselines.machine()}
+  result.update(run_ranking.run_pipeline(data_dir, output_dir, configs.LAST1))
+  run = report_run.read_run(configs.metadata_path(output_dir))
+  metrics = retrieval_evaluator.read_metrics(
+      run.output('RetrievalEvaluator', 'evaluation').uri)
+  metrics.pop('hit_rate_curve')
+  result.update(metrics)
+  result['retrieval_blessed'] = bool(run.output(
+      'RetrievalEvaluator', 'blessing').custom_properties['blessed'].int_value)
+  result.update(recommend_latency(data_dir, output_dir))
+  result['retrieval_config'] = configs.RetrievalConfig().as_custom_config()
+  print('wrote ' + baselines.write_results(
+      result, os.path.join(REPO, 'benchmarks', 'results'),
+      f'retrieval_{configs.LAST1}.json'))
+
+
+if __name__ == '__main__':
+  main()
