@@ -50,13 +50,15 @@ def transformed_batches(file_pattern: list[str],
       tf_transform_output.transformed_metadata.schema)
 
 
-def fit_with_tensorboard(model: tf.keras.Model, train: tf.data.Dataset,
-                         epochs: int, model_run_dir: str) -> None:
+def fit_with_tensorboard(
+    model: tf.keras.Model, train: tf.data.Dataset, epochs: int,
+    model_run_dir: str, validation: tf.data.Dataset | None = None,
+    callbacks: tuple[tf.keras.callbacks.Callback, ...] = ()) -> None:
   """Trains with per-epoch logs where TFX keeps the run's TensorBoard files."""
-  model.fit(train, epochs=epochs, verbose=2,
+  model.fit(train, epochs=epochs, verbose=2, validation_data=validation,
             callbacks=[tf.keras.callbacks.TensorBoard(
                 log_dir=os.path.join(model_run_dir, 'logs'),
-                update_freq='epoch')])
+                update_freq='epoch'), *callbacks])
 
 
 def run_fn(fn_args: tfx.components.FnArgs) -> None:

@@ -165,6 +165,19 @@ class RetrievalModel(tf.keras.Model):
                         off_value=False)
     return tf.where(is_oov, tf.constant(-float('inf')), scores)
 
+  def test_step(self, data: tuple[dict[str, tf.Tensor], tf.Tensor]) -> dict:
+    """Validation loss: cross-entropy of the full softmax over every movie.
+
+    Unlike the sampled training loss it has no sampling noise, so epochs can
+    be compared by it.
+    """
+    inputs, targets = data
+    logits = self.scores(self(inputs, training=False))
+    self.loss_tracker.update_state(tf.reduce_mean(
+        tf.nn.sparse_softmax_cross_entropy_with_logits(
+            labels=tf.cast(targets, tf.int64), logits=logits)))
+    return {'loss': self.loss_tracker.result()}
+
   def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
     """The task's loss on the target movies plus the weights' L2 penalty."""
     del x, sample_weight
@@ -173,6 +186,27 @@ class RetrievalModel(tf.keras.Model):
       loss += tf.add_n(self.losses)
     self.loss_tracker.update_state(loss)
     return loss
+
+
+def in_validation(transformed: dict[str, tf.Tensor],
+                  modulus: int) -> tf.Tensor:
+  """Whether each example of a batch belongs to the validation carve-out.
+
+  A fixed function of the user and the movie, so every epoch's shuffle puts
+  the same examples on the same side.
+  """
+  key = (transformed[features.USER_INDEX] * 7919 +
+         transformed[features.MOVIE_INDEX])
+  return tf.equal(key % modulus, 0)
+
+
+def select(transformed: dict[str, tf.Tensor | tf.RaggedTensor],
+           keep: tf.Tensor) -> dict[str, tf.Tensor | tf.RaggedTensor]:
+  """The examples of a batch where `keep` is true, ragged features included."""
+  return {name: (tf.ragged.boolean_mask(value, keep)
+                 if isinstance(value, tf.RaggedTensor)
+                 else tf.boolean_mask(value, keep))
+          for name, value in transformed.items()}
 
 
 def split_target(transformed: dict[str, tf.Tensor]

@@ -11,6 +11,7 @@ from typing import Sequence
 
 from tfx import v1 as tfx
 
+from components import curated_schema
 from pipeline import configs
 from pipeline import pipeline
 
@@ -70,5 +71,8 @@ def compile_pipeline(
       retrieval_run_fn=configs.RETRIEVAL_RUN_FN,
       beam_pipeline_args=list(beam_args),
       metadata_connection_config=None,
+      # The image holds this checkout's schema: the same content.
+      schema_fingerprint=curated_schema.content_fingerprint(
+          configs.SCHEMA_PATH),
   ))
   return output_file

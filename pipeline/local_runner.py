@@ -4,6 +4,7 @@ import os
 
 from tfx import v1 as tfx
 
+from components import curated_schema
 from components.ingestion import input_files
 from pipeline import configs
 from pipeline import pipeline
@@ -28,6 +29,8 @@ def run(config: configs.PipelineConfig) -> None:
       retrieval_run_fn=configs.RETRIEVAL_RUN_FN,
       beam_pipeline_args=list(config.beam_args),
       data_fingerprint=input_files.fingerprint(config.data_dir),
+      schema_fingerprint=curated_schema.content_fingerprint(
+          configs.SCHEMA_PATH),
       metadata_connection_config=(
           tfx.orchestration.metadata.sqlite_metadata_connection_config(
               config.metadata_path)),

@@ -3,6 +3,7 @@
 from tfx import v1 as tfx
 
 from components.anomalies_gate import ExampleAnomaliesGate
+from components.curated_schema import CuratedSchema
 from components.ingestion.component import MovieLensIngestion
 from components.retrieval_evaluator import RetrievalEvaluator
 from pipeline import configs
@@ -27,12 +28,14 @@ def create_pipeline(
     metadata_connection_config=None,
     enable_cache: bool = True,
     data_fingerprint: str = '',
+    schema_fingerprint: str = '',
 ) -> tfx.dsl.Pipeline:
   """Wires every component; the runners only choose where it runs.
 
-  `data_fingerprint` is what the runner saw of the data files
-  (components/ingestion/input_files.fingerprint); it keys the ingestion's
-  cache, so changed files are ingested again.
+  `data_fingerprint` and `schema_fingerprint` are what the runner saw of the
+  data files (components/ingestion/input_files.fingerprint) and of the schema
+  (components/curated_schema.content_fingerprint): they key the ingestion's
+  and the schema's caches, so edited files are read again.
   """
   ingestion = MovieLensIngestion(
       data_dir=data_dir,
@@ -47,7 +50,8 @@ def create_pipeline(
           for split in (configs.TRAIN_SPLIT, configs.EVAL_SPLIT)]))
   statistics_gen = tfx.components.StatisticsGen(
       examples=example_gen.outputs['examples'])
-  schema_gen = tfx.components.ImportSchemaGen(schema_file=schema_path)
+  schema_gen = CuratedSchema(schema_file=schema_path,
+                             fingerprint=schema_fingerprint)
   example_validator = tfx.components.ExampleValidator(
       statistics=statistics_gen.outputs['statistics'],
       schema=schema_gen.outputs['schema'])

@@ -148,7 +148,7 @@ def test_paths_are_the_platform_paths(compiled):
   assert job['pipelineSpec']['pipelineInfo']['name'] == configs.PIPELINE_NAME
   assert job['runtimeConfig']['gcsOutputDirectory'] == PIPELINE_ROOT
   assert _constant(job, 'MovieLensIngestion', 'data_dir') == DATA_DIR
-  assert _constant(job, 'ImportSchemaGen', 'schema_file') == (
+  assert _constant(job, 'CuratedSchema', 'schema_file') == (
       kubeflow_v2_runner.IMAGE_SCHEMA_PATH)
   assert json.loads(_constant(job, 'Pusher', 'push_destination')) == {
       'filesystem': {'base_directory': PIPELINE_ROOT + '/serving_model/ranking'}}

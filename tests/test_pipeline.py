@@ -6,7 +6,7 @@ from pipeline import configs
 from pipeline import pipeline
 
 EXPECTED_COMPONENTS = [
-    'MovieLensIngestion', 'CsvExampleGen', 'StatisticsGen', 'ImportSchemaGen',
+    'MovieLensIngestion', 'CsvExampleGen', 'StatisticsGen', 'CuratedSchema',
     'ExampleValidator', 'ExampleAnomaliesGate', 'Transform', 'Trainer',
     'latest_blessed_model_resolver', 'Evaluator', 'Pusher',
     'RetrievalTrainer', 'RetrievalEvaluator', 'RetrievalPusher',
@@ -26,7 +26,7 @@ def _pipeline(tmp_path):
       preprocessing_fn=configs.PREPROCESSING_FN, run_fn=configs.RUN_FN,
       retrieval_run_fn=configs.RETRIEVAL_RUN_FN,
       beam_pipeline_args=list(configs.DEFAULT_BEAM_ARGS),
-      data_fingerprint='ratings.dat:10:1')
+      data_fingerprint='ratings.dat:10:1', schema_fingerprint='abc123')
 
 
 def test_every_component_is_present(tmp_path):
@@ -65,7 +65,9 @@ def test_the_retrieval_model_is_evaluated_on_raw_examples_and_gated(tmp_path):
   assert evaluator in components['RetrievalPusher'].upstream_nodes
 
 
-def test_the_data_fingerprint_keys_the_ingestions_cache(tmp_path):
+def test_fingerprints_key_the_caches_of_the_ingestion_and_the_schema(tmp_path):
   components = {c.id: c for c in _pipeline(tmp_path).components}
   assert components['MovieLensIngestion'].exec_properties[
       'data_fingerprint'] == 'ratings.dat:10:1'
+  assert components['CuratedSchema'].exec_properties['fingerprint'] == (
+      'abc123')

@@ -92,6 +92,33 @@ def test_training_on_one_next_movie_makes_it_the_top_score():
   np.testing.assert_array_equal(top, [7, 8, 9])
 
 
+def test_the_validation_carve_out_is_a_fixed_share_and_selection_keeps_rows():
+  users = tf.range(50, dtype=tf.int64)
+  batch = {features.USER_INDEX: tf.repeat(users, 40),
+           features.MOVIE_INDEX: tf.tile(tf.range(40, dtype=tf.int64), [50]),
+           features.HISTORY_INDICES: tf.RaggedTensor.from_row_lengths(
+               tf.range(2000, dtype=tf.int64), tf.ones([2000], tf.int64))}
+  chosen = retrieval_model.in_validation(batch, 100)
+  assert 0 < int(tf.reduce_sum(tf.cast(chosen, tf.int32))) < 60
+  np.testing.assert_array_equal(
+      chosen, retrieval_model.in_validation(batch, 100))
+  kept = retrieval_model.select(batch, chosen)
+  np.testing.assert_array_equal(kept[features.HISTORY_INDICES].flat_values,
+                                tf.boolean_mask(tf.range(2000), chosen))
+
+
+def test_validation_loss_is_the_full_softmax_cross_entropy():
+  model = retrieval_model.RetrievalModel(SIZES, CONFIG)
+  model.compile(optimizer=tf.keras.optimizers.Adam())
+  inputs = _batch([[1, 2], [3]])
+  targets = tf.constant([4, 5], tf.int64)
+  logits = model.scores(model(inputs))
+  expected = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+      labels=targets, logits=logits))
+  np.testing.assert_allclose(
+      model.evaluate(inputs, targets, verbose=0), expected, rtol=1e-5)
+
+
 def test_split_target_keeps_the_user_side_only():
   transformed = _batch([[1]])
   transformed[features.MOVIE_INDEX] = tf.constant([4], tf.int64)
