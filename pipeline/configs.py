@@ -140,12 +140,13 @@ class RetrievalConfig(TrainerCustomConfig):
   l2: float = 1e-6
   learning_rate: float = 2e-3
   # At most this many epochs: training stops when the full-softmax loss on a
-  # carve-out of the train split (1 example in validation_modulus) stops
-  # falling, and keeps the best epoch's weights. ml-1m peaks near 8 epochs,
-  # the small synthetic sample near 4.
+  # carve-out of the train split (1 example in validation_modulus) has not
+  # improved for early_stopping_patience epochs, and keeps the best epoch's
+  # weights. On ml-1m carve-out HR@10 peaked at epoch 8; the small synthetic
+  # sample overfits after one or two.
   epochs: int = 10
   validation_modulus: int = 100
-  early_stopping_patience: int = 1
+  early_stopping_patience: int = 2
   batch_size: int = 1024
   shuffle_buffer_size: int = 250_000
   # Negatives per batch for the sampled softmax over the movie corpus.
