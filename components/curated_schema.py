@@ -11,6 +11,7 @@ import os
 
 import tensorflow as tf
 import tensorflow_data_validation as tfdv
+from google.protobuf import text_format
 from tfx import v1 as tfx
 
 SCHEMA_FILE = 'schema.pbtxt'
@@ -22,10 +23,17 @@ def content_fingerprint(path: str) -> str:
     return hashlib.sha256(f.read()).hexdigest()
 
 
+class SchemaFileError(ValueError):
+  """The curated schema file does not parse: nothing downstream can run."""
+
+
 def import_schema(schema_file: str, output_dir: str) -> None:
   """Parses the schema file (a bad one fails here) and writes it to output_dir."""
-  tfdv.write_schema_text(tfdv.load_schema_text(schema_file),
-                         os.path.join(output_dir, SCHEMA_FILE))
+  try:
+    schema = tfdv.load_schema_text(schema_file)
+  except text_format.ParseError as error:
+    raise SchemaFileError(f'{schema_file}: {error}') from error
+  tfdv.write_schema_text(schema, os.path.join(output_dir, SCHEMA_FILE))
 
 
 @tfx.dsl.components.component

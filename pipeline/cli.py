@@ -231,6 +231,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
   args = parser().parse_args(argv)
   from components.anomalies_gate import DataAnomaliesError
+  from components.curated_schema import SchemaFileError
   from pipeline.recommend import UnknownUserError
   from pipeline.report_run import RunNotFoundError
   from pipeline.scoring import NoPushedModelError
@@ -238,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
   try:
     args.handler(args)
   except (DataAnomaliesError, IngestionError, download.DownloadError,
-          RunNotFoundError, UnknownUserError, NoPushedModelError) as error:
+          RunNotFoundError, UnknownUserError, NoPushedModelError,
+          SchemaFileError) as error:
     print(f'ytdnn {args.command}: {error}', file=sys.stderr)
     return 1
   return 0

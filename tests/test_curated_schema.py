@@ -4,7 +4,6 @@ import os
 
 import pytest
 import tensorflow_data_validation as tfdv
-from google.protobuf import text_format
 
 from components import curated_schema
 from pipeline import configs
@@ -29,5 +28,6 @@ def test_the_import_writes_the_parsed_schema(tmp_path):
 def test_a_broken_schema_file_fails_the_import(tmp_path):
   broken = tmp_path / 'broken.pbtxt'
   broken.write_text('feature { name: ')
-  with pytest.raises(text_format.ParseError):
+  with pytest.raises(curated_schema.SchemaFileError,
+                     match=f'^{broken}: 1:17'):
     curated_schema.import_schema(str(broken), str(tmp_path))
