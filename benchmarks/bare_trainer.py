@@ -32,7 +32,8 @@ from pipeline import configs
 VALIDATION_EVERY = 10
 
 
-def _latest(pattern: str) -> str:
+def latest_output(pattern: str) -> str:
+  """The newest execution's directory among a component output's."""
   return max(glob.glob(pattern), key=lambda p: int(p.rstrip('/').split('/')[-1]))
 
 
@@ -62,8 +63,8 @@ def train(transform_dir: str, config: configs.ModelConfig,
           validate: bool) -> dict:
   """Trains on train (minus the carve-out when validating); returns metrics."""
   tf_transform_output = tft.TFTransformOutput(
-      _latest(os.path.join(transform_dir, 'transform_graph', '*')))
-  examples = _latest(os.path.join(transform_dir, 'transformed_examples', '*'))
+      latest_output(os.path.join(transform_dir, 'transform_graph', '*')))
+  examples = latest_output(os.path.join(transform_dir, 'transformed_examples', '*'))
   spec = tf_transform_output.transformed_feature_spec()
   train_files = glob.glob(os.path.join(examples, 'Split-train', '*'))
   train_data = _dataset(train_files, spec, config,

@@ -65,11 +65,11 @@ def main() -> None:
   result.update(run_ranking.run_pipeline(data_dir, output_dir, configs.LAST1))
   run = report_run.read_run(configs.metadata_path(output_dir))
   metrics = retrieval_evaluator.read_metrics(
-      run.output('RetrievalEvaluator', 'evaluation').uri)
+      run.output(report_run.RETRIEVAL_EVALUATOR, 'evaluation').uri)
   metrics.pop('hit_rate_curve')
   result.update(metrics)
   result['retrieval_blessed'] = bool(run.output(
-      'RetrievalEvaluator', 'blessing').custom_properties['blessed'].int_value)
+      report_run.RETRIEVAL_EVALUATOR, 'blessing').custom_properties['blessed'].int_value)
   result.update(recommend_latency(data_dir, output_dir))
   result['retrieval_config'] = configs.RetrievalConfig().as_custom_config()
   print('wrote ' + baselines.write_results(

@@ -11,7 +11,6 @@ uses. Reads the raw examples and the Transform graph of a finished run:
 """
 
 import argparse
-import glob
 import json
 import os
 import time
@@ -24,6 +23,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
 
+import bare_trainer
 import trainer_module
 from components import retrieval_evaluator
 from models import retrieval_model
@@ -33,11 +33,6 @@ from pipeline import configs
 from pipeline import retrieval_metrics
 
 _TRANSFORM_BATCH = 4096
-
-
-def _latest(pattern: str) -> str:
-  return max(glob.glob(pattern),
-             key=lambda path: int(path.rstrip('/').split('/')[-1]))
 
 
 def _subset(ratings: retrieval_evaluator.Ratings,
@@ -68,8 +63,8 @@ def tune(output_dir: str, config: configs.RetrievalConfig) -> dict:
   """Validation HR@K and NDCG@10 of one configuration after every epoch."""
   root = configs.pipeline_root(output_dir)
   tf_transform_output = tft.TFTransformOutput(
-      _latest(os.path.join(root, 'Transform', 'transform_graph', '*')))
-  examples_uri = _latest(os.path.join(root, 'CsvExampleGen', 'examples', '*'))
+      bare_trainer.latest_output(os.path.join(root, 'Transform', 'transform_graph', '*')))
+  examples_uri = bare_trainer.latest_output(os.path.join(root, 'CsvExampleGen', 'examples', '*'))
   train, serialized = retrieval_evaluator.read_split(
       os.path.join(examples_uri, f'Split-{configs.TRAIN_SPLIT}'),
       keep_examples=True)

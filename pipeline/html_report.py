@@ -29,13 +29,11 @@ from pipeline import features
 from pipeline import report_run
 from pipeline import report_svg
 
-# Node ids and artifact keys of pipeline/pipeline.py (and of the retrieval
-# evaluator), as ML Metadata records them.
-INGESTION = 'MovieLensIngestion'
-STATISTICS_GEN = 'StatisticsGen'
-EXAMPLE_VALIDATOR = 'ExampleValidator'
-EVALUATOR = 'Evaluator'
-RETRIEVAL_EVALUATOR = 'RetrievalEvaluator'
+from pipeline.report_run import EVALUATOR
+from pipeline.report_run import EXAMPLE_VALIDATOR
+from pipeline.report_run import INGESTION
+from pipeline.report_run import RETRIEVAL_EVALUATOR
+from pipeline.report_run import STATISTICS_GEN
 
 # TFX names the two models of an evaluation with a baseline so; a lone
 # candidate has no name.
@@ -561,11 +559,10 @@ def retrieval_section(metrics_dir: str | None) -> str:
 
 
 def _retrieval_dir(run: report_run.Run) -> str | None:
-  for (node, _), artifacts in sorted(run.outputs.items()):
-    for artifact in artifacts:
-      if node == RETRIEVAL_EVALUATOR and tf.io.gfile.exists(
-          os.path.join(artifact.uri, retrieval_evaluator.METRICS_FILE)):
-        return artifact.uri
+  evaluation = run.output(RETRIEVAL_EVALUATOR, 'evaluation')
+  if evaluation and tf.io.gfile.exists(
+      os.path.join(evaluation.uri, retrieval_evaluator.METRICS_FILE)):
+    return evaluation.uri
   return None
 
 

@@ -12,6 +12,16 @@ import ml_metadata as mlmd
 from ml_metadata.proto import metadata_store_pb2
 
 LATEST = 'latest'
+
+# Ids of the pipeline's nodes whose artifacts the summary and report read
+# (pipeline/pipeline.py gives them these ids).
+INGESTION = 'MovieLensIngestion'
+STATISTICS_GEN = 'StatisticsGen'
+EXAMPLE_VALIDATOR = 'ExampleValidator'
+EVALUATOR = 'Evaluator'
+PUSHER = 'Pusher'
+RETRIEVAL_EVALUATOR = 'RetrievalEvaluator'
+RETRIEVAL_PUSHER = 'RetrievalPusher'
 PIPELINE_RUN_CONTEXT = 'pipeline_run'
 NODE_CONTEXT = 'node'
 

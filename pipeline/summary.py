@@ -7,12 +7,11 @@ from ml_metadata.proto import metadata_store_pb2
 
 from components import retrieval_evaluator
 from pipeline import report_run
+from pipeline.report_run import EVALUATOR
+from pipeline.report_run import PUSHER
+from pipeline.report_run import RETRIEVAL_EVALUATOR
+from pipeline.report_run import RETRIEVAL_PUSHER
 
-# Component ids of the two models' evaluators and pushers (pipeline/pipeline.py).
-EVALUATOR = 'Evaluator'
-PUSHER = 'Pusher'
-RETRIEVAL_EVALUATOR = 'RetrievalEvaluator'
-RETRIEVAL_PUSHER = 'RetrievalPusher'
 RETRIEVAL_METRICS = ('hr@10', 'hr@50', 'hr@100', 'ndcg@10')
 
 
