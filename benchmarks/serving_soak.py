@@ -58,14 +58,22 @@ def rss_mb() -> float:
   return resident_pages * os.sysconf('SC_PAGE_SIZE') / 2**20
 
 
+def _with_history(row: dict[str, str],
+                  movie_ids: list[str]) -> dict[str, str]:
+  """The row with another history, every movie in it rated 4."""
+  return dict(row, **{
+      features.HISTORY: features.HISTORY_SEPARATOR.join(movie_ids),
+      features.HISTORY_RATINGS: features.HISTORY_SEPARATOR.join(
+          '4' for _ in movie_ids)})
+
+
 def odd_rows(row: dict[str, str]) -> list[dict[str, str]]:
   """Rows a client may well send: unknown ids, empty or outlandish history."""
   return [
       dict(row, **{features.USER_ID: '999999', features.MOVIE_ID: '999999'}),
-      dict(row, **{features.HISTORY: ''}),
-      dict(row, **{features.HISTORY: '999998 999999'}),
-      dict(row, **{features.HISTORY: features.HISTORY_SEPARATOR.join(
-          row[features.MOVIE_ID] for _ in range(1000))}),
+      _with_history(row, []),
+      _with_history(row, ['999998', '999999']),
+      _with_history(row, [row[features.MOVIE_ID]] * 1000),
   ]
 
 

@@ -25,6 +25,10 @@ GENRE_COLUMNS = tuple(f'genre_{position}'
 
 # Context features computed by the ingestion from strictly earlier ratings only.
 HISTORY = 'history'
+# The ratings the user gave the `history` movies, in the same order. Earlier
+# ratings are known before the example's own, and how a user rated their
+# latest movies predicts the next rating better than their all-time mean.
+HISTORY_RATINGS = 'history_ratings'
 USER_RATING_COUNT = 'user_rating_count'
 SECONDS_SINCE_PREVIOUS = 'seconds_since_previous'
 MOVIE_RATING_COUNT = 'movie_rating_count'
@@ -43,11 +47,12 @@ FIRST_GENRE = GENRE_COLUMNS[0]
 # Column order of the ingested CSV files (the header row).
 CSV_COLUMNS = (
     USER_ID, MOVIE_ID, RATING, TIMESTAMP, GENDER, AGE, OCCUPATION, ZIP,
-    *GENRE_COLUMNS, MOVIE_YEAR, HISTORY, USER_RATING_COUNT,
+    *GENRE_COLUMNS, MOVIE_YEAR, HISTORY, HISTORY_RATINGS, USER_RATING_COUNT,
     SECONDS_SINCE_PREVIOUS, MOVIE_RATING_COUNT, *EVALUATION_ONLY_COLUMNS,
 )
 
-# Separators: of the movie ids in the `history` cell, of movies.dat's genres.
+# Separators: of the movie ids in the `history` cell (and of the ratings in
+# `history_ratings`), of movies.dat's genres.
 HISTORY_SEPARATOR = ' '
 GENRE_SEPARATOR = '|'
 
@@ -58,6 +63,7 @@ RAW_LABEL = RATING
 USER_INDEX = 'user_index'
 MOVIE_INDEX = 'movie_index'
 HISTORY_INDICES = 'history_indices'
+HISTORY_RATING_VALUES = 'history_rating_values'
 GENDER_INDEX = 'gender_index'
 AGE_INDEX = 'age_index'
 OCCUPATION_INDEX = 'occupation_index'
@@ -105,7 +111,7 @@ LIKED_HEAD = 'liked'
 # Example age is not among them: the model sets it to 0 at serving, as the
 # paper does. `excluded_movie_ids` lists movies the answer must leave out.
 RETRIEVAL_REQUEST_FEATURES = (GENDER, AGE, OCCUPATION, ZIP, HISTORY,
-                              USER_RATING_COUNT)
+                              HISTORY_RATINGS, USER_RATING_COUNT)
 EXCLUDED_MOVIE_IDS = 'excluded_movie_ids'
 # Outputs of the retrieval model's serving signature, best movie first.
 RETRIEVED_MOVIE_IDS = 'movie_ids'

@@ -60,12 +60,14 @@ class Recommender:
   def _candidate_row(self, user: rules.User, rated: list[rules.Rating],
                      movie_id: int) -> dict[str, str]:
     """The raw CSV columns of the user rating `movie_id` now."""
-    movie_ids = [str(rating.movie_id) for rating in rated]
+    history = rated[-self._history_length:]
     example = examples.Example(
         user_id=user.user_id, movie_id=movie_id, rating=0,
         timestamp=self._now,
         history=features.HISTORY_SEPARATOR.join(
-            movie_ids[-self._history_length:]),
+            str(rating.movie_id) for rating in history),
+        history_ratings=features.HISTORY_SEPARATOR.join(
+            str(rating.rating) for rating in history),
         user_rating_count=len(rated),
         seconds_since_previous=self._now - rated[-1].timestamp,
         split='')

@@ -181,10 +181,14 @@ def test_history_is_the_last_earlier_movies_with_ties_by_movie_id(clean_run):
   assert rows[('1', '1')][features.HISTORY] == ''
   assert rows[('1', '2')][features.HISTORY] == '1'
   assert rows[('1', '6')][features.HISTORY] == '3 4 5'
+  # User 1 rated movie m with m % 5 + 1 stars.
+  assert rows[('1', '6')][features.HISTORY_RATINGS] == '4 5 1'
+  assert rows[('1', '1')][features.HISTORY_RATINGS] == ''
   assert rows[('1', '6')][features.USER_RATING_COUNT] == '5'
   assert rows[('1', '6')][features.SECONDS_SINCE_PREVIOUS] == '100'
   assert rows[('1', '7')][features.SECONDS_SINCE_PREVIOUS] == '0'
   assert rows[('3', '12')][features.HISTORY] == '1'
+  assert rows[('3', '12')][features.HISTORY_RATINGS] == '5'
 
 
 def test_movie_rating_count_ignores_same_second_ratings(clean_run):

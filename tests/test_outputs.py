@@ -14,7 +14,8 @@ def test_csv_header_is_the_feature_columns_in_order():
 def test_csv_line_puts_each_value_under_its_column():
   example = examples.Example(
       user_id=3, movie_id=12, rating=4, timestamp=978300760, history='7 9',
-      user_rating_count=2, seconds_since_previous=60, split='train')
+      history_ratings='5 3', user_rating_count=2, seconds_since_previous=60,
+      split='train')
   user = rules.User(3, 'F', 25, 15, '98107-3245', line=3, text='')
   movie = rules.Movie(12, 1995, 'Drama|Musical', line=12, text='')
   line = outputs.csv_line(example, user, movie, movie_rating_count=8)
@@ -25,7 +26,8 @@ def test_csv_line_puts_each_value_under_its_column():
       features.ZIP: '98107-3245', 'genre_1': 'Drama', 'genre_2': 'Musical',
       'genre_3': '', 'genre_4': '', 'genre_5': '', 'genre_6': '',
       features.MOVIE_YEAR: '1995', features.HISTORY: '7 9',
-      features.USER_RATING_COUNT: '2', features.SECONDS_SINCE_PREVIOUS: '60',
+      features.HISTORY_RATINGS: '5 3', features.USER_RATING_COUNT: '2',
+      features.SECONDS_SINCE_PREVIOUS: '60',
       features.MOVIE_RATING_COUNT: '8',
       features.USER_ACTIVITY_BUCKET: '0-9',
       features.MOVIE_POPULARITY_BUCKET: '0-9',
@@ -35,6 +37,7 @@ def test_csv_line_puts_each_value_under_its_column():
 def test_csv_line_buckets_the_counts_by_the_configured_boundaries():
   example = examples.Example(
       user_id=3, movie_id=12, rating=4, timestamp=978300760, history='7 9',
+      history_ratings='5 3',
       user_rating_count=configs.USER_ACTIVITY_BOUNDARIES[-1], split='eval',
       seconds_since_previous=60)
   user = rules.User(3, 'F', 25, 15, '98107', line=3, text='')

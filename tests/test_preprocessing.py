@@ -15,7 +15,10 @@ from transforms import preprocessing
 
 
 def _example(user: int, movie: int, rating: int, history: str,
-             genres: tuple[str, ...] = ('Comedy', 'Drama')) -> dict:
+             genres: tuple[str, ...] = ('Comedy', 'Drama'),
+             history_ratings: str | None = None) -> dict:
+  if history_ratings is None:
+    history_ratings = ' '.join('4' for _ in history.split())
   example = {
       features.USER_ID: [user], features.MOVIE_ID: [movie],
       features.RATING: [rating], features.TIMESTAMP: [1000 + movie],
@@ -27,6 +30,8 @@ def _example(user: int, movie: int, rating: int, history: str,
       features.MOVIE_YEAR: [1995], features.USER_RATING_COUNT: [0],
       features.SECONDS_SINCE_PREVIOUS: [0], features.MOVIE_RATING_COUNT: [3],
       features.HISTORY: [history.encode()] if history else [],
+      features.HISTORY_RATINGS: (
+          [history_ratings.encode()] if history_ratings else []),
       **{column: [] for column in features.EVALUATION_ONLY_COLUMNS},
   }
   return example
@@ -36,8 +41,8 @@ def _example(user: int, movie: int, rating: int, history: str,
 def transformed() -> list[dict]:
   raw = [
       _example(1, 10, 5, ''),
-      _example(1, 20, 3, '10'),
-      _example(1, 30, 4, '10 20'),
+      _example(1, 20, 3, '10', history_ratings='5'),
+      _example(1, 30, 4, '10 20', history_ratings='5 3'),
       _example(2, 20, 1, '30 10 999', genres=('Western', '', 'Comedy')),
   ]
   metadata = dataset_metadata.DatasetMetadata(
@@ -64,6 +69,23 @@ def test_history_is_ragged_and_unknown_ids_go_to_the_oov_bucket(transformed):
   assert [len(_history(row)) for row in transformed] == [0, 1, 2, 3]
   movies_in_vocabulary = 3
   assert _history(transformed[3])[2] == movies_in_vocabulary
+
+
+def test_history_ratings_are_floats_aligned_with_the_history(transformed):
+  ratings = [list(row[f'{features.HISTORY_RATING_VALUES}$ragged_values'])
+             for row in transformed]
+  assert ratings == [[], [5.0], [5.0, 3.0], [4.0, 4.0, 4.0]]
+
+
+def test_history_ratings_that_do_not_line_up_with_the_history_are_refused():
+  raw = [_example(1, 30, 4, '10 20', history_ratings='5')]
+  metadata = dataset_metadata.DatasetMetadata(
+      tfdv.load_schema_text(configs.SCHEMA_PATH))
+  with pytest.raises(Exception, match='history_ratings must hold one rating '
+                     'per movie in history'):
+    with tft_beam.Context(temp_dir=tempfile.mkdtemp()):
+      _ = (raw, metadata) | tft_beam.AnalyzeAndTransformDataset(
+          preprocessing.preprocessing_fn, output_record_batches=False)
 
 
 def test_genres_are_the_non_empty_genre_columns_in_order(transformed):

@@ -18,6 +18,7 @@ def _rows() -> list[dict[str, str]]:
         features.OCCUPATION: str(user), features.ZIP: '98107-3245',
         features.GENRE_COLUMNS[0]: 'Comedy', features.GENRE_COLUMNS[1]: 'Drama',
         features.MOVIE_YEAR: '1995', features.HISTORY: '3 7',
+        features.HISTORY_RATINGS: '5 2',
         features.USER_RATING_COUNT: '2', features.SECONDS_SINCE_PREVIOUS: '60',
         features.MOVIE_RATING_COUNT: '8',
     })

@@ -19,7 +19,8 @@ sys.path.insert(0, os.path.join(
 import serving_soak
 
 ROWS = [{features.USER_ID: str(user), features.MOVIE_ID: str(10 + user),
-         features.HISTORY: '3 7'} for user in range(20)]
+         features.HISTORY: '3 7', features.HISTORY_RATINGS: '5 2'}
+        for user in range(20)]
 
 
 def test_requests_vary_in_size_and_carry_every_odd_row():

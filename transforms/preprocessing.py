@@ -50,6 +50,25 @@ def _quantile_normalized(x: tf.Tensor, name: str) -> dict[str, tf.Tensor]:
   }
 
 
+def _history_ratings(cells: tf.Tensor | tf.SparseTensor,
+                     history: tf.RaggedTensor) -> tf.RaggedTensor:
+  """The ratings of the history movies as floats, one per history movie.
+
+  A request whose `history_ratings` does not line up with its `history`
+  fails here with a message naming both, instead of silently pairing a movie
+  with another movie's rating. The check is part of the graph, so every
+  request that carries a history, to either model, carries its ratings too.
+  """
+  ratings = tf.strings.split(_dense_string(cells))
+  aligned = tf.debugging.assert_equal(
+      ratings.row_lengths(), history.row_lengths(),
+      message=(f'{features.HISTORY_RATINGS} must hold one rating per movie '
+               f'in {features.HISTORY}'))
+  with tf.control_dependencies([aligned]):
+    return ratings.with_flat_values(
+        tf.strings.to_number(ratings.flat_values, tf.float32))
+
+
 def _labels(rating: tf.Tensor) -> dict[str, tf.Tensor]:
   """The three training targets, all derived from the raw 1..5 rating."""
   rating = tf.squeeze(rating, axis=1)
@@ -78,6 +97,8 @@ def preprocessing_fn(inputs: dict[str, tf.Tensor | tf.SparseTensor]
   history = tf.strings.split(_dense_string(inputs[features.HISTORY]))
   outputs[features.HISTORY_INDICES] = _apply_to_ragged(
       history, movie_vocabulary)
+  outputs[features.HISTORY_RATING_VALUES] = _history_ratings(
+      inputs[features.HISTORY_RATINGS], history)
 
   outputs[features.USER_INDEX] = tft.compute_and_apply_vocabulary(
       _ids_to_strings(inputs[features.USER_ID]), num_oov_buckets=1,

@@ -19,6 +19,7 @@ class Example(NamedTuple):
   rating: int
   timestamp: int
   history: str
+  history_ratings: str
   user_rating_count: int
   seconds_since_previous: int
   split: str
@@ -41,6 +42,7 @@ def user_examples(ratings: Iterable[rules.Rating], history_length: int,
     raise ValueError(f'Expected the ratings of one user, got users {user_ids}')
   movie_ids = [rating.movie_id for rating in ordered]
   movie_id_texts = [str(movie_id) for movie_id in movie_ids]
+  rating_texts = [str(rating.rating) for rating in ordered]
   row_splits = splits.user_splits(split_protocol, ordered[0].user_id, movie_ids)
   rows = []
   for position, rating in enumerate(ordered):
@@ -54,6 +56,8 @@ def user_examples(ratings: Iterable[rules.Rating], history_length: int,
         timestamp=rating.timestamp,
         history=features.HISTORY_SEPARATOR.join(
             movie_id_texts[history_start:position]),
+        history_ratings=features.HISTORY_SEPARATOR.join(
+            rating_texts[history_start:position]),
         user_rating_count=position,
         seconds_since_previous=rating.timestamp - previous.timestamp,
         split=row_splits[position],
