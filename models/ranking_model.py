@@ -10,6 +10,7 @@ import dataclasses
 
 import tensorflow as tf
 
+from models import pooling
 from pipeline import configs
 from pipeline import features
 
@@ -33,19 +34,6 @@ class VocabularySizes:
   occupation: int
 
 
-class MaskedMeanPooling(tf.keras.layers.Layer):
-  """Mean of each row of a ragged [batch, None, dim] tensor.
-
-  Rows are never padded, so a history pools to the same vector alone or in a
-  batch with longer ones; an empty history pools to zeros.
-  """
-
-  def call(self, embeddings: tf.RaggedTensor) -> tf.Tensor:
-    sums = tf.reduce_sum(embeddings, axis=1)
-    counts = tf.cast(embeddings.row_lengths(), sums.dtype)[:, tf.newaxis]
-    return tf.math.divide_no_nan(sums, counts)
-
-
 def _scalar_input(name: str, dtype: tf.DType) -> tf.keras.Input:
   return tf.keras.Input(shape=(), dtype=dtype, name=name)
 
@@ -61,7 +49,7 @@ def _continuous(inputs: dict[str, tf.Tensor],
                    for power in features.CONTINUOUS_POWERS], axis=1)
 
 
-def model_inputs() -> dict[str, tf.keras.Input]:
+def model_inputs(config: configs.ModelConfig) -> dict[str, tf.keras.Input]:
   """The transformed features the model reads, as Keras inputs."""
   inputs = {name: _scalar_input(name, tf.int64) for name in (
       features.USER_INDEX, features.MOVIE_INDEX, features.GENDER_INDEX,
@@ -71,6 +59,10 @@ def model_inputs() -> dict[str, tf.keras.Input]:
       features.HISTORY_INDICES, features.GENRE_INDICES)})
   inputs.update({name: _scalar_input(name, tf.float32)
                  for name in features.continuous_feature_names()})
+  if config.use_history_ratings:
+    inputs[features.HISTORY_RATING_VALUES] = tf.keras.Input(
+        shape=(None,), dtype=tf.float32, ragged=True,
+        name=features.HISTORY_RATING_VALUES)
   return inputs
 
 
@@ -81,6 +73,46 @@ def _regularized_embedding(rows: int, dim: int, l2: float,
       name=name)
 
 
+class RatedHistory(tf.keras.layers.Layer):
+  """Each history movie as [embedding, embedding * centered rating, centered rating].
+
+  Pooled, the three parts give the history's mean, a mean that leans towards
+  what the user liked and away from what they did not, and the user's mean
+  earlier rating, all in one pass. The Transform guarantees one rating per
+  history movie, so the flat values line up.
+  """
+
+  def call(self, history: tf.RaggedTensor,
+           ratings: tf.RaggedTensor) -> tf.RaggedTensor:
+    embeddings = history.flat_values
+    centered = ratings.flat_values[:, tf.newaxis] - RATING_PRIOR
+    return history.with_flat_values(
+        tf.concat([embeddings, embeddings * centered, centered], axis=1))
+
+
+def _user_history(inputs: dict[str, tf.Tensor],
+                  movie_embedding: tf.keras.layers.Embedding,
+                  config: configs.ModelConfig) -> list[tf.Tensor]:
+  """The watch history (with its ratings, if configured) as fixed-size vectors.
+
+  One pooled vector per recency decay (1.0 is the paper's plain mean) and the
+  newest movies in their own slots. The ratings matter because users rate in
+  sessions: their latest ratings predict the next one better than their
+  all-time mean (benchmarks/rating_drift.py).
+  """
+  history = movie_embedding(inputs[features.HISTORY_INDICES])
+  if config.use_history_ratings:
+    history = RatedHistory(name='rated_history')(
+        history, inputs[features.HISTORY_RATING_VALUES])
+  vectors = [pooling.RecencyWeightedPooling(
+      decay, name=f'history_pooling_{i}')(history)
+             for i, decay in enumerate(config.history_decays)]
+  if config.newest_movies:
+    vectors.append(pooling.NewestEmbeddings(
+        config.newest_movies, name='newest_movies')(history))
+  return vectors
+
+
 def build_ranking_model(sizes: VocabularySizes,
                         config: configs.ModelConfig) -> tf.keras.Model:
   """A Keras model from transformed features to the three heads.
@@ -88,10 +120,9 @@ def build_ranking_model(sizes: VocabularySizes,
   The model also exposes `user_representation` and `movie_representation`
   outputs through `representation_model()`.
   """
-  inputs = model_inputs()
+  inputs = model_inputs(config)
   movie_embedding = _regularized_embedding(
       sizes.movie, config.movie_embedding_dim, config.l2, 'movie_embedding')
-  pool = MaskedMeanPooling(name='history_pooling')
 
   def small(name: str, rows: int) -> tf.Tensor:
     return tf.keras.layers.Embedding(
@@ -101,7 +132,7 @@ def build_ranking_model(sizes: VocabularySizes,
   user_features = tf.concat([
       _regularized_embedding(sizes.user, config.user_embedding_dim, config.l2,
                              'user_embedding')(inputs[features.USER_INDEX]),
-      pool(movie_embedding(inputs[features.HISTORY_INDICES])),
+      *_user_history(inputs, movie_embedding, config),
       small('gender', sizes.gender), small('age', sizes.age),
       small('occupation', sizes.occupation),
       small('zip_prefix', sizes.zip_prefix),
@@ -111,7 +142,7 @@ def build_ranking_model(sizes: VocabularySizes,
       sizes.genre, config.small_embedding_dim, name='genre_embedding')
   movie_features = tf.concat([
       movie_embedding(inputs[features.MOVIE_INDEX]),
-      MaskedMeanPooling(name='genre_pooling')(
+      pooling.MaskedMeanPooling(name='genre_pooling')(
           genre_embedding(inputs[features.GENRE_INDICES])),
       _continuous(inputs, MOVIE_CONTEXT),
   ], axis=1)

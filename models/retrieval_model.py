@@ -9,6 +9,7 @@ of the softmax weights, plus its bias. The loss lives in models/tasks.py.
 
 import tensorflow as tf
 
+from models import pooling
 from models import ranking_model
 from models import tasks
 from pipeline import configs
@@ -24,60 +25,6 @@ USER_CONTINUOUS = tuple(
 EXAMPLE_AGE_INPUTS = tuple(f'{features.EXAMPLE_AGE}{power}'
                            for power in features.CONTINUOUS_POWERS)
 USER_INPUT_NAMES = USER_INDICES + (features.HISTORY_INDICES,) + USER_CONTINUOUS
-
-
-class RecencyWeightedPooling(tf.keras.layers.Layer):
-  """Weighted mean of each row of a ragged [batch, None, dim] tensor.
-
-  The newest (last) element weighs 1 and the one k places before it
-  decay**k: 1.0 gives the plain mean, 0.0 the newest element alone. An empty
-  row pools to zeros.
-  """
-
-  def __init__(self, decay: float, **kwargs):
-    super().__init__(**kwargs)
-    self.decay = decay
-
-  def call(self, embeddings: tf.RaggedTensor) -> tf.Tensor:
-    lengths = embeddings.row_lengths()
-    positions = tf.ragged.range(lengths)
-    places_before_newest = (
-        tf.expand_dims(lengths, 1) - 1 - positions)
-    weights = tf.pow(tf.constant(self.decay, embeddings.dtype),
-                     tf.cast(places_before_newest, embeddings.dtype))
-    sums = tf.reduce_sum(embeddings * tf.expand_dims(weights, -1), axis=1)
-    totals = tf.reduce_sum(weights, axis=1)[:, tf.newaxis]
-    return tf.math.divide_no_nan(sums, totals)
-
-  def get_config(self) -> dict:
-    return {**super().get_config(), 'decay': self.decay}
-
-
-class NewestEmbeddings(tf.keras.layers.Layer):
-  """The embeddings of each row's `count` newest elements, newest first, flattened.
-
-  A pooled vector forgets order; these slots keep "what came last" apart
-  from "what came before", so the tower can learn what follows what. Rows
-  shorter than `count` get zeros in their missing slots.
-  """
-
-  def __init__(self, count: int, **kwargs):
-    super().__init__(**kwargs)
-    self.count = count
-
-  def call(self, embeddings: tf.RaggedTensor) -> tf.Tensor:
-    flat = embeddings.flat_values
-    dim = flat.shape[-1]
-    padded = tf.concat([flat, tf.zeros([1, dim], flat.dtype)], axis=0)
-    places = tf.range(self.count, dtype=embeddings.row_splits.dtype)
-    positions = embeddings.row_limits()[:, tf.newaxis] - 1 - places
-    exists = places < embeddings.row_lengths()[:, tf.newaxis]
-    newest = tf.gather(padded, tf.where(exists, positions,
-                                        tf.shape(flat, out_type=places.dtype)[0]))
-    return tf.reshape(newest, [-1, self.count * dim])
-
-  def get_config(self) -> dict:
-    return {**super().get_config(), 'count': self.count}
 
 
 def user_inputs() -> dict[str, tf.keras.Input]:
@@ -100,10 +47,11 @@ def build_user_tower(sizes: ranking_model.VocabularySizes,
       sizes.movie, config.movie_embedding_dim,
       embeddings_regularizer=tf.keras.regularizers.l2(config.l2),
       name='history_embedding')(inputs[features.HISTORY_INDICES])
-  pooled = [RecencyWeightedPooling(decay, name=f'history_pooling_{i}')(history)
+  pooled = [pooling.RecencyWeightedPooling(
+      decay, name=f'history_pooling_{i}')(history)
             for i, decay in enumerate(config.history_decays)]
   if config.newest_movies:
-    pooled.append(NewestEmbeddings(config.newest_movies,
+    pooled.append(pooling.NewestEmbeddings(config.newest_movies,
                                    name='newest_movies')(history))
 
   def small(name: str, rows: int) -> tf.Tensor:

@@ -1,4 +1,4 @@
-"""The ranking model: pooling ignores padding, heads have the right shapes."""
+"""The ranking model: representations ignore padding, heads have the right shapes."""
 
 import numpy as np
 import tensorflow as tf
@@ -19,29 +19,14 @@ def _batch(histories: list[list[int]]) -> dict[str, tf.Tensor]:
       features.ZIP_PREFIX_INDEX)}
   batch[features.HISTORY_INDICES] = tf.ragged.constant(
       histories, dtype=tf.int64, row_splits_dtype=tf.int64)
+  batch[features.HISTORY_RATING_VALUES] = tf.ragged.constant(
+      [[4.0] * len(history) for history in histories], dtype=tf.float32,
+      row_splits_dtype=tf.int64)
   batch[features.GENRE_INDICES] = tf.ragged.constant(
       [[1, 2]] * n, dtype=tf.int64, row_splits_dtype=tf.int64)
   batch.update({name: tf.fill([n], 0.5)
                 for name in features.continuous_feature_names()})
   return batch
-
-
-def test_pooled_history_is_the_same_alone_or_batched_with_longer_ones():
-  embedding = tf.keras.layers.Embedding(20, 4)
-  pool = ranking_model.MaskedMeanPooling()
-  alone = pool(embedding(tf.ragged.constant([[3, 7]], dtype=tf.int64)))
-  batched = pool(embedding(tf.ragged.constant(
-      [[3, 7], [1, 2, 5, 9, 11, 13]], dtype=tf.int64)))
-  np.testing.assert_allclose(alone[0], batched[0], rtol=1e-6)
-  expected = (embedding(tf.constant([3]))[0] + embedding(tf.constant([7]))[0]) / 2
-  np.testing.assert_allclose(alone[0], expected, rtol=1e-6)
-
-
-def test_empty_history_pools_to_zeros():
-  embedding = tf.keras.layers.Embedding(20, 4)
-  pooled = ranking_model.MaskedMeanPooling()(
-      embedding(tf.ragged.constant([[], [4]], dtype=tf.int64)))
-  np.testing.assert_array_equal(pooled[0], np.zeros(4))
 
 
 def test_user_representation_ignores_how_the_batch_is_padded():
@@ -51,6 +36,43 @@ def test_user_representation_ignores_how_the_batch_is_padded():
   batched = representations(_batch([[3, 7], list(range(1, 19))]))[
       'user_representation']
   np.testing.assert_allclose(alone[0], batched[0], rtol=1e-5)
+
+
+def test_history_ratings_change_the_prediction():
+  model = ranking_model.build_ranking_model(SIZES, configs.ModelConfig())
+  batch = _batch([[3, 7]])
+  rating = model(batch)[features.RATING_HEAD]
+  batch[features.HISTORY_RATING_VALUES] = tf.ragged.constant(
+      [[1.0, 1.0]], row_splits_dtype=tf.int64)
+  assert model(batch)[features.RATING_HEAD] != rating
+
+
+def test_rated_history_holds_embedding_weighted_embedding_and_rating():
+  history = tf.ragged.constant([[[1.0, 2.0], [3.0, 4.0]], []], ragged_rank=1)
+  ratings = tf.ragged.constant([[5.0, 2.0], []])
+  rated = ranking_model.RatedHistory()(history, ratings)
+  high = 5.0 - ranking_model.RATING_PRIOR
+  low = 2.0 - ranking_model.RATING_PRIOR
+  np.testing.assert_allclose(rated[0].numpy(), [
+      [1.0, 2.0, 1.0 * high, 2.0 * high, high],
+      [3.0, 4.0, 3.0 * low, 4.0 * low, low]], rtol=1e-6)
+  assert rated.row_lengths().numpy().tolist() == [2, 0]
+
+
+def test_without_history_ratings_the_model_does_not_read_them():
+  config = configs.ModelConfig(use_history_ratings=False)
+  model = ranking_model.build_ranking_model(SIZES, config)
+  assert features.HISTORY_RATING_VALUES not in model.input_names
+
+
+def test_recency_decays_and_newest_slots_add_history_vectors():
+  config = configs.ModelConfig(history_decays=(1.0, 0.5), newest_movies=3)
+  model = ranking_model.build_ranking_model(SIZES, config)
+  names = {layer.name for layer in model.layers}
+  assert {'rated_history', 'history_pooling_0', 'history_pooling_1',
+          'newest_movies'} <= names
+  assert model(_batch([[1], [], [2, 3, 4, 5]]))[
+      features.RATING_HEAD].shape == (3, 1)
 
 
 def test_heads_and_shapes():

@@ -1,4 +1,4 @@
-"""The retrieval model: recency pooling, user vector shapes, scores and training."""
+"""The retrieval model: user vector shapes, scores and training."""
 
 import numpy as np
 import tensorflow as tf
@@ -23,42 +23,6 @@ def _batch(histories: list[list[int]]) -> dict[str, tf.Tensor]:
   batch.update({name: tf.fill([n], 0.5)
                 for name in retrieval_model.USER_CONTINUOUS})
   return batch
-
-
-def _rows(values: list[list[list[float]]]) -> tf.RaggedTensor:
-  return tf.ragged.constant(values, dtype=tf.float32, ragged_rank=1)
-
-
-def test_recency_pooling_weighs_the_newest_movie_most():
-  rows = _rows([[[1.0], [2.0], [4.0]]])
-  np.testing.assert_allclose(
-      retrieval_model.RecencyWeightedPooling(0.5)(rows),
-      [[(1.0 * 0.25 + 2.0 * 0.5 + 4.0) / 1.75]], rtol=1e-6)
-
-
-def test_decay_one_is_the_plain_mean_and_zero_the_newest_movie():
-  rows = _rows([[[1.0], [2.0], [6.0]], [[5.0]]])
-  np.testing.assert_allclose(
-      retrieval_model.RecencyWeightedPooling(1.0)(rows), [[3.0], [5.0]])
-  np.testing.assert_allclose(
-      retrieval_model.RecencyWeightedPooling(0.0)(rows), [[6.0], [5.0]])
-
-
-def test_pooling_ignores_longer_rows_in_the_batch_and_empty_rows_pool_to_zero():
-  pool = retrieval_model.RecencyWeightedPooling(0.5)
-  alone = pool(_rows([[[1.0, 2.0], [3.0, 4.0]]]))
-  batched = pool(_rows([[[1.0, 2.0], [3.0, 4.0]],
-                        [[9.0, 9.0]] * 7,
-                        []]))
-  np.testing.assert_allclose(batched[0], alone[0], rtol=1e-6)
-  np.testing.assert_array_equal(batched[2], [0.0, 0.0])
-
-
-def test_newest_embeddings_fill_slots_newest_first_and_zero_the_rest():
-  rows = _rows([[[1.0], [2.0], [3.0]], [[5.0]], []])
-  np.testing.assert_array_equal(
-      retrieval_model.NewestEmbeddings(2)(rows), [[3.0, 2.0], [5.0, 0.0],
-                                                  [0.0, 0.0]])
 
 
 def test_user_vectors_and_scores_have_the_corpus_shape():
