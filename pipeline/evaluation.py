@@ -69,6 +69,9 @@ def make_eval_config(config: configs.EvaluationConfig) -> tfma.EvalConfig:
       # would repeat them under other names.
       options=tfma.Options(include_default_metrics={'value': False}),
       model_specs=[tfma.ModelSpec(
+          # Only the signatures are used: naming the type spares TFMA reviving
+          # the saved model as Keras to guess it.
+          model_type=tfma.TF_GENERIC,
           signature_name=signatures.SERVING_DEFAULT,
           preprocessing_function_names=[signatures.TRANSFORM_FEATURES],
           label_keys={task.head: task.label for task in tasks.RANKING_TASKS},
