@@ -33,8 +33,9 @@ setuptools.setup(
         # The newest kfp 2.x needs protobuf 6, which TF 2.16 and TFX 1.16 cannot
         # use; 2.5.0 is the one pip settles on with this stack.
         'kubeflow': ['kfp==2.5.0'],
-        # The matrix-factorization baselines of benchmarks/baselines.py.
-        'benchmarks': ['scikit-surprise==1.1.5'],
+        # The matrix-factorization baselines of benchmarks/baselines.py, and
+        # the process-tree memory sampling of the pipeline benchmarks.
+        'benchmarks': ['scikit-surprise==1.1.5', 'psutil==7.2.2'],
     },
     entry_points={'console_scripts': ['ytdnn=pipeline.cli:main']},
 )

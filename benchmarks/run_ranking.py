@@ -17,7 +17,11 @@ import re
 import resource
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+
+import psutil
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
@@ -26,32 +30,62 @@ os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 # pylint: disable=g-import-not-at-top,wrong-import-position
 from benchmarks import bare_trainer
 from benchmarks import baselines
+from benchmarks import runner_modes
 from benchmarks import serving_quality
 from pipeline import configs
 from pipeline import summary
 
 BIN = os.path.dirname(sys.executable)
+COMPONENT_START = re.compile(r'^  (\w+) \.\.\.$')
 COMPONENT_TIME = re.compile(r'^  (\w+) (?:done|cached) in ([\d.]+) s$')
 
 
 def run_pipeline(data_dir: str, output_dir: str, protocol: str) -> dict:
-  """`ytdnn run` in a child process: wall time, peak RSS, component times."""
+  """`ytdnn run` in a child process: wall time, peak RSS, per-component figures.
+
+  The process tree's RSS is sampled every half second and each sample is
+  charged to the components running then (read from the progress lines), so
+  a component's peak is the tree's peak while it ran: what it added on top
+  of what earlier components left allocated.
+  """
   started = time.monotonic()
-  completed = subprocess.run(
+  errors = tempfile.TemporaryFile('w+')
+  child = subprocess.Popen(
       [os.path.join(BIN, 'ytdnn'), 'run', '--data-dir', data_dir,
        '--output-dir', output_dir, '--split-protocol', protocol],
-      capture_output=True, text=True, check=False)
+      stdout=subprocess.PIPE, stderr=errors, text=True)
+  running, seconds, peaks = set(), {}, {}
+
+  def follow_progress() -> None:
+    for line in child.stdout:
+      if match := COMPONENT_START.match(line):
+        running.add(match[1])
+      elif match := COMPONENT_TIME.match(line):
+        running.discard(match[1])
+        seconds[match[1]] = float(match[2])
+
+  reader = threading.Thread(target=follow_progress)
+  reader.start()
+  process = psutil.Process(child.pid)
+  peak = 0
+  while child.poll() is None:
+    rss_mb = runner_modes.tree_rss(process) / 2**20
+    peak = max(peak, rss_mb)
+    for component in list(running):
+      peaks[component] = max(peaks.get(component, 0.0), rss_mb)
+    time.sleep(0.5)
+  reader.join()
   wall = time.monotonic() - started
-  if completed.returncode:
-    raise RuntimeError(f'ytdnn run failed:\n{completed.stderr[-3000:]}')
-  components = {match[1]: float(match[2]) for match in (
-      COMPONENT_TIME.match(line) for line in completed.stdout.splitlines())
-                if match}
+  if child.returncode:
+    errors.seek(0)
+    raise RuntimeError(f'ytdnn run failed:\n{errors.read()[-3000:]}')
+  errors.close()
   return {
       'pipeline_wall_s': wall,
-      'peak_rss_mb': resource.getrusage(
-          resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-      'component_s': components,
+      'peak_rss_mb': max(peak, resource.getrusage(
+          resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+      'component_s': seconds,
+      'component_peak_rss_mb': peaks,
   }
 
 

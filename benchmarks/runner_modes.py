@@ -22,7 +22,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORKERS = {'in_memory': 1, 'multi_processing': 2}
 
 
-def _tree_rss(process: psutil.Process) -> int:
+def tree_rss(process: psutil.Process) -> int:
+  """Bytes resident in the process and all its descendants."""
   total = 0
   for member in [process, *process.children(recursive=True)]:
     try:
@@ -52,7 +53,7 @@ def main() -> None:
     process = psutil.Process(child.pid)
     peak = 0
     while child.poll() is None:
-      peak = max(peak, _tree_rss(process))
+      peak = max(peak, tree_rss(process))
       time.sleep(1)
     output.seek(0)
     print(output.read())
