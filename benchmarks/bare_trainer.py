@@ -37,6 +37,16 @@ def latest_output(pattern: str) -> str:
   return max(glob.glob(pattern), key=lambda p: int(p.rstrip('/').split('/')[-1]))
 
 
+def latest_transform(transform_dir: str
+                     ) -> tuple[tft.TFTransformOutput, list[str]]:
+  """A Transform output's newest graph and its transformed train files' pattern."""
+  graph = tft.TFTransformOutput(
+      latest_output(os.path.join(transform_dir, 'transform_graph', '*')))
+  examples = latest_output(
+      os.path.join(transform_dir, 'transformed_examples', '*'))
+  return graph, [os.path.join(examples, 'Split-train', '*')]
+
+
 def _dataset(files: list[str], tf_transform_output: tft.TFTransformOutput,
              config: configs.ModelConfig, part: str) -> tf.data.Dataset:
   """Transformed examples: `all`, the `carve-out` or the `rest` of a split.
@@ -60,10 +70,7 @@ def _dataset(files: list[str], tf_transform_output: tft.TFTransformOutput,
 def train(transform_dir: str, config: configs.ModelConfig,
           validate: bool) -> dict:
   """Trains on train (minus the carve-out when validating); returns metrics."""
-  tf_transform_output = tft.TFTransformOutput(
-      latest_output(os.path.join(transform_dir, 'transform_graph', '*')))
-  examples = latest_output(os.path.join(transform_dir, 'transformed_examples', '*'))
-  train_files = [os.path.join(examples, 'Split-train', '*')]
+  tf_transform_output, train_files = latest_transform(transform_dir)
   train_data = _dataset(train_files, tf_transform_output, config,
                         'rest' if validate else 'all')
   validation = (_dataset(train_files, tf_transform_output, config,

@@ -1,12 +1,11 @@
 """The retrieval Trainer's batches, on the shared sample run's Transform output."""
 
-import glob
 import os
 
 import tensorflow as tf
-import tensorflow_transform as tft
 
 import retrieval_trainer_module
+from benchmarks import bare_trainer
 from pipeline import configs
 
 # Batches so small and a carve-out so thin that most batches hold no
@@ -15,17 +14,11 @@ CONFIG = configs.RetrievalConfig(batch_size=16, shuffle_buffer_size=100,
                                  validation_modulus=200)
 
 
-def _newest(pattern: str) -> str:
-  return max(glob.glob(pattern), key=lambda path: int(path.split('/')[-1]))
-
-
 def _batches(run, validation: bool) -> tf.data.Dataset:
-  root = os.path.join(configs.pipeline_root(run.output_dir), 'Transform')
-  graph = tft.TFTransformOutput(_newest(os.path.join(
-      root, 'transform_graph', '*')))
-  examples = _newest(os.path.join(root, 'transformed_examples', '*'))
+  graph, train_patterns = bare_trainer.latest_transform(
+      os.path.join(configs.pipeline_root(run.output_dir), 'Transform'))
   return retrieval_trainer_module.retrieval_batches(
-      [os.path.join(examples, 'Split-train', '*')], graph, CONFIG, validation)
+      train_patterns, graph, CONFIG, validation)
 
 
 def _target_counts(dataset: tf.data.Dataset) -> list[int]:

@@ -1,6 +1,5 @@
 """The Trainer's input pipeline and table sizes, on the shared sample run's Transform output."""
 
-import glob
 import os
 
 import numpy as np
@@ -9,22 +8,16 @@ import tensorflow as tf
 import tensorflow_transform as tft
 
 import trainer_module
+from benchmarks import bare_trainer
 from pipeline import configs
 from pipeline import features
-
-
-def _newest(pattern: str) -> str:
-  return max(glob.glob(pattern), key=lambda path: int(path.split('/')[-1]))
 
 
 @pytest.fixture(scope='module')
 def transform(run) -> tuple[tft.TFTransformOutput, list[str]]:
   """The run's Transform graph and its transformed train files' pattern."""
-  root = os.path.join(configs.pipeline_root(run.output_dir), 'Transform')
-  graph = tft.TFTransformOutput(_newest(os.path.join(
-      root, 'transform_graph', '*')))
-  examples = _newest(os.path.join(root, 'transformed_examples', '*'))
-  return graph, [os.path.join(examples, 'Split-train', '*')]
+  return bare_trainer.latest_transform(
+      os.path.join(configs.pipeline_root(run.output_dir), 'Transform'))
 
 
 def _movie_order(dataset: tf.data.Dataset) -> list[int]:
