@@ -1,6 +1,6 @@
 """Quality and serving speed of a run's pushed model, through `serving_default`.
 
-Scores the run's ingested eval CSV with the pushed SavedModel, exactly as a
+Scores the run's ingested eval examples with the pushed SavedModel, exactly as a
 serving client would, sets it beside the train-mean baseline, and times
 in-process requests of 100 candidates (p50, p99) and batch throughput:
 
@@ -24,12 +24,13 @@ import tensorflow as tf
 from sklearn import metrics
 
 
+from components.ingestion import outputs
 from pipeline import configs
 from pipeline import features
 from pipeline import scoring
 
 
-def _ratings(rows: list[dict[str, str]]) -> np.ndarray:
+def _ratings(rows: list[dict[str, outputs.Value]]) -> np.ndarray:
   return np.array([float(row[features.RATING]) for row in rows])
 
 
@@ -63,15 +64,15 @@ def serving_speed(serve: Callable[..., dict[str, tf.Tensor]],
 
 def measure(output_dir: str) -> dict[str, float]:
   """RMSE, MAE, AUC(liked) and star accuracy of the pushed model on eval."""
-  train = _ratings(scoring.read_csv_rows(
+  train = _ratings(scoring.read_rows(
       scoring.latest_ingested_split(output_dir, configs.TRAIN_SPLIT)))
-  eval_rows = scoring.read_csv_rows(
+  eval_rows = scoring.read_rows(
       scoring.latest_ingested_split(output_dir, configs.EVAL_SPLIT))
   actual = _ratings(eval_rows)
   schema = scoring.load_schema()
   model_dir = scoring.latest_pushed_model(
       configs.serving_model_dir(output_dir))
-  serialized = [scoring.serialize_row(row, schema) for row in eval_rows]
+  serialized = scoring.serialize_rows(eval_rows, schema)
   serve = scoring.load_serving_fn(model_dir)
   outputs = scoring.score(serve, serialized)
   predicted = np.clip(outputs[features.RATING_HEAD][:, 0], 1, 5)

@@ -24,6 +24,7 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 import numpy as np
 import tensorflow as tf
 
+from components.ingestion import outputs
 from pipeline import configs
 from pipeline import features
 from pipeline import scoring
@@ -58,8 +59,8 @@ def rss_mb() -> float:
   return resident_pages * os.sysconf('SC_PAGE_SIZE') / 2**20
 
 
-def _with_history(row: dict[str, str],
-                  movie_ids: list[str]) -> dict[str, str]:
+def _with_history(row: dict[str, outputs.Value],
+                  movie_ids: list[str]) -> dict[str, outputs.Value]:
   """The row with another history, every movie in it rated 4."""
   return dict(row, **{
       features.HISTORY: features.HISTORY_SEPARATOR.join(movie_ids),
@@ -67,18 +68,19 @@ def _with_history(row: dict[str, str],
           '4' for _ in movie_ids)})
 
 
-def odd_rows(row: dict[str, str]) -> list[dict[str, str]]:
+def odd_rows(row: dict[str, outputs.Value]) -> list[dict[str, outputs.Value]]:
   """Rows a client may well send: unknown ids, empty or outlandish history."""
   return [
-      dict(row, **{features.USER_ID: '999999', features.MOVIE_ID: '999999'}),
+      dict(row, **{features.USER_ID: 999999, features.MOVIE_ID: 999999}),
       _with_history(row, []),
       _with_history(row, ['999998', '999999']),
-      _with_history(row, [row[features.MOVIE_ID]] * 1000),
+      _with_history(row, [str(row[features.MOVIE_ID])] * 1000),
   ]
 
 
-def build_requests(rows: list[dict[str, str]], count: int,
-                   rng: np.random.Generator) -> list[list[dict[str, str]]]:
+def build_requests(rows: list[dict[str, outputs.Value]], count: int,
+                   rng: np.random.Generator
+                   ) -> list[list[dict[str, outputs.Value]]]:
   """`count` requests of sizes drawn from REQUEST_SIZES, from random rows."""
   requests = []
   for index in range(count):
@@ -136,11 +138,11 @@ def main(argv: list[str] | None = None) -> int:
 
   model_dir = scoring.latest_pushed_model(
       configs.serving_model_dir(args.output_dir))
-  rows = scoring.read_csv_rows(
+  rows = scoring.read_rows(
       scoring.latest_ingested_split(args.output_dir, configs.EVAL_SPLIT))
   schema = scoring.load_schema()
   serve = scoring.load_serving_fn(model_dir)
-  requests = [[scoring.serialize_row(row, schema) for row in request]
+  requests = [scoring.serialize_rows(request, schema)
               for request in build_requests(
                   rows, DISTINCT_REQUESTS, np.random.default_rng(args.seed))]
   print(f'Soaking {model_dir} with {args.requests} requests '

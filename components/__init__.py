@@ -1,7 +1,7 @@
 """Custom TFX components of the YouTube DNN pipeline."""
 
 # Kubeflow V2 containers import artifact classes by TYPE_NAME, which for the
-# ingestion output is components.IngestedRatings.
-from components.ingestion.component import IngestedRatings
+# ingestion report is components.IngestionReport.
+from components.ingestion.component import IngestionReport
 
-__all__ = ['IngestedRatings']
+__all__ = ['IngestionReport']

@@ -58,7 +58,7 @@ _KEY_SPEC = {name: tf.io.FixedLenFeature([], tf.int64) for name in _KEYS}
 
 def read_split(split_uri: str, keep_examples: bool) -> tuple[Ratings,
                                                             list[bytes]]:
-  """Every example of one split of a CsvExampleGen output, and its bytes if asked."""
+  """Every example of one split of an Examples artifact, and its bytes if asked."""
   files = tf.io.gfile.glob(os.path.join(split_uri, '*'))
   parts, serialized = [], []
   for batch in tf.data.TFRecordDataset(

@@ -5,7 +5,7 @@ the Transform reads them and the Trainer, Evaluator and serving signatures use
 the transformed names. Changing a name here is the whole change.
 """
 
-# Raw ml-1m fields carried into the ingested CSV.
+# Raw ml-1m fields carried into the ingested examples.
 USER_ID = 'user_id'
 MOVIE_ID = 'movie_id'
 RATING = 'rating'
@@ -44,8 +44,8 @@ EVALUATION_ONLY_COLUMNS = (USER_ACTIVITY_BUCKET, MOVIE_POPULARITY_BUCKET)
 # movies.dat lists for the movie.
 FIRST_GENRE = GENRE_COLUMNS[0]
 
-# Column order of the ingested CSV files (the header row).
-CSV_COLUMNS = (
+# Every feature of an ingested example, label included.
+RAW_FEATURES = (
     USER_ID, MOVIE_ID, RATING, TIMESTAMP, GENDER, AGE, OCCUPATION, ZIP,
     *GENRE_COLUMNS, MOVIE_YEAR, HISTORY, HISTORY_RATINGS, USER_RATING_COUNT,
     SECONDS_SINCE_PREVIOUS, MOVIE_RATING_COUNT, *EVALUATION_ONLY_COLUMNS,

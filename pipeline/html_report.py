@@ -133,7 +133,7 @@ def _split_names(artifact) -> list[str]:
 
 
 def _overview_section(run: report_run.Run, metadata_path: str) -> str:
-  ingested = run.output(INGESTION, 'ingested')
+  ingested = run.output(INGESTION, 'report')
   protocol = (ingested.custom_properties['split_protocol'].string_value
               if ingested else 'unknown')
   rows = [(html.escape(node), html.escape(state.lower()))
@@ -265,7 +265,7 @@ def _reject_samples(ingested_uri: str) -> dict[str, list[str]]:
 
 
 def _rejects_section(run: report_run.Run) -> str:
-  ingested = run.output(INGESTION, 'ingested')
+  ingested = run.output(INGESTION, 'report')
   if ingested is None:
     return _missing('The ingestion did not run.')
   with tf.io.gfile.GFile(os.path.join(

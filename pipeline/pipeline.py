@@ -37,21 +37,17 @@ def create_pipeline(
   (components/curated_schema.content_fingerprint): they key the ingestion's
   and the schema's caches, so edited files are read again.
   """
+  schema_gen = CuratedSchema(schema_file=schema_path,
+                             fingerprint=schema_fingerprint)
   ingestion = MovieLensIngestion(
       data_dir=data_dir,
+      schema=schema_gen.outputs['schema'],
       data_fingerprint=data_fingerprint,
       split_protocol=ingestion_config.split_protocol,
       history_length=ingestion_config.history_length,
       max_reject_share=ingestion_config.max_reject_share)
-  example_gen = tfx.components.CsvExampleGen(
-      input_base=ingestion.outputs['csv_dir'].future()[0].value,
-      input_config=tfx.proto.Input(splits=[
-          tfx.proto.Input.Split(name=split, pattern=f'{split}/*')
-          for split in (configs.TRAIN_SPLIT, configs.EVAL_SPLIT)]))
-  statistics_gen = tfx.components.StatisticsGen(
-      examples=example_gen.outputs['examples'])
-  schema_gen = CuratedSchema(schema_file=schema_path,
-                             fingerprint=schema_fingerprint)
+  examples = ingestion.outputs['examples']
+  statistics_gen = tfx.components.StatisticsGen(examples=examples)
   example_validator = tfx.components.ExampleValidator(
       statistics=statistics_gen.outputs['statistics'],
       schema=schema_gen.outputs['schema'])
@@ -59,7 +55,7 @@ def create_pipeline(
       anomalies=example_validator.outputs['anomalies'])
 
   transform = tfx.components.Transform(
-      examples=example_gen.outputs['examples'],
+      examples=examples,
       schema=schema_gen.outputs['schema'],
       preprocessing_fn=preprocessing_fn)
   transform.add_upstream_node(anomalies_gate)
@@ -80,7 +76,7 @@ def create_pipeline(
           type=tfx.types.standard_artifacts.ModelBlessing),
   ).with_id('latest_blessed_model_resolver')
   evaluator = tfx.components.Evaluator(
-      examples=example_gen.outputs['examples'],
+      examples=examples,
       model=trainer.outputs['model'],
       baseline_model=model_resolver.outputs['model'],
       example_splits=[configs.EVAL_SPLIT],
@@ -103,7 +99,7 @@ def create_pipeline(
       custom_config=retrieval_config.as_custom_config(),
   ).with_id('RetrievalTrainer')
   retrieval_evaluator = RetrievalEvaluator(
-      examples=example_gen.outputs['examples'],
+      examples=examples,
       model=retrieval_trainer.outputs['model'],
       split_protocol=ingestion_config.split_protocol,
       min_gain_over_popularity=(
@@ -120,7 +116,7 @@ def create_pipeline(
       pipeline_name=pipeline_name,
       pipeline_root=pipeline_root,
       components=[
-          ingestion, example_gen, statistics_gen, schema_gen,
+          schema_gen, ingestion, statistics_gen,
           example_validator, anomalies_gate, transform, trainer,
           model_resolver, evaluator, pusher, retrieval_trainer,
           retrieval_evaluator, retrieval_pusher,

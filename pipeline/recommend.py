@@ -2,7 +2,7 @@
 
 Both stages are the pushed SavedModels called through their serving
 signatures with raw tf.Examples, built from the user's real history by the
-ingestion's own example and CSV-column code, as a serving client would.
+ingestion's own example and feature code, as a serving client would.
 "Now" is the newest rating in the data: ml-1m ends in 2003.
 """
 
@@ -58,8 +58,8 @@ class Recommender:
         configs.serving_model_dir(output_dir)))
 
   def _candidate_row(self, user: rules.User, rated: list[rules.Rating],
-                     movie_id: int) -> dict[str, str]:
-    """The raw CSV columns of the user rating `movie_id` now."""
+                     movie_id: int) -> dict[str, outputs.Value]:
+    """The raw features of the user rating `movie_id` now."""
     history = rated[-self._history_length:]
     example = examples.Example(
         user_id=user.user_id, movie_id=movie_id, rating=0,
@@ -71,16 +71,15 @@ class Recommender:
         user_rating_count=len(rated),
         seconds_since_previous=self._now - rated[-1].timestamp,
         split='')
-    values = outputs.csv_values(example, user, self._movies[movie_id],
-                                self._movie_rating_counts[movie_id])
-    return {name: str(value) for name, value in values.items()}
+    return outputs.example_values(example, user, self._movies[movie_id],
+                                  self._movie_rating_counts[movie_id])
 
-  def _retrieval_request(self, row: dict[str, str],
+  def _retrieval_request(self, row: dict[str, outputs.Value],
                          rated: list[rules.Rating]) -> bytes:
     """The user's side of a row, excluding every movie they already rated."""
-    request = tf.train.Example.FromString(scoring.serialize_row(
-        {name: row[name] for name in features.RETRIEVAL_REQUEST_FEATURES},
-        self._schema))
+    request = tf.train.Example.FromString(scoring.serialize_rows(
+        [{name: row[name] for name in features.RETRIEVAL_REQUEST_FEATURES}],
+        self._schema)[0])
     request.features.feature[features.EXCLUDED_MOVIE_IDS].int64_list.value[:] = (
         [rating.movie_id for rating in rated])
     return request.SerializeToString()
@@ -100,9 +99,9 @@ class Recommender:
     candidates = [int(movie) for movie, score in zip(
         retrieved[features.RETRIEVED_MOVIE_IDS].numpy()[0], scores)
                   if np.isfinite(score) and int(movie) in self._movies]
-    ranked = scoring.score(self._rank, [
-        scoring.serialize_row(self._candidate_row(user, rated, movie),
-                              self._schema) for movie in candidates])
+    ranked = scoring.score(self._rank, scoring.serialize_rows(
+        [self._candidate_row(user, rated, movie) for movie in candidates],
+        self._schema))
     liked = ranked[features.LIKED_HEAD][:, 0]
     predicted = ranked[features.RATING_HEAD][:, 0]
     order = np.lexsort((-predicted, -liked))[:k]

@@ -1,11 +1,10 @@
-"""Scoring ingested CSV rows through a pushed model's `serving_default`.
+"""Scoring ingested examples through a pushed model's `serving_default`.
 
 Builds the same raw tf.Examples a serving client would send (typed by the
 curated schema, label left out), so tests and benchmarks exercise the real
 serving path rather than the Keras model.
 """
 
-import csv
 import os
 from typing import Callable
 
@@ -14,36 +13,33 @@ import tensorflow as tf
 import tensorflow_data_validation as tfdv
 from tensorflow_metadata.proto.v0 import schema_pb2
 
+from components.ingestion import outputs
 from models import signatures
 from pipeline import configs
 from pipeline import features
 
 
-def read_csv_rows(csv_dir: str) -> list[dict[str, str]]:
-  """Every row of the CSV shards in a directory (e.g. an ingested eval/)."""
+# Records decoded at a time when reading a split: one batch per decoder call.
+READ_BATCH = 10_000
+
+
+def read_rows(split_dir: str) -> list[dict[str, outputs.Value]]:
+  """Every example of an ingested split directory, as feature -> value rows."""
+  files = sorted(tf.io.gfile.glob(os.path.join(split_dir, '*')))
+  records = tf.data.TFRecordDataset(files, compression_type='GZIP')
   rows = []
-  for path in sorted(tf.io.gfile.glob(os.path.join(csv_dir, '*'))):
-    with tf.io.gfile.GFile(path) as f:
-      rows.extend(csv.DictReader(f))
+  for batch in records.batch(READ_BATCH).as_numpy_iterator():
+    rows.extend(outputs.deserialize_examples(batch))
   return rows
 
 
-def _feature(value: str, feature_type: int) -> tf.train.Feature:
-  if feature_type == schema_pb2.INT:
-    return tf.train.Feature(int64_list=tf.train.Int64List(value=[int(value)]))
-  return tf.train.Feature(
-      bytes_list=tf.train.BytesList(value=[value.encode('utf-8')]))
-
-
-def serialize_row(row: dict[str, str], schema: schema_pb2.Schema) -> bytes:
-  """A raw serving tf.Example: every feature but the label; empty cells omitted."""
-  types = {f.name: f.type for f in schema.feature}
-  example = tf.train.Example()
-  for name, value in row.items():
-    if name == features.RAW_LABEL or value == '':
-      continue
-    example.features.feature[name].CopyFrom(_feature(value, types[name]))
-  return example.SerializeToString()
+def serialize_rows(rows: list[dict[str, outputs.Value]],
+                   schema: schema_pb2.Schema) -> list[bytes]:
+  """Raw serving tf.Examples: every feature but the label, typed by the schema."""
+  return outputs.serialize_examples(
+      [{name: value for name, value in row.items()
+        if name != features.RAW_LABEL} for row in rows],
+      outputs.feature_types(schema))
 
 
 def load_schema() -> schema_pb2.Schema:
@@ -68,13 +64,13 @@ def latest_pushed_model(serving_model_dir: str) -> str:
 
 
 def latest_ingested_split(output_dir: str, split: str) -> str:
-  """The newest ingestion output's CSV directory of a split in a run."""
+  """The newest ingested Examples' directory of a split in a run."""
   runs = tf.io.gfile.glob(os.path.join(
-      configs.pipeline_root(output_dir), 'MovieLensIngestion', 'ingested', '*',
-      split))
+      configs.pipeline_root(output_dir), 'MovieLensIngestion', 'examples', '*'))
   if not runs:
-    raise FileNotFoundError(f'no ingested {split} split under {output_dir}')
-  return max(runs, key=lambda path: int(path.split(os.sep)[-2]))
+    raise FileNotFoundError(f'no ingested examples under {output_dir}')
+  newest = max(runs, key=lambda path: int(os.path.basename(path)))
+  return outputs.split_dir(newest, split)
 
 
 def load_serving_fn(model_dir: str) -> Callable[..., dict[str, tf.Tensor]]:

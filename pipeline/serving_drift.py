@@ -15,6 +15,7 @@ from tensorflow_metadata.proto.v0 import anomalies_pb2
 from tfx_bsl.coders import example_coder
 
 from components import anomalies_gate
+from components.ingestion import outputs
 from pipeline import scoring
 
 SERVING_ENVIRONMENT = 'SERVING'
@@ -36,21 +37,20 @@ def validate_examples(serialized: list[bytes]) -> anomalies_pb2.Anomalies:
                                   environment=SERVING_ENVIRONMENT)
 
 
-def validate_rows(rows: Iterable[dict[str, str]]) -> anomalies_pb2.Anomalies:
-  """Anomalies of ingested CSV rows sent as serving requests.
+def validate_rows(rows: Iterable[dict[str, outputs.Value]]
+                  ) -> anomalies_pb2.Anomalies:
+  """Anomalies of ingested rows (scoring.read_rows) sent as serving requests.
 
-  Keeps only the columns a client sends (the SERVING environment's), so the
-  label and the evaluation-only slice columns of an ingested row are not
+  Keeps only the features a client sends (the SERVING environment's), so the
+  label and the evaluation-only slice features of an ingested row are not
   reported as unexpected.
   """
   schema = scoring.load_schema()
   served = {feature.name for feature in schema.feature
             if SERVING_ENVIRONMENT not in feature.not_in_environment}
-  return validate_examples([
-      scoring.serialize_row(
-          {name: value for name, value in row.items() if name in served},
-          schema)
-      for row in rows])
+  return validate_examples(scoring.serialize_rows(
+      [{name: value for name, value in row.items() if name in served}
+       for row in rows], schema))
 
 
 def describe(anomalies: anomalies_pb2.Anomalies) -> list[str]:

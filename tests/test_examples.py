@@ -65,8 +65,10 @@ def test_ratings_of_several_users_are_an_error():
                             _rating(2, 1, user_id=2)], 5, configs.TEMPORAL)
 
 
-def test_earlier_counts_do_not_count_same_second_ratings():
-  assert examples.earlier_counts([300, 100, 100, 200, 300]) == [3, 0, 0, 2, 3]
+def test_earlier_count_does_not_count_same_second_ratings():
+  ordered = [100, 100, 200, 300, 300]
+  assert [examples.earlier_count(ordered, timestamp)
+          for timestamp in (300, 100, 100, 200, 300)] == [3, 0, 0, 2, 3]
 
 
 @pytest.mark.parametrize('count, label', [

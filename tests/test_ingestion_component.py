@@ -2,6 +2,7 @@
 
 import pytest
 from tfx.dsl.components.base import base_beam_component
+from tfx.types import channel
 from tfx.types import standard_artifacts
 
 from components.ingestion import component
@@ -9,10 +10,14 @@ from components.ingestion import executor
 from pipeline import configs
 
 
+def _schema() -> channel.Channel:
+  return channel.Channel(type=standard_artifacts.Schema)
+
+
 def test_spec_holds_the_parameters():
   ingestion = component.MovieLensIngestion(
-      data_dir='gs://bucket/ml-1m', split_protocol=configs.RANDOM90,
-      history_length=20, max_reject_share=0.01,
+      data_dir='gs://bucket/ml-1m', schema=_schema(),
+      split_protocol=configs.RANDOM90, history_length=20, max_reject_share=0.01,
       data_fingerprint='ratings.dat:10:1')
   assert isinstance(ingestion, base_beam_component.BaseBeamComponent)
   assert ingestion.exec_properties == {
@@ -23,7 +28,7 @@ def test_spec_holds_the_parameters():
 
 
 def test_defaults_come_from_the_ingestion_config():
-  ingestion = component.MovieLensIngestion(data_dir='/data')
+  ingestion = component.MovieLensIngestion(data_dir='/data', schema=_schema())
   defaults = configs.IngestionConfig()
   assert ingestion.exec_properties['split_protocol'] == defaults.split_protocol
   assert ingestion.exec_properties['history_length'] == defaults.history_length
@@ -31,13 +36,13 @@ def test_defaults_come_from_the_ingestion_config():
       defaults.max_reject_share)
 
 
-def test_outputs_are_the_ingested_directory_and_its_uri_as_a_value():
-  ingestion = component.MovieLensIngestion(data_dir='/data')
-  assert set(ingestion.outputs) == {'ingested', 'csv_dir'}
-  assert ingestion.outputs['ingested'].type is component.IngestedRatings
-  assert component.IngestedRatings.TYPE_NAME == 'components.IngestedRatings'
-  assert ingestion.outputs['csv_dir'].type is standard_artifacts.String
-  assert ingestion.outputs['csv_dir'].future()[0].value is not None
+def test_outputs_are_examples_and_the_report_and_the_schema_types_them():
+  ingestion = component.MovieLensIngestion(data_dir='/data', schema=_schema())
+  assert set(ingestion.outputs) == {'examples', 'report'}
+  assert ingestion.outputs['examples'].type is standard_artifacts.Examples
+  assert ingestion.outputs['report'].type is component.IngestionReport
+  assert component.IngestionReport.TYPE_NAME == 'components.IngestionReport'
+  assert ingestion.inputs['schema'].type is standard_artifacts.Schema
 
 
 @pytest.mark.parametrize('parameters, message', [
@@ -48,4 +53,5 @@ def test_outputs_are_the_ingested_directory_and_its_uri_as_a_value():
 ])
 def test_bad_parameters_fail_at_definition(parameters, message):
   with pytest.raises(ValueError, match=message):
-    component.MovieLensIngestion(data_dir='/data', **parameters)
+    component.MovieLensIngestion(data_dir='/data', schema=_schema(),
+                                 **parameters)

@@ -4,18 +4,22 @@ Each test runs the real Beam graph on the DirectRunner, so the runs are shared
 through module-scoped fixtures to keep the file fast.
 """
 
-import csv
 import glob
 import hashlib
 import json
 import os
 
 import pytest
+import tensorflow as tf
+from tensorflow_metadata.proto.v0 import schema_pb2
+from tfx.types import artifact_utils
 from tfx.types import standard_artifacts
 
+from components import curated_schema
 from components.ingestion import component
 from components.ingestion import examples
 from components.ingestion import executor
+from components.ingestion import outputs
 from components.ingestion import rules
 from pipeline import configs
 from pipeline import features
@@ -89,31 +93,40 @@ def _write_data(data_dir, users, movies, ratings) -> str:
 
 def _run(data_dir: str, output_dir, split_protocol: str = configs.TEMPORAL,
          max_reject_share: float = 0.0, beam_args: list[str] = BEAM_ARGS):
-  """Calls Do as the TFX launcher would; returns (ingested, csv_dir)."""
-  ingested = component.IngestedRatings()
-  ingested.uri = str(output_dir / 'ingested')
-  csv_dir = standard_artifacts.String()
-  os.makedirs(output_dir / 'csv_dir')
-  csv_dir.uri = str(output_dir / 'csv_dir' / 'value')
+  """Calls Do as the TFX launcher would; returns (examples, report)."""
+  schema = standard_artifacts.Schema()
+  schema.uri = str(output_dir / 'schema')
+  os.makedirs(schema.uri)
+  curated_schema.import_schema(configs.SCHEMA_PATH, schema.uri)
+  examples_artifact = standard_artifacts.Examples()
+  examples_artifact.uri = str(output_dir / 'examples')
+  report = component.IngestionReport()
+  report.uri = str(output_dir / 'report')
   context = executor.Executor.Context(
       beam_pipeline_args=beam_args, tmp_dir=str(output_dir / 'tmp'),
       unique_id='test')
   executor.Executor(context).Do(
-      {}, {executor.INGESTED_KEY: [ingested], executor.CSV_DIR_KEY: [csv_dir]},
+      {executor.SCHEMA_KEY: [schema]},
+      {executor.EXAMPLES_KEY: [examples_artifact],
+       executor.REPORT_KEY: [report]},
       {executor.DATA_DIR_KEY: data_dir,
        executor.SPLIT_PROTOCOL_KEY: split_protocol,
        executor.HISTORY_LENGTH_KEY: HISTORY_LENGTH,
        executor.MAX_REJECT_SHARE_KEY: max_reject_share})
-  return ingested, csv_dir
+  return examples_artifact, report
+
+
+def _records(uri: str, split: str) -> list[bytes]:
+  """A split's serialized examples, shard by shard in file order."""
+  files = sorted(glob.glob(os.path.join(outputs.split_dir(uri, split), '*')))
+  return [record.numpy() for record in tf.data.TFRecordDataset(
+      files, compression_type='GZIP')]
 
 
 def _rows(uri: str, split: str) -> list[dict[str, str]]:
-  rows = []
-  for path in sorted(glob.glob(os.path.join(uri, split, '*.csv'))):
-    with open(path, newline='') as file:
-      assert file.readline().rstrip('\n') == ','.join(features.CSV_COLUMNS)
-      rows.extend(csv.DictReader(file, fieldnames=features.CSV_COLUMNS))
-  return rows
+  """Every example as text, '' where it has no value, to compare with literals."""
+  return [{name: str(row.get(name, '')) for name in features.RAW_FEATURES}
+          for row in outputs.deserialize_examples(_records(uri, split))]
 
 
 def _by_pair(rows: list[dict[str, str]]) -> dict[tuple[str, str], dict]:
@@ -151,19 +164,19 @@ def dirty_run(tmp_path_factory):
   return _run(data_dir, root / 'out', max_reject_share=1.0)
 
 
-def test_writes_split_csvs_with_headers_and_temporal_counts(clean_run):
-  ingested, _ = clean_run
+def test_writes_the_splits_with_the_temporal_counts(clean_run):
+  examples_artifact, _ = clean_run
   # User 1: 11 ratings -> 2 in eval; user 2: 2 -> 1; user 3: 2 -> 1.
-  assert len(_rows(ingested.uri, configs.TRAIN_SPLIT)) == 11
-  assert len(_rows(ingested.uri, configs.EVAL_SPLIT)) == 4
-  eval_pairs = set(_by_pair(_rows(ingested.uri, configs.EVAL_SPLIT)))
+  assert len(_rows(examples_artifact.uri, configs.TRAIN_SPLIT)) == 11
+  assert len(_rows(examples_artifact.uri, configs.EVAL_SPLIT)) == 4
+  eval_pairs = set(_by_pair(_rows(examples_artifact.uri, configs.EVAL_SPLIT)))
   assert eval_pairs == {('1', '10'), ('1', '11'), ('2', '2'), ('3', '12')}
 
 
 def test_rows_join_user_and_movie_features(clean_run):
-  ingested, _ = clean_run
-  rows = _by_pair(_rows(ingested.uri, configs.TRAIN_SPLIT)
-                  + _rows(ingested.uri, configs.EVAL_SPLIT))
+  examples_artifact, _ = clean_run
+  rows = _by_pair(_rows(examples_artifact.uri, configs.TRAIN_SPLIT)
+                  + _rows(examples_artifact.uri, configs.EVAL_SPLIT))
   row = rows[('3', '12')]
   assert (row[features.GENDER], row[features.AGE], row[features.OCCUPATION],
           row[features.ZIP]) == ('M', '25', '15', '98107-3245')
@@ -174,9 +187,9 @@ def test_rows_join_user_and_movie_features(clean_run):
 
 
 def test_history_is_the_last_earlier_movies_with_ties_by_movie_id(clean_run):
-  ingested, _ = clean_run
-  rows = _by_pair(_rows(ingested.uri, configs.TRAIN_SPLIT)
-                  + _rows(ingested.uri, configs.EVAL_SPLIT))
+  examples_artifact, _ = clean_run
+  rows = _by_pair(_rows(examples_artifact.uri, configs.TRAIN_SPLIT)
+                  + _rows(examples_artifact.uri, configs.EVAL_SPLIT))
   # User 1 order: 1 2 | 3 4 5 | 6 7 8 | 9 10 11 (ties at the same second).
   assert rows[('1', '1')][features.HISTORY] == ''
   assert rows[('1', '2')][features.HISTORY] == '1'
@@ -192,9 +205,9 @@ def test_history_is_the_last_earlier_movies_with_ties_by_movie_id(clean_run):
 
 
 def test_movie_rating_count_ignores_same_second_ratings(clean_run):
-  ingested, _ = clean_run
-  rows = _by_pair(_rows(ingested.uri, configs.TRAIN_SPLIT)
-                  + _rows(ingested.uri, configs.EVAL_SPLIT))
+  examples_artifact, _ = clean_run
+  rows = _by_pair(_rows(examples_artifact.uri, configs.TRAIN_SPLIT)
+                  + _rows(examples_artifact.uri, configs.EVAL_SPLIT))
   # Movie 1: users 1 and 2 at second 1000, user 3 at 2000.
   assert [rows[(user_id, '1')][features.MOVIE_RATING_COUNT]
           for user_id in ('1', '2', '3')] == ['0', '0', '2']
@@ -204,9 +217,9 @@ def test_movie_rating_count_ignores_same_second_ratings(clean_run):
 
 
 def test_slice_buckets_follow_the_earlier_counts(clean_run):
-  ingested, _ = clean_run
-  rows = (_rows(ingested.uri, configs.TRAIN_SPLIT)
-          + _rows(ingested.uri, configs.EVAL_SPLIT))
+  examples_artifact, _ = clean_run
+  rows = (_rows(examples_artifact.uri, configs.TRAIN_SPLIT)
+          + _rows(examples_artifact.uri, configs.EVAL_SPLIT))
   for row in rows:
     assert row[features.USER_ACTIVITY_BUCKET] == examples.bucket_label(
         int(row[features.USER_RATING_COUNT]), configs.USER_ACTIVITY_BOUNDARIES)
@@ -219,41 +232,80 @@ def test_slice_buckets_follow_the_earlier_counts(clean_run):
 
 
 def test_report_and_outputs_of_a_clean_run(clean_run):
-  ingested, csv_dir = clean_run
-  report = _report(ingested.uri)
+  _, ingestion_report = clean_run
+  report = _report(ingestion_report.uri)
   assert report['lines_read'] == {
       'ratings.dat': len(RATINGS), 'users.dat': len(USERS),
       'movies.dat': len(MOVIES)}
   assert report['rows'] == {'train': 11, 'eval': 4}
   assert report['rejected_lines'] == 0
   assert set(report['rejects'].values()) == {0}
-  assert _rejects(ingested.uri) == []
-  assert csv_dir.value == ingested.uri
-  assert ingested.get_int_custom_property('eval_rows') == 4
+  assert _rejects(ingestion_report.uri) == []
+  assert ingestion_report.get_int_custom_property('eval_rows') == 4
+
+
+def test_examples_are_laid_out_and_recorded_as_example_gen_does(clean_run):
+  examples_artifact, _ = clean_run
+  assert artifact_utils.decode_split_names(
+      examples_artifact.split_names) == ['train', 'eval']
+  assert examples_artifact.get_string_custom_property('payload_format') == (
+      'FORMAT_TF_EXAMPLE')
+  assert examples_artifact.get_string_custom_property('file_format') == (
+      'tfrecords_gzip')
+  for split in ('train', 'eval'):
+    assert sorted(os.listdir(outputs.split_dir(examples_artifact.uri,
+                                               split))) == [
+        f'data_tfrecord-{shard:05d}-of-{outputs.NUM_SHARDS:05d}.gz'
+        for shard in range(outputs.NUM_SHARDS)]
+
+
+def test_every_feature_has_the_schema_type_even_numeric_zips(clean_run):
+  examples_artifact, _ = clean_run
+  types = {feature.name: feature.type for feature in
+           curated_schema.tfdv.load_schema_text(configs.SCHEMA_PATH).feature}
+  kinds = {schema_pb2.INT: 'int64_list', schema_pb2.BYTES: 'bytes_list'}
+  for record in _records(examples_artifact.uri, configs.TRAIN_SPLIT):
+    example = tf.train.Example.FromString(record)
+    for name, feature in example.features.feature.items():
+      assert feature.WhichOneof('kind') in (None, kinds[types[name]]), name
+  # users.dat's zip codes 48067 and 70072 are all digits: still text.
+  zips = {row[features.ZIP] for row in _rows(examples_artifact.uri, 'train')}
+  assert {'48067', '70072'} <= zips
+
+
+def test_shards_are_shuffled_not_grouped_by_movie(clean_run):
+  examples_artifact, _ = clean_run
+  movies = [row[features.MOVIE_ID] for row in _rows(
+      examples_artifact.uri, configs.TRAIN_SPLIT)]
+  assert movies != sorted(movies)
+  keys = [outputs.shuffle_key(int(row[features.USER_ID]),
+                              int(row[features.MOVIE_ID]))
+          for row in _rows(examples_artifact.uri, configs.TRAIN_SPLIT)]
+  assert {key % outputs.NUM_SHARDS for key in keys} != {keys[0] % 8}
 
 
 def test_random90_follows_the_benchmark_hash(tmp_path):
   data_dir = _write_data(tmp_path / 'data', USERS, MOVIES, RATINGS)
-  ingested, _ = _run(data_dir, tmp_path / 'out', configs.RANDOM90)
+  examples_artifact, _ = _run(data_dir, tmp_path / 'out', configs.RANDOM90)
   expected_eval = set()
   for line in RATINGS:
     user_id, movie_id = line.split('::')[:2]
     digest = hashlib.md5(f'{user_id}:{movie_id}'.encode()).hexdigest()
     if int(digest[:8], 16) % 10 == 0:
       expected_eval.add((user_id, movie_id))
-  eval_rows = _by_pair(_rows(ingested.uri, configs.EVAL_SPLIT))
+  eval_rows = _by_pair(_rows(examples_artifact.uri, configs.EVAL_SPLIT))
   assert set(eval_rows) == expected_eval
-  assert len(_rows(ingested.uri, configs.TRAIN_SPLIT)) == (
+  assert len(_rows(examples_artifact.uri, configs.TRAIN_SPLIT)) == (
       len(RATINGS) - len(expected_eval))
 
 
 def test_every_rule_rejects_with_file_and_line(dirty_run):
-  ingested, _ = dirty_run
-  rejects = _rejects(ingested.uri)
+  _, ingestion_report = dirty_run
+  rejects = _rejects(ingestion_report.uri)
   assert {(file, int(line), rule) for file, line, rule, _ in rejects} == (
       EXPECTED_REJECTS)
   assert ['ratings.dat', '28', rules.FIELD_COUNT, '1\\t1\\t4\\t1000'] in rejects
-  report = _report(ingested.uri)
+  report = _report(ingestion_report.uri)
   assert report['rejected_lines'] == len(EXPECTED_REJECTS)
   assert report['rejects'][rules.NON_NUMERIC] == 3
   assert report['lines_read']['ratings.dat'] == len(DIRTY_RATINGS)
@@ -276,7 +328,7 @@ def test_too_many_rejects_fail_the_run(tmp_path):
   assert 'max_reject_share 5.00%' in message
   assert f'Rejected {len(EXPECTED_REJECTS)} of' in message
   assert 'non_numeric=3' in message
-  assert os.path.join(str(tmp_path / 'out'), 'ingested', 'rejects',
+  assert os.path.join(str(tmp_path / 'out'), 'report', 'rejects',
                       'rejects-*.tsv') in message
 
 
@@ -285,7 +337,8 @@ def test_file_level_errors_stop_before_beam(tmp_path):
   os.remove(os.path.join(data_dir, 'movies.dat'))
   with pytest.raises(rules.IngestionError, match='movies.dat: missing file'):
     _run(data_dir, tmp_path / 'out')
-  assert not os.path.exists(tmp_path / 'out' / 'ingested')
+  assert not os.path.exists(tmp_path / 'out' / 'examples')
+  assert not os.path.exists(tmp_path / 'out' / 'report')
 
 
 def test_bad_parameters_fail_early(tmp_path):
@@ -299,13 +352,14 @@ def test_multi_processing_workers_write_what_one_process_writes(
   """Separate worker processes share no state: the output must not change."""
   data_dir = _write_data(tmp_path / 'data', DIRTY_USERS, DIRTY_MOVIES,
                          DIRTY_RATINGS)
-  parallel, _ = _run(data_dir, tmp_path / 'out', max_reject_share=1.0,
-                     beam_args=MULTI_PROCESSING_ARGS)
-  single, _ = dirty_run
-  def rows(uri: str, split: str) -> list[tuple[str, ...]]:
-    return sorted(tuple(row.values()) for row in _rows(uri, split))
-
+  parallel, parallel_report = _run(data_dir, tmp_path / 'out',
+                                   max_reject_share=1.0,
+                                   beam_args=MULTI_PROCESSING_ARGS)
+  single, single_report = dirty_run
+  # The same examples in the same order (a tf.Example's bytes may list its
+  # features in another order, so the parsed examples are compared).
   for split in (configs.TRAIN_SPLIT, configs.EVAL_SPLIT):
-    assert rows(parallel.uri, split) == rows(single.uri, split)
-  assert sorted(_rejects(parallel.uri)) == sorted(_rejects(single.uri))
-  assert _report(parallel.uri) == _report(single.uri)
+    assert _rows(parallel.uri, split) == _rows(single.uri, split)
+  assert sorted(_rejects(parallel_report.uri)) == sorted(
+      _rejects(single_report.uri))
+  assert _report(parallel_report.uri) == _report(single_report.uri)

@@ -34,7 +34,7 @@ from pipeline import scoring
 
 _Execution = metadata_store_pb2.Execution
 _FINISHED = (_Execution.COMPLETE, _Execution.CACHED)
-UPSTREAM_OF_TRANSFORM = ('MovieLensIngestion', 'CsvExampleGen',
+UPSTREAM_OF_TRANSFORM = ('CuratedSchema', 'MovieLensIngestion',
                          'StatisticsGen', 'ExampleValidator')
 DROPPED_RATINGS = 50
 KILL_WAIT_S = 600
@@ -206,10 +206,10 @@ def scenario(run, tmp_path_factory) -> Scenario:
 
   serving_model_dir = configs.serving_model_dir(output_dir)
   first_version = scoring.latest_pushed_model(serving_model_dir)
-  rows = scoring.read_csv_rows(
+  rows = scoring.read_rows(
       scoring.latest_ingested_split(run.output_dir, configs.EVAL_SPLIT))[:64]
   schema = scoring.load_schema()
-  requests = [scoring.serialize_row(row, schema) for row in rows]
+  requests = scoring.serialize_rows(rows, schema)
 
   def served() -> Served:
     return Served(

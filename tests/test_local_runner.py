@@ -21,12 +21,12 @@ import numpy as np
 from pipeline import configs
 from pipeline import scoring
 output_dir, = sys.argv[1:]
-rows = scoring.read_csv_rows(scoring.latest_ingested_split(output_dir, 'eval'))
+rows = scoring.read_rows(scoring.latest_ingested_split(output_dir, 'eval'))
 schema = scoring.load_schema()
 serve = scoring.load_serving_fn(scoring.latest_pushed_model(
     configs.serving_model_dir(output_dir)))
 outputs = scoring.score(serve,
-                        [scoring.serialize_row(row, schema) for row in rows])
+                        scoring.serialize_rows(rows, schema))
 ratings = np.array([float(row['rating']) for row in rows])
 print(json.dumps({
     'count': len(rows),
@@ -87,33 +87,34 @@ def test_a_worse_model_is_neither_blessed_nor_pushed(run):
 
 def test_serving_answers_odd_requests_or_rejects_them_clearly(run):
   """Unknown ids and odd histories get scores; malformed examples an error."""
-  row = scoring.read_csv_rows(
+  row = scoring.read_rows(
       scoring.latest_ingested_split(run.output_dir, 'eval'))[0]
   schema = scoring.load_schema()
   serve = scoring.load_serving_fn(scoring.latest_pushed_model(
       configs.serving_model_dir(run.output_dir)))
   odd_rows = [
-      dict(row, user_id='999999', movie_id='999999'),
+      dict(row, user_id=999999, movie_id=999999),
       dict(row, history='', history_ratings=''),
       dict(row, history=' '.join(str(i % 80 + 1) for i in range(10_000)),
            history_ratings=' '.join('3' for _ in range(10_000))),
       dict(row, history='999998 999999', history_ratings='5 1'),
   ]
   outputs = serve(examples=tf.constant(
-      [scoring.serialize_row(odd, schema) for odd in odd_rows]))
+      scoring.serialize_rows(odd_rows, schema)))
   for values in outputs.values():
     assert tf.reduce_all(tf.math.is_finite(values))
 
   def example_without(name: str) -> tf.train.Example:
-    example = tf.train.Example.FromString(scoring.serialize_row(row, schema))
+    example = tf.train.Example.FromString(
+        scoring.serialize_rows([row], schema)[0])
     del example.features.feature[name]
     return example
 
   missing_gender = example_without('gender')
   wrong_type = example_without('user_id')
   wrong_type.features.feature['user_id'].bytes_list.value.append(b'seven')
-  misaligned = tf.train.Example.FromString(scoring.serialize_row(
-      dict(row, history='3 7', history_ratings='5'), schema))
+  misaligned = tf.train.Example.FromString(scoring.serialize_rows(
+      [dict(row, history='3 7', history_ratings='5')], schema)[0])
   for bad, feature in ((missing_gender, 'gender'), (wrong_type, 'user_id'),
                        (misaligned, 'history_ratings must hold one rating')):
     with pytest.raises(tf.errors.InvalidArgumentError, match=feature):

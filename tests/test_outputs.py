@@ -1,4 +1,8 @@
-"""Tests for components/ingestion/outputs.py: the CSV and TSV line formats."""
+"""Tests for components/ingestion/outputs.py: example values and encodings."""
+
+import pytest
+import tensorflow as tf
+from tensorflow_metadata.proto.v0 import schema_pb2
 
 from components.ingestion import examples
 from components.ingestion import outputs
@@ -6,35 +10,35 @@ from components.ingestion import rules
 from pipeline import configs
 from pipeline import features
 
+TYPES = {features.USER_ID: schema_pb2.INT, features.ZIP: schema_pb2.BYTES,
+         features.GENRE_COLUMNS[1]: schema_pb2.BYTES}
 
-def test_csv_header_is_the_feature_columns_in_order():
-  assert outputs.CSV_HEADER.split(',') == list(features.CSV_COLUMNS)
 
-
-def test_csv_line_puts_each_value_under_its_column():
+def test_example_values_hold_every_raw_feature():
   example = examples.Example(
       user_id=3, movie_id=12, rating=4, timestamp=978300760, history='7 9',
       history_ratings='5 3', user_rating_count=2, seconds_since_previous=60,
       split='train')
   user = rules.User(3, 'F', 25, 15, '98107-3245', line=3, text='')
   movie = rules.Movie(12, 1995, 'Drama|Musical', line=12, text='')
-  line = outputs.csv_line(example, user, movie, movie_rating_count=8)
-  assert dict(zip(features.CSV_COLUMNS, line.split(','))) == {
-      features.USER_ID: '3', features.MOVIE_ID: '12', features.RATING: '4',
-      features.TIMESTAMP: '978300760', features.GENDER: 'F',
-      features.AGE: '25', features.OCCUPATION: '15',
+  values = outputs.example_values(example, user, movie, movie_rating_count=8)
+  assert list(values) == list(features.RAW_FEATURES)
+  assert values == {
+      features.USER_ID: 3, features.MOVIE_ID: 12, features.RATING: 4,
+      features.TIMESTAMP: 978300760, features.GENDER: 'F',
+      features.AGE: 25, features.OCCUPATION: 15,
       features.ZIP: '98107-3245', 'genre_1': 'Drama', 'genre_2': 'Musical',
       'genre_3': '', 'genre_4': '', 'genre_5': '', 'genre_6': '',
-      features.MOVIE_YEAR: '1995', features.HISTORY: '7 9',
-      features.HISTORY_RATINGS: '5 3', features.USER_RATING_COUNT: '2',
-      features.SECONDS_SINCE_PREVIOUS: '60',
-      features.MOVIE_RATING_COUNT: '8',
+      features.MOVIE_YEAR: 1995, features.HISTORY: '7 9',
+      features.HISTORY_RATINGS: '5 3', features.USER_RATING_COUNT: 2,
+      features.SECONDS_SINCE_PREVIOUS: 60,
+      features.MOVIE_RATING_COUNT: 8,
       features.USER_ACTIVITY_BUCKET: '0-9',
       features.MOVIE_POPULARITY_BUCKET: '0-9',
   }
 
 
-def test_csv_line_buckets_the_counts_by_the_configured_boundaries():
+def test_example_values_bucket_the_counts_by_the_configured_boundaries():
   example = examples.Example(
       user_id=3, movie_id=12, rating=4, timestamp=978300760, history='7 9',
       history_ratings='5 3',
@@ -42,15 +46,44 @@ def test_csv_line_buckets_the_counts_by_the_configured_boundaries():
       seconds_since_previous=60)
   user = rules.User(3, 'F', 25, 15, '98107', line=3, text='')
   movie = rules.Movie(12, 1995, 'Musical', line=12, text='')
-  line = outputs.csv_line(
+  values = outputs.example_values(
       example, user, movie,
       movie_rating_count=configs.MOVIE_POPULARITY_BOUNDARIES[0])
-  row = dict(zip(features.CSV_COLUMNS, line.split(',')))
-  assert row[features.USER_ACTIVITY_BUCKET] == (
+  assert values[features.USER_ACTIVITY_BUCKET] == (
       f'{configs.USER_ACTIVITY_BOUNDARIES[-1]}+')
-  assert row[features.MOVIE_POPULARITY_BUCKET] == (
+  assert values[features.MOVIE_POPULARITY_BUCKET] == (
       f'{configs.MOVIE_POPULARITY_BOUNDARIES[0]}-'
       f'{configs.MOVIE_POPULARITY_BOUNDARIES[1] - 1}')
+
+
+def test_serialized_examples_are_typed_by_the_schema_and_read_back():
+  rows = [{features.USER_ID: '7', features.ZIP: 48067,
+           features.GENRE_COLUMNS[1]: ''},
+          {features.USER_ID: 8, features.ZIP: '98107-3245'}]
+  serialized = outputs.serialize_examples(rows, TYPES)
+  first = tf.train.Example.FromString(serialized[0]).features.feature
+  assert list(first[features.USER_ID].int64_list.value) == [7]
+  assert list(first[features.ZIP].bytes_list.value) == [b'48067']
+  assert first[features.GENRE_COLUMNS[1]].WhichOneof('kind') is None
+  assert outputs.deserialize_examples(serialized) == [
+      {features.USER_ID: 7, features.ZIP: '48067'},
+      {features.USER_ID: 8, features.ZIP: '98107-3245'}]
+
+
+def test_a_feature_outside_the_schema_is_refused_by_name():
+  with pytest.raises(ValueError, match='not in the schema.*colour'):
+    outputs.serialize_examples([{'colour': 'red'}], TYPES)
+
+
+def test_shuffle_keys_are_fixed_and_spread_over_the_shards():
+  keys = [outputs.shuffle_key(user, movie)
+          for user in range(1, 41) for movie in range(1, 41)]
+  assert keys == [outputs.shuffle_key(user, movie)
+                  for user in range(1, 41) for movie in range(1, 41)]
+  assert all(0 <= key < 2**63 for key in keys)
+  shards = [key % outputs.NUM_SHARDS for key in keys]
+  assert min(shards.count(shard) for shard in range(outputs.NUM_SHARDS)) > (
+      0.7 * len(keys) / outputs.NUM_SHARDS)
 
 
 def test_reject_line_escapes_tabs_so_columns_stay_four():

@@ -1,12 +1,12 @@
 """The pipeline's wiring: every component, in an order that gates training."""
 
-from tfx.dsl.placeholder import placeholder
+from tfx.types import standard_artifacts
 
 from pipeline import configs
 from pipeline import pipeline
 
 EXPECTED_COMPONENTS = [
-    'MovieLensIngestion', 'CsvExampleGen', 'StatisticsGen', 'CuratedSchema',
+    'MovieLensIngestion', 'StatisticsGen', 'CuratedSchema',
     'ExampleValidator', 'ExampleAnomaliesGate', 'Transform', 'Trainer',
     'latest_blessed_model_resolver', 'Evaluator', 'Pusher',
     'RetrievalTrainer', 'RetrievalEvaluator', 'RetrievalPusher',
@@ -34,12 +34,15 @@ def test_every_component_is_present(tmp_path):
   assert sorted(ids) == sorted(EXPECTED_COMPONENTS)
 
 
-def test_example_gen_reads_the_ingestion_output(tmp_path):
+def test_the_ingestion_is_the_example_gen_typed_by_the_curated_schema(
+    tmp_path):
   components = {c.id: c for c in _pipeline(tmp_path).components}
-  input_base = components['CsvExampleGen'].exec_properties['input_base']
-  assert isinstance(input_base, placeholder.Placeholder)
-  assert components['MovieLensIngestion'] in (
-      components['CsvExampleGen'].upstream_nodes)
+  ingestion = components['MovieLensIngestion']
+  assert ingestion.outputs['examples'].type is standard_artifacts.Examples
+  assert components['CuratedSchema'] in ingestion.upstream_nodes
+  for reader in ('StatisticsGen', 'Transform', 'Evaluator',
+                 'RetrievalEvaluator'):
+    assert ingestion in components[reader].upstream_nodes
 
 
 def test_transform_waits_for_the_anomalies_gate(tmp_path):
@@ -60,7 +63,7 @@ def test_code_is_referenced_by_dotted_path(tmp_path):
 def test_the_retrieval_model_is_evaluated_on_raw_examples_and_gated(tmp_path):
   components = {c.id: c for c in _pipeline(tmp_path).components}
   evaluator = components['RetrievalEvaluator']
-  assert components['CsvExampleGen'] in evaluator.upstream_nodes
+  assert components['MovieLensIngestion'] in evaluator.upstream_nodes
   assert components['RetrievalTrainer'] in evaluator.upstream_nodes
   assert evaluator in components['RetrievalPusher'].upstream_nodes
 

@@ -57,7 +57,7 @@ def metadata_path(tmp_path) -> str:
   example_gen, statistics_gen = store.put_contexts([
       metadata_store_pb2.Context(
           type_id=context_types[report_run.NODE_CONTEXT], name=f'ytdnn.{name}')
-      for name in ('CsvExampleGen', 'StatisticsGen')])
+      for name in ('MovieLensIngestion', 'StatisticsGen')])
   complete = metadata_store_pb2.Execution.COMPLETE
   _record_execution(store, runs[0], example_gen, complete, {},
                     {'examples': examples})
@@ -74,8 +74,8 @@ def metadata_path(tmp_path) -> str:
 def test_latest_is_the_newest_run_with_its_cached_outputs(metadata_path):
   run = report_run.read_run(metadata_path)
   assert run.run_id == '2026-01-02T10:00:00'
-  assert run.states == {'CsvExampleGen': 'COMPLETE', 'StatisticsGen': 'CACHED'}
-  assert run.output('CsvExampleGen', 'examples').uri == '/root/examples/3'
+  assert run.states == {'MovieLensIngestion': 'COMPLETE', 'StatisticsGen': 'CACHED'}
+  assert run.output('MovieLensIngestion', 'examples').uri == '/root/examples/3'
   assert run.output('StatisticsGen', 'statistics').uri == '/root/statistics/2'
   assert run.input('StatisticsGen', 'examples').uri == '/root/examples/3'
   assert run.output('Evaluator', 'evaluation') is None
@@ -83,7 +83,7 @@ def test_latest_is_the_newest_run_with_its_cached_outputs(metadata_path):
 
 def test_a_run_is_found_by_its_id(metadata_path):
   run = report_run.read_run(metadata_path, '2026-01-01T10:00:00')
-  assert run.output('CsvExampleGen', 'examples').uri == '/root/examples/1'
+  assert run.output('MovieLensIngestion', 'examples').uri == '/root/examples/1'
   assert report_run.run_ids(report_run.open_store(metadata_path)) == [
       '2026-01-01T10:00:00', '2026-01-02T10:00:00']
 

@@ -15,17 +15,17 @@ def served(run):
   assert run.completed.returncode == 0, run.completed.stderr[-5000:]
   serve = scoring.load_serving_fn(scoring.latest_pushed_model(
       configs.retrieval_serving_model_dir(run.output_dir)))
-  rows = scoring.read_csv_rows(
+  rows = scoring.read_rows(
       scoring.latest_ingested_split(run.output_dir, configs.EVAL_SPLIT))[:20]
   return serve, rows, {int(row[features.MOVIE_ID]) for row in
-                       scoring.read_csv_rows(scoring.latest_ingested_split(
+                       scoring.read_rows(scoring.latest_ingested_split(
                            run.output_dir, configs.TRAIN_SPLIT))}
 
 
 def _request(row: dict[str, str], excluded: list[int]) -> bytes:
-  request = tf.train.Example.FromString(scoring.serialize_row(
-      {name: row[name] for name in features.RETRIEVAL_REQUEST_FEATURES},
-      scoring.load_schema()))
+  request = tf.train.Example.FromString(scoring.serialize_rows(
+      [{name: row[name] for name in features.RETRIEVAL_REQUEST_FEATURES
+        if name in row}], scoring.load_schema())[0])
   request.features.feature[features.EXCLUDED_MOVIE_IDS].int64_list.value[:] = (
       excluded)
   return request.SerializeToString()

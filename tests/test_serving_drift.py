@@ -7,10 +7,10 @@ from pipeline import serving_drift
 
 
 def _rows() -> list[dict[str, str]]:
-  """Ingested CSV rows of three users, label and every column included."""
+  """Ingested rows of three users, label and every feature included."""
   rows = []
   for user in (1, 2, 3):
-    row = dict.fromkeys(features.CSV_COLUMNS, '')
+    row = dict.fromkeys(features.RAW_FEATURES, '')
     row.update({
         features.USER_ID: str(user), features.MOVIE_ID: str(10 + user),
         features.RATING: '4', features.TIMESTAMP: str(978300760 + user),

@@ -1,1 +1,1 @@
-"""Turns raw MovieLens 1M files into validated, leakage-free CSV examples."""
+"""Turns raw MovieLens 1M files into validated, leakage-free TFX Examples."""

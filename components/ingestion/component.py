@@ -1,4 +1,4 @@
-"""MovieLensIngestion: the TFX component that turns ml-1m into CSV examples."""
+"""MovieLensIngestion: the TFX component that turns ml-1m into Examples."""
 
 from tfx import types
 from tfx.dsl.components.base import base_beam_component
@@ -13,15 +13,15 @@ from pipeline import configs
 _DEFAULTS = configs.IngestionConfig()
 
 
-class IngestedRatings(types.Artifact):
-  """Directory with train/ and eval/ CSV files, rejects/ and report.json."""
+class IngestionReport(types.Artifact):
+  """Directory with the rejected lines (rejects/) and the counts (report.json)."""
   # KFP V2 wants '<namespace>.<Name>' and its container imports the class
   # by that path, hence the re-export in components/__init__.py.
-  TYPE_NAME = 'components.IngestedRatings'
+  TYPE_NAME = 'components.IngestionReport'
 
 
 class MovieLensIngestionSpec(types.ComponentSpec):
-  """Parameters and outputs of MovieLensIngestion."""
+  """Parameters, inputs and outputs of MovieLensIngestion."""
   PARAMETERS = {
       executor.DATA_DIR_KEY: ExecutionParameter(type=str),
       executor.SPLIT_PROTOCOL_KEY: ExecutionParameter(type=str),
@@ -31,27 +31,29 @@ class MovieLensIngestionSpec(types.ComponentSpec):
       executor.DATA_FINGERPRINT_KEY: ExecutionParameter(type=str,
                                                         optional=True),
   }
-  INPUTS = {}
+  INPUTS = {
+      # The curated schema types every feature of the examples written.
+      executor.SCHEMA_KEY: ChannelParameter(type=standard_artifacts.Schema),
+  }
   OUTPUTS = {
-      executor.INGESTED_KEY: ChannelParameter(type=IngestedRatings),
-      # The URI of `ingested` as a value artifact, so CsvExampleGen can take
-      # it as a dynamic `input_base` (`.future()[0].value`), which compiles
-      # for the local runner and for Kubeflow V2 alike.
-      executor.CSV_DIR_KEY: ChannelParameter(type=standard_artifacts.String),
+      executor.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
+      executor.REPORT_KEY: ChannelParameter(type=IngestionReport),
   }
 
 
 class MovieLensIngestion(base_beam_component.BaseBeamComponent):
-  """Validates raw ml-1m files and writes leakage-free train/eval CSV examples.
+  """Validates raw ml-1m files and writes leakage-free train/eval Examples.
 
-  Its Beam job runs on whatever runner the pipeline's beam_pipeline_args name,
-  so the same component ingests locally and on a distributed runner.
+  Its output is the Examples artifact ExampleGen would write, so StatisticsGen,
+  Transform, the Trainers and the Evaluator read it directly. Its Beam job runs
+  on whatever runner the pipeline's beam_pipeline_args name, so the same
+  component ingests locally and on a distributed runner.
   """
 
   SPEC_CLASS = MovieLensIngestionSpec
   EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
 
-  def __init__(self, data_dir: str,
+  def __init__(self, data_dir: str, schema: types.BaseChannel,
                split_protocol: str = _DEFAULTS.split_protocol,
                history_length: int = _DEFAULTS.history_length,
                max_reject_share: float = _DEFAULTS.max_reject_share,
@@ -65,6 +67,7 @@ class MovieLensIngestion(base_beam_component.BaseBeamComponent):
         split_protocol=split_protocol,
         history_length=history_length,
         max_reject_share=max_reject_share,
-        ingested=types.Channel(type=IngestedRatings),
-        csv_dir=types.Channel(type=standard_artifacts.String),
+        schema=schema,
+        examples=types.Channel(type=standard_artifacts.Examples),
+        report=types.Channel(type=IngestionReport),
     ))

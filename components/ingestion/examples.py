@@ -65,14 +65,13 @@ def user_examples(ratings: Iterable[rules.Rating], history_length: int,
   return rows
 
 
-def earlier_counts(timestamps: Sequence[int]) -> list[int]:
-  """For each timestamp, how many of the others are strictly smaller.
+def earlier_count(ordered_timestamps: Sequence[int], timestamp: int) -> int:
+  """How many of the sorted timestamps are strictly smaller than `timestamp`.
 
   Applied to all ratings of one movie this is its popularity as known just
-  before each rating: same-second ratings do not count each other.
+  before a rating: same-second ratings do not count each other.
   """
-  ordered = sorted(timestamps)
-  return [bisect.bisect_left(ordered, timestamp) for timestamp in timestamps]
+  return bisect.bisect_left(ordered_timestamps, timestamp)
 
 
 def bucket_label(count: int, boundaries: Sequence[int]) -> str:

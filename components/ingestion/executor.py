@@ -1,13 +1,19 @@
 """TFX executor of the MovieLens ingestion: runs the Beam graph, then gates."""
 
 import json
+import os
 from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
+import tensorflow_data_validation as tfdv
 from tfx import types
+from tfx.components.example_gen import write_split
+from tfx.components.util import examples_utils
 from tfx.dsl.components.base import base_beam_executor
+from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils
 
+from components import curated_schema
 from components.ingestion import ingest
 from components.ingestion import input_files
 from components.ingestion import outputs
@@ -20,8 +26,9 @@ SPLIT_PROTOCOL_KEY = 'split_protocol'
 HISTORY_LENGTH_KEY = 'history_length'
 MAX_REJECT_SHARE_KEY = 'max_reject_share'
 DATA_FINGERPRINT_KEY = 'data_fingerprint'
-INGESTED_KEY = 'ingested'
-CSV_DIR_KEY = 'csv_dir'
+SCHEMA_KEY = 'schema'
+EXAMPLES_KEY = 'examples'
+REPORT_KEY = 'report'
 
 
 def check_parameters(split_protocol: str, history_length: int,
@@ -44,7 +51,7 @@ def _read_report(output_dir: str) -> dict:
 
 
 class Executor(base_beam_executor.BaseBeamExecutor):
-  """Writes train/eval CSV examples, rejects and a report under `ingested`."""
+  """Writes train/eval Examples, and rejects and a report beside them."""
 
   def Do(self, input_dict: dict[str, list[types.Artifact]],
          output_dict: dict[str, list[types.Artifact]],
@@ -54,22 +61,32 @@ class Executor(base_beam_executor.BaseBeamExecutor):
     history_length = exec_properties[HISTORY_LENGTH_KEY]
     max_reject_share = exec_properties[MAX_REJECT_SHARE_KEY]
     check_parameters(split_protocol, history_length, max_reject_share)
-    ingested = artifact_utils.get_single_instance(output_dict[INGESTED_KEY])
-    csv_dir = artifact_utils.get_single_instance(output_dict[CSV_DIR_KEY])
+    schema = artifact_utils.get_single_instance(input_dict[SCHEMA_KEY])
+    examples = artifact_utils.get_single_instance(output_dict[EXAMPLES_KEY])
+    ingestion_report = artifact_utils.get_single_instance(
+        output_dict[REPORT_KEY])
 
     paths = input_files.check_input_files(exec_properties[DATA_DIR_KEY])
+    feature_types = outputs.feature_types(tfdv.load_schema_text(
+        os.path.join(schema.uri, curated_schema.SCHEMA_FILE)))
     with self._make_beam_pipeline() as pipeline:
       ingest.ingest(pipeline, paths, split_protocol, history_length,
-                    ingested.uri)
+                    feature_types, examples.uri, ingestion_report.uri)
 
-    run_report = _read_report(ingested.uri)
+    run_report = _read_report(ingestion_report.uri)
     report.check_reject_share(
         run_report, max_reject_share,
-        FileSystems.join(ingested.uri, outputs.REJECTS_DIR,
+        FileSystems.join(ingestion_report.uri, outputs.REJECTS_DIR,
                          f'{outputs.REJECTS_PREFIX}-*.tsv'))
-    ingested.set_string_custom_property('split_protocol', split_protocol)
-    ingested.set_int_custom_property('rejected_lines',
-                                     run_report['rejected_lines'])
+    examples.split_names = artifact_utils.encode_split_names(
+        list(outputs.SPLITS))
+    examples_utils.set_payload_format(examples,
+                                      example_gen_pb2.FORMAT_TF_EXAMPLE)
+    examples_utils.set_file_format(examples, write_split.to_file_format_str(
+        example_gen_pb2.FORMAT_TFRECORDS_GZIP))
+    for artifact in (examples, ingestion_report):
+      artifact.set_string_custom_property('split_protocol', split_protocol)
+    ingestion_report.set_int_custom_property('rejected_lines',
+                                             run_report['rejected_lines'])
     for split, rows in run_report['rows'].items():
-      ingested.set_int_custom_property(f'{split}_rows', rows)
-    csv_dir.value = ingested.uri
+      ingestion_report.set_int_custom_property(f'{split}_rows', rows)

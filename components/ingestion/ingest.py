@@ -1,7 +1,8 @@
 """The Beam graph of the ingestion: parse, validate, join, build, write.
 
-Uses only Beam transforms and Beam filesystems, so the same graph runs on the
-DirectRunner and on a distributed runner against gs:// paths.
+Uses Beam transforms, Beam filesystems and TensorFlow's (for the TFRecord
+shards), so the same graph runs on the DirectRunner and on a distributed
+runner against gs:// paths.
 """
 
 import json
@@ -11,6 +12,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import apache_beam as beam
 from apache_beam.io import fileio
 from apache_beam.io.filesystems import FileSystems
+import tensorflow as tf
 
 from components.ingestion import examples
 from components.ingestion import outputs
@@ -24,6 +26,16 @@ LINES_READ = 'lines_read'
 
 _user_id = operator.attrgetter('user_id')
 _movie_id = operator.attrgetter('movie_id')
+
+
+def _by_user(rating: rules.Rating) -> tuple[int, tuple]:
+  """(user id, the rating as a plain tuple) for the shuffle by user.
+
+  Beam's default coder pickles a NamedTuple with its class path for every
+  element, while a plain tuple of ints and strings it encodes natively; the
+  records are NamedTuples again on the other side of the shuffle.
+  """
+  return rating.user_id, tuple(rating)
 
 
 def _parse_lines(readable_file: fileio.ReadableFile,
@@ -102,39 +114,79 @@ class _KeepFirstLine(beam.PTransform):
     return {RECORDS: kept[RECORDS], REJECTS: kept[REJECTS]}
 
 
-def _user_examples(keyed_ratings: tuple[int, Iterable[rules.Rating]],
+def _user_examples(keyed_ratings: tuple[int, Iterable[tuple]],
                    history_length: int, split_protocol: str) -> Iterator[Any]:
-  """Examples of one user, keyed by movie for the popularity step.
+  """Examples of one user's ratings, and its duplicate pairs as rejects.
 
   Deduplicates here because the user's group holds every rating of each of
   its user-movie pairs: no extra shuffle is needed.
   """
-  _, ratings = keyed_ratings
-  kept, duplicates = rules.keep_first(ratings, key=_movie_id)
+  _, rating_fields = keyed_ratings
+  kept, duplicates = rules.keep_first(
+      map(rules.Rating._make, rating_fields), key=_movie_id)
   for duplicate in duplicates:
     yield beam.pvalue.TaggedOutput(
         REJECTS, rules.Reject(rules.RATINGS_FILE, duplicate.line,
                               rules.DUPLICATE_PAIR, duplicate.text))
-  for example in examples.user_examples(kept, history_length, split_protocol):
-    yield example.movie_id, example
+  yield from examples.user_examples(kept, history_length, split_protocol)
 
 
-def _movie_rows(keyed_examples: tuple[int, Iterable[examples.Example]],
-                users: Mapping[int, rules.User],
-                movies: Mapping[int, rules.Movie]) -> Iterator[tuple[str, str]]:
-  """(split, CSV line) of every example of one movie.
+def _sorted_timestamps(keyed_timestamps: tuple[int, Iterable[int]]
+                       ) -> tuple[int, list[int]]:
+  movie_id, timestamps = keyed_timestamps
+  return movie_id, sorted(timestamps)
 
-  Grouping the examples themselves by movie gives each one its
-  movie_rating_count without a second join on (user, movie).
+
+ShardKey = tuple[str, int]
+# (shuffle key, the example's fields as a plain tuple (see _by_user), count).
+ShardEntry = tuple[int, tuple, int]
+
+
+def _shard_entry(example: examples.Example,
+                 movie_timestamps: Mapping[int, list[int]]
+                 ) -> tuple[ShardKey, ShardEntry]:
+  """((split, shard), (shuffle key, example, movie_rating_count)).
+
+  The movie's sorted timestamps arrive as a side input (8 bytes a rating),
+  so counting needs no shuffle of the examples themselves by movie: that
+  shuffle held a second copy of every example and took the ingestion's peak
+  memory from 2.2 to 5.7 GB on ml-1m.
   """
-  movie_id, movie_examples = keyed_examples
-  movie_examples = list(movie_examples)
-  counts = examples.earlier_counts(
-      [example.timestamp for example in movie_examples])
-  movie = movies[movie_id]
-  for example, count in zip(movie_examples, counts):
-    yield example.split, outputs.csv_line(
-        example, users[example.user_id], movie, count)
+  count = examples.earlier_count(movie_timestamps[example.movie_id],
+                                 example.timestamp)
+  key = outputs.shuffle_key(example.user_id, example.movie_id)
+  return (example.split, key % outputs.NUM_SHARDS), (key, tuple(example),
+                                                      count)
+
+
+def _write_shard(keyed_entries: tuple[ShardKey, Iterable[ShardEntry | None]],
+                 examples_uri: str, users: Mapping[int, rules.User],
+                 movies: Mapping[int, rules.Movie],
+                 feature_types: Mapping[str, int]) -> tuple[str, int]:
+  """Joins, serializes and writes one shard in shuffle-key order.
+
+  Returns (split, examples written). Every shard of every split is written,
+  empty ones included, so a split's directory always holds NUM_SHARDS files.
+  The order of a shard is fixed by the keys, not by the runner, so reruns
+  write the same examples in the same order.
+  """
+  (split, shard), entries = keyed_entries
+  ordered = sorted((entry for entry in entries if entry is not None),
+                   key=operator.itemgetter(0))
+  tf.io.gfile.makedirs(outputs.split_dir(examples_uri, split))
+  gzip = tf.io.TFRecordOptions(compression_type='GZIP',
+                               compression_level=outputs.GZIP_LEVEL)
+  path = outputs.shard_path(examples_uri, split, shard)
+  with tf.io.TFRecordWriter(path, gzip) as writer:
+    for start in range(0, len(ordered), outputs.ENCODE_BATCH):
+      batch = [(examples.Example._make(fields), count) for _, fields, count
+               in ordered[start:start + outputs.ENCODE_BATCH]]
+      rows = [outputs.example_values(example, users[example.user_id],
+                                     movies[example.movie_id], count)
+              for example, count in batch]
+      for serialized in outputs.serialize_examples(rows, feature_types):
+        writer.write(serialized)
+  return split, len(ordered)
 
 
 def _report_json(_: None, split_protocol: str, history_length: int,
@@ -147,8 +199,14 @@ def _report_json(_: None, split_protocol: str, history_length: int,
 
 
 def ingest(pipeline: beam.Pipeline, paths: Mapping[str, str],
-           split_protocol: str, history_length: int, output_dir: str) -> None:
-  """Adds the whole ingestion to `pipeline`, writing under `output_dir`."""
+           split_protocol: str, history_length: int,
+           feature_types: Mapping[str, int], examples_uri: str,
+           report_uri: str) -> None:
+  """Adds the whole ingestion to `pipeline`.
+
+  Examples go to `examples_uri` (typed by `feature_types`, the curated
+  schema's), rejected lines and the report to `report_uri`.
+  """
   users = pipeline | 'ParseUsers' >> _ParseFile(
       paths[rules.USERS_FILE], rules.parse_user)
   unique_users = users[RECORDS] | 'UniqueUsers' >> _KeepFirstLine(
@@ -166,26 +224,30 @@ def ingest(pipeline: beam.Pipeline, paths: Mapping[str, str],
       movie_ids=movies_by_id)
   user_examples = (
       ratings[RECORDS]
-      | 'KeyByUser' >> beam.WithKeys(_user_id)
+      | 'KeyByUser' >> beam.Map(_by_user)
       | 'GroupByUser' >> beam.GroupByKey()
       | 'BuildExamples' >> beam.FlatMap(
           _user_examples, history_length, split_protocol).with_outputs(
               REJECTS, main=RECORDS))
-  rows = (
+  movie_timestamps = (
       user_examples[RECORDS]
+      | 'MovieTimestamps' >> beam.Map(
+          lambda example: (example.movie_id, example.timestamp))
       | 'GroupByMovie' >> beam.GroupByKey()
-      | 'JoinFeatures' >> beam.FlatMap(
-          _movie_rows, users=users_by_id, movies=movies_by_id))
-
-  rows_by_split = rows | 'PartitionBySplit' >> beam.Partition(
-      lambda row, _: outputs.SPLITS.index(row[0]), len(outputs.SPLITS))
-  for split, split_rows in zip(outputs.SPLITS, rows_by_split):
-    _ = (
-        split_rows
-        | f'Lines[{split}]' >> beam.Values()
-        | f'Write[{split}]' >> beam.io.WriteToText(
-            FileSystems.join(output_dir, split, 'data'),
-            file_name_suffix='.csv', header=outputs.CSV_HEADER))
+      | 'SortTimestamps' >> beam.Map(_sorted_timestamps))
+  shard_entries = user_examples[RECORDS] | 'KeyByShard' >> beam.Map(
+      _shard_entry, movie_timestamps=beam.pvalue.AsDict(movie_timestamps))
+  every_shard = pipeline | 'EveryShard' >> beam.Create([
+      ((split, shard), None) for split in outputs.SPLITS
+      for shard in range(outputs.NUM_SHARDS)])
+  split_counts = (
+      (shard_entries, every_shard)
+      | 'AllShards' >> beam.Flatten()
+      | 'GroupByShard' >> beam.GroupByKey()
+      | 'WriteShards' >> beam.Map(
+          _write_shard, examples_uri, users=users_by_id, movies=movies_by_id,
+          feature_types=feature_types)
+      | 'CountRows' >> beam.CombinePerKey(sum))
 
   rejects = (
       users[REJECTS], unique_users[REJECTS], movies[REJECTS],
@@ -195,7 +257,7 @@ def ingest(pipeline: beam.Pipeline, paths: Mapping[str, str],
       rejects
       | 'RejectLines' >> beam.Map(outputs.reject_line)
       | 'WriteRejects' >> beam.io.WriteToText(
-          FileSystems.join(output_dir, outputs.REJECTS_DIR,
+          FileSystems.join(report_uri, outputs.REJECTS_DIR,
                            outputs.REJECTS_PREFIX),
           file_name_suffix='.tsv', header=outputs.REJECTS_HEADER))
 
@@ -206,7 +268,6 @@ def ingest(pipeline: beam.Pipeline, paths: Mapping[str, str],
       rejects
       | 'Rules' >> beam.Map(operator.attrgetter('rule'))
       | 'CountRules' >> beam.combiners.Count.PerElement())
-  split_counts = rows | 'CountRows' >> beam.combiners.Count.PerKey()
   _ = (
       pipeline
       | 'ReportSeed' >> beam.Create([None])
@@ -216,5 +277,5 @@ def ingest(pipeline: beam.Pipeline, paths: Mapping[str, str],
           rule_counts=beam.pvalue.AsDict(rule_counts),
           split_rows=beam.pvalue.AsDict(split_counts))
       | 'WriteReport' >> beam.io.WriteToText(
-          FileSystems.join(output_dir, outputs.REPORT_FILE),
+          FileSystems.join(report_uri, outputs.REPORT_FILE),
           shard_name_template='', num_shards=1))

@@ -1,9 +1,20 @@
-"""Layout and text formats of the ingestion's output directory.
+"""Layout and formats of the ingestion's two outputs.
 
-<uri>/train/*.csv and <uri>/eval/*.csv hold the examples (each shard with the
-header row), <uri>/rejects/rejects-*.tsv the rejected lines and
-<uri>/report.json the counts.
+`examples` is a standard TFX Examples artifact, laid out as ExampleGen lays
+it out: <uri>/Split-train/ and <uri>/Split-eval/, each holding NUM_SHARDS
+gzipped TFRecord files of tf.Examples whose features are typed by the curated
+schema. `report` holds <uri>/rejects/rejects-*.tsv (the rejected lines) and
+<uri>/report.json (the counts).
 """
+
+import hashlib
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from tensorflow_metadata.proto.v0 import schema_pb2
+from tfx_bsl.coders import example_coder
 
 from components.ingestion import examples
 from components.ingestion import rules
@@ -14,14 +25,57 @@ REJECTS_DIR = 'rejects'
 REJECTS_PREFIX = 'rejects'
 REPORT_FILE = 'report.json'
 SPLITS = (configs.TRAIN_SPLIT, configs.EVAL_SPLIT)
-
-CSV_HEADER = ','.join(features.CSV_COLUMNS)
 REJECTS_HEADER = '\t'.join(rules.Reject._fields)
 
+# Files per split. Each holds a pseudo-random part of the split in a
+# pseudo-random order, so a reader that interleaves a few of them sees users
+# and movies mixed without a large shuffle buffer.
+NUM_SHARDS = 8
+# Prefix and suffix of ExampleGen's own output files.
+FILE_PREFIX = 'data_tfrecord'
+FILE_SUFFIX = '.gz'
 
-def split_pattern(split: str) -> str:
-  """CsvExampleGen input pattern of a split, relative to the output URI."""
-  return f'{split}/*'
+# A feature value as the ingestion and serving clients hold it: an int for the
+# schema's INT features, text otherwise; '' (or a missing key) is no value.
+Value = int | str
+_ARROW_TYPES = {
+    schema_pb2.INT: pa.int64(),
+    schema_pb2.FLOAT: pa.float32(),
+    schema_pb2.BYTES: pa.large_binary(),
+}
+# Examples serialized per call of the encoder while writing a shard: large
+# enough to amortize Arrow's per-call cost, small enough to stay a few MB.
+ENCODE_BATCH = 10_000
+# zlib level of the TFRecord files: level 1 wrote ml-1m's examples 4x faster
+# than the default level 6 (26 against 108 us per example) for files 24% larger.
+GZIP_LEVEL = 1
+
+
+def split_dir(examples_uri: str, split: str) -> str:
+  """A split's directory inside an Examples artifact, as TFX names it."""
+  return f'{examples_uri}/Split-{split}'
+
+
+def shard_path(examples_uri: str, split: str, shard: int) -> str:
+  """One shard's file, named as ExampleGen names its files."""
+  return (f'{split_dir(examples_uri, split)}/{FILE_PREFIX}-{shard:05d}-of-'
+          f'{NUM_SHARDS:05d}{FILE_SUFFIX}')
+
+
+def shuffle_key(user_id: int, movie_id: int) -> int:
+  """A fixed pseudo-random number of a rating: its shard and place in it.
+
+  A hash rather than a random draw, so every run and every runner writes the
+  same files; salted so it is independent of random90's split hash.
+  Seven bytes, so the key fits the signed 64-bit integers Beam encodes.
+  """
+  digest = hashlib.md5(f'shuffle:{user_id}:{movie_id}'.encode()).digest()
+  return int.from_bytes(digest[:7], 'little')
+
+
+def feature_types(schema: schema_pb2.Schema) -> dict[str, int]:
+  """Each feature's type in the schema: the one place examples get types from."""
+  return {feature.name: feature.type for feature in schema.feature}
 
 
 def genre_cells(genres: str) -> dict[str, str]:
@@ -34,9 +88,10 @@ def genre_cells(genres: str) -> dict[str, str]:
           for position, column in enumerate(features.GENRE_COLUMNS)}
 
 
-def csv_values(example: examples.Example, user: rules.User,
-               movie: rules.Movie, movie_rating_count: int) -> dict[str, object]:
-  """Every CSV column of one example; serving clients build requests from it too."""
+def example_values(example: examples.Example, user: rules.User,
+                   movie: rules.Movie, movie_rating_count: int
+                   ) -> dict[str, Value]:
+  """Every feature of one example; serving clients build requests from it too."""
   return {
       features.USER_ID: example.user_id,
       features.MOVIE_ID: example.movie_id,
@@ -60,11 +115,61 @@ def csv_values(example: examples.Example, user: rules.User,
   }
 
 
-def csv_line(example: examples.Example, user: rules.User, movie: rules.Movie,
-             movie_rating_count: int) -> str:
-  """One CSV row; the rules guarantee that no value contains a comma."""
-  values = csv_values(example, user, movie, movie_rating_count)
-  return ','.join(str(values[column]) for column in features.CSV_COLUMNS)
+def _column(values: list[Value | None], feature_type: int) -> pa.Array:
+  """A single-valued feature as a list array, null where a row has no value.
+
+  Every value goes through its text, which Arrow's C++ cast parses: one path
+  for ints, floats and text alike, and for clients' rows of strings too.
+  """
+  text = pa.array([None if value is None or value == '' else str(value)
+                   for value in values], type=pa.large_string())
+  offsets = pa.array(np.arange(len(values) + 1, dtype=np.int64))
+  return pa.LargeListArray.from_arrays(
+      offsets, text.cast(_ARROW_TYPES[feature_type]), mask=text.is_null())
+
+
+def serialize_examples(rows: Sequence[Mapping[str, Value]],
+                       types: Mapping[str, int]) -> list[bytes]:
+  """Serialized tf.Examples of rows, each feature typed as `types` says.
+
+  An empty or missing value becomes a feature without values, as ExampleGen
+  writes an empty CSV cell. Encodes a whole batch column by column in Arrow
+  and tfx_bsl's C++ encoder: building tf.train.Example protos in Python took
+  430 us per example here, this about 10.
+  """
+  names = sorted({name for row in rows for name in row})
+  unknown = [name for name in names if name not in types]
+  if unknown:
+    raise ValueError(f'features not in the schema: {unknown}')
+  columns = {name: _column([row.get(name) for row in rows], types[name])
+             for name in names}
+  return example_coder.RecordBatchToExamplesEncoder().encode(
+      pa.RecordBatch.from_pydict(columns))
+
+
+def deserialize_examples(serialized: Iterable[bytes]) -> list[dict[str, Value]]:
+  """Rows of serialized single-valued tf.Examples: the inverse of serialize_examples.
+
+  Converts column by column in Arrow; a row-by-row to_pylist of the list
+  columns took 450 us per example here, which on ml-1m's train split is minutes.
+  """
+  batch = example_coder.ExamplesToRecordBatchDecoder().DecodeBatch(
+      list(serialized))
+  rows = [{} for _ in range(batch.num_rows)]
+  for name, column in zip(batch.schema.names, batch.columns):
+    if pa.types.is_null(column.type):  # No row has a value.
+      continue
+    values = column.flatten()
+    if pa.types.is_binary(values.type) or pa.types.is_large_binary(
+        values.type):
+      values = values.cast(pa.large_string())
+    counts = pc.list_value_length(column).fill_null(0).to_pylist()
+    if max(counts, default=0) > 1:
+      raise ValueError(f'feature {name} holds more than one value')
+    present = (row for row, count in zip(rows, counts) if count)
+    for row, value in zip(present, values.to_pylist()):
+      row[name] = value
+  return rows
 
 
 def reject_line(reject: rules.Reject) -> str:

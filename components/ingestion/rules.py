@@ -153,7 +153,7 @@ def parse_user(line: int, text: str) -> User:
     raise Rejected(BAD_AGE)
   if user.occupation not in OCCUPATIONS:
     raise Rejected(BAD_OCCUPATION)
-  # A comma would split the CSV cell the zip code is written to.
+  # No postal code holds a comma: one means the fields are shifted.
   if not zip_code or ',' in zip_code:
     raise Rejected(BAD_ZIP)
   return user
@@ -166,7 +166,8 @@ def parse_movie(line: int, text: str) -> Movie:
   year = _TITLE_YEAR.search(title.strip())
   if not year:
     raise Rejected(BAD_TITLE)
-  # A comma would split a CSV cell; each genre gets one of MAX_GENRES columns.
+  # ml-1m separates genres with '|', so a comma means another list format;
+  # each genre gets one of MAX_GENRES features.
   # Which names are genres is the schema's call, so a new one reaches it.
   names = genres.split(features.GENRE_SEPARATOR)
   if ',' in genres or not all(names) or len(names) > features.MAX_GENRES:
