@@ -111,8 +111,8 @@ def main() -> None:
       configs.metadata_path(output_dir)).metrics
 
   config = configs.ModelConfig()
-  transform_dir = os.path.join(configs.pipeline_root(output_dir), 'Transform')
-  bare = bare_trainer.train(transform_dir, config, validate=False)
+  bare = bare_trainer.train(configs.pipeline_root(output_dir), config,
+                            validate=False)
   trainer_examples_per_s = (bare['examples_per_s'] * bare['fit_s'] /
                             result['component_s']['Trainer'])
   result.update({

@@ -33,6 +33,10 @@ from pipeline import configs
 from pipeline import retrieval_metrics
 
 _TRANSFORM_BATCH = 4096
+# The examples are read whole into memory here, in file order; a buffer this
+# size spans a quarter of ml-1m, as the Trainers' shuffle did before they
+# took one permutation of the whole split per epoch.
+_SHUFFLE_BUFFER = 250_000
 
 
 def _subset(ratings: retrieval_evaluator.Ratings,
@@ -54,7 +58,7 @@ def _training_data(serialized: list[bytes],
               transform(tf.io.parse_example(batch, raw_spec))))
           .unbatch()
           .cache()
-          .shuffle(config.shuffle_buffer_size, seed=0)
+          .shuffle(_SHUFFLE_BUFFER, seed=0)
           .batch(config.batch_size)
           .prefetch(tf.data.AUTOTUNE))
 
@@ -64,7 +68,7 @@ def tune(output_dir: str, config: configs.RetrievalConfig) -> dict:
   root = configs.pipeline_root(output_dir)
   tf_transform_output = tft.TFTransformOutput(
       bare_trainer.latest_output(os.path.join(root, 'Transform', 'transform_graph', '*')))
-  examples_uri = bare_trainer.latest_output(os.path.join(root, 'CsvExampleGen', 'examples', '*'))
+  examples_uri = bare_trainer.latest_output(os.path.join(root, 'MovieLensIngestion', 'examples', '*'))
   train, serialized = retrieval_evaluator.read_split(
       os.path.join(examples_uri, f'Split-{configs.TRAIN_SPLIT}'),
       keep_examples=True)

@@ -72,7 +72,7 @@ def retrieval_serving_model_dir(output_dir: str) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class IngestionConfig:
-  """How raw ml-1m files become leakage-free CSV examples."""
+  """How raw ml-1m files become leakage-free examples."""
   split_protocol: str = TEMPORAL
   history_length: int = 50
   max_reject_share: float = 0.001
@@ -116,10 +116,10 @@ class ModelConfig(TrainerCustomConfig):
   l2: float = 5e-5
   learning_rate: float = 2e-3
   epochs: int = 9
+  # Doubling it cut the model's CPU time per example by only 17% on ml-1m
+  # (34 against 28 us); every epoch sees the whole split in a new random
+  # order (trainer_module.shuffled_batches).
   batch_size: int = 1024
-  # The ingested CSV comes grouped by movie, so a small buffer would feed the
-  # model one movie at a time; this one spans a quarter of ml-1m.
-  shuffle_buffer_size: int = 250_000
   rating_loss_weight: float = 1.0
   stars_loss_weight: float = 0.5
   liked_loss_weight: float = 0.5
@@ -155,7 +155,6 @@ class RetrievalConfig(TrainerCustomConfig):
   validation_modulus: int = 100
   early_stopping_patience: int = 2
   batch_size: int = 1024
-  shuffle_buffer_size: int = 250_000
   # Negatives per batch for the sampled softmax over the movie corpus.
   num_sampled: int = 1000
   # Movies the pushed model returns per request: the ranking model's candidates.

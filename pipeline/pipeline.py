@@ -54,15 +54,21 @@ def create_pipeline(
   anomalies_gate = ExampleAnomaliesGate(
       anomalies=example_validator.outputs['anomalies'])
 
+  # Transform only analyzes: the Trainers apply its graph to the ingested
+  # examples themselves and keep the result in memory (trainer_module), so
+  # the transformed examples are never written and read back. Nothing reads
+  # Transform's own statistics: StatisticsGen has already described the data.
   transform = tfx.components.Transform(
       examples=examples,
       schema=schema_gen.outputs['schema'],
-      preprocessing_fn=preprocessing_fn)
+      preprocessing_fn=preprocessing_fn,
+      materialize=False,
+      disable_statistics=True)
   transform.add_upstream_node(anomalies_gate)
 
   trainer = tfx.components.Trainer(
       run_fn=run_fn,
-      examples=transform.outputs['transformed_examples'],
+      examples=examples,
       transform_graph=transform.outputs['transform_graph'],
       schema=schema_gen.outputs['schema'],
       train_args=tfx.proto.TrainArgs(splits=[configs.TRAIN_SPLIT]),
@@ -91,7 +97,7 @@ def create_pipeline(
 
   retrieval_trainer = tfx.components.Trainer(
       run_fn=retrieval_run_fn,
-      examples=transform.outputs['transformed_examples'],
+      examples=examples,
       transform_graph=transform.outputs['transform_graph'],
       schema=schema_gen.outputs['schema'],
       train_args=tfx.proto.TrainArgs(splits=[configs.TRAIN_SPLIT]),

@@ -1,24 +1,26 @@
-"""The retrieval Trainer's batches, on the shared sample run's Transform output."""
+"""The retrieval Trainer's batches, on the shared sample run's raw train split."""
 
-import os
-
+import numpy as np
 import tensorflow as tf
 
 import retrieval_trainer_module
+import trainer_module
 from benchmarks import bare_trainer
+from models import retrieval_model
 from pipeline import configs
 
-# Batches so small and a carve-out so thin that most batches hold no
-# carve-out example at all.
-CONFIG = configs.RetrievalConfig(batch_size=16, shuffle_buffer_size=100,
-                                 validation_modulus=200)
+# Batches so small and a carve-out so thin that most batches of the split
+# would hold no carve-out example at all.
+CONFIG = configs.RetrievalConfig(batch_size=16, validation_modulus=200)
 
 
-def _batches(run, validation: bool) -> tf.data.Dataset:
-  graph, train_patterns = bare_trainer.latest_transform(
-      os.path.join(configs.pipeline_root(run.output_dir), 'Transform'))
-  return retrieval_trainer_module.retrieval_batches(
-      train_patterns, graph, CONFIG, validation)
+def _parts(run) -> tuple[trainer_module.Features, trainer_module.Features]:
+  root = configs.pipeline_root(run.output_dir)
+  return retrieval_trainer_module.split_carve_out(
+      trainer_module.transform_in_memory(
+          trainer_module.raw_records(bare_trainer.latest_raw_train_files(root)),
+          bare_trainer.latest_transform_graph(root)),
+      CONFIG)
 
 
 def _target_counts(dataset: tf.data.Dataset) -> list[int]:
@@ -26,8 +28,22 @@ def _target_counts(dataset: tf.data.Dataset) -> list[int]:
 
 
 def test_carve_out_batches_are_never_empty_and_the_parts_split_the_data(run):
-  carve_out = _target_counts(_batches(run, validation=True))
-  rest = _target_counts(_batches(run, validation=False))
-  assert carve_out and min(carve_out) > 0
-  assert sum(carve_out) < sum(rest) / 50
-  assert max(rest) == CONFIG.batch_size
+  rest, carve_out = _parts(run)
+  validation = _target_counts(
+      retrieval_trainer_module.validation_batches(carve_out, CONFIG))
+  training = _target_counts(
+      retrieval_trainer_module.training_batches(rest, CONFIG))
+  assert validation and min(validation) > 0
+  assert sum(validation) < sum(training) / 50
+  assert max(training) == CONFIG.batch_size
+  assert sum(validation) + sum(training) == (
+      trainer_module.num_examples(rest) + trainer_module.num_examples(carve_out))
+
+
+def test_training_batches_are_user_inputs_and_target_movies(run):
+  rest, _ = _parts(run)
+  inputs, targets = next(iter(
+      retrieval_trainer_module.training_batches(rest, CONFIG)))
+  assert set(inputs) == set(retrieval_model.USER_INPUT_NAMES)
+  assert targets.dtype == tf.int64
+  assert np.all(targets.numpy() >= 0)

@@ -1,6 +1,8 @@
-"""The Trainer's input pipeline and table sizes, on the shared sample run's Transform output."""
+"""The Trainer's input pipeline and table sizes, on the shared sample run.
 
-import os
+The Trainers read the run's raw ingested examples and apply its Transform
+graph themselves, as `trainer_module.transform_in_memory` does here.
+"""
 
 import numpy as np
 import pytest
@@ -14,10 +16,22 @@ from pipeline import features
 
 
 @pytest.fixture(scope='module')
-def transform(run) -> tuple[tft.TFTransformOutput, list[str]]:
-  """The run's Transform graph and its transformed train files' pattern."""
-  return bare_trainer.latest_transform(
-      os.path.join(configs.pipeline_root(run.output_dir), 'Transform'))
+def graph(run) -> tft.TFTransformOutput:
+  return bare_trainer.latest_transform_graph(
+      configs.pipeline_root(run.output_dir))
+
+
+@pytest.fixture(scope='module')
+def raw_files(run) -> list[str]:
+  return bare_trainer.latest_raw_train_files(
+      configs.pipeline_root(run.output_dir))
+
+
+@pytest.fixture(scope='module')
+def data(graph, raw_files) -> trainer_module.Features:
+  """The run's train split, transformed in memory."""
+  return trainer_module.transform_in_memory(
+      trainer_module.raw_records(raw_files), graph)
 
 
 def _movie_order(dataset: tf.data.Dataset) -> list[int]:
@@ -25,11 +39,17 @@ def _movie_order(dataset: tf.data.Dataset) -> list[int]:
           for movie in batch[features.MOVIE_INDEX].numpy()]
 
 
-def test_batches_hold_ragged_histories_with_their_ratings(transform):
-  graph, patterns = transform
-  batch = next(iter(trainer_module.transformed_batches(
-      trainer_module.transformed_records(patterns), graph, batch_size=64,
-      shuffle_buffer_size=1000)))
+def test_every_raw_example_is_transformed_once_in_file_order(data, raw_files):
+  raw_ratings = [
+      int(tf.train.Example.FromString(record.numpy()).features.feature[
+          features.RATING].int64_list.value[0])
+      for record in trainer_module.raw_records(raw_files)]
+  assert trainer_module.num_examples(data) == len(raw_ratings)
+  np.testing.assert_array_equal(data[features.RATING_LABEL], raw_ratings)
+
+
+def test_batches_hold_ragged_histories_with_their_ratings(data):
+  batch = next(iter(trainer_module.shuffled_batches(data, batch_size=64)))
   history = batch[features.HISTORY_INDICES]
   ratings = batch[features.HISTORY_RATING_VALUES]
   assert isinstance(history, tf.RaggedTensor)
@@ -38,18 +58,20 @@ def test_batches_hold_ragged_histories_with_their_ratings(transform):
   assert batch[features.MOVIE_INDEX].shape == (64,)
 
 
-def test_every_epoch_sees_every_example_in_a_new_order(transform):
-  graph, patterns = transform
-  dataset = trainer_module.transformed_batches(
-      trainer_module.transformed_records(patterns), graph, batch_size=256,
-      shuffle_buffer_size=100_000)
+def test_every_epoch_sees_every_example_in_a_new_order(data):
+  dataset = trainer_module.shuffled_batches(data, batch_size=256)
   first, second = _movie_order(dataset), _movie_order(dataset)
   assert sorted(first) == sorted(second)
+  assert len(first) == trainer_module.num_examples(data)
   assert first != second
 
 
-def test_vocabulary_sizes_leave_one_row_for_unknown_values(transform):
-  graph, _ = transform
+def test_in_order_batches_keep_the_stored_order(data):
+  in_order = _movie_order(trainer_module.in_order_batches(data, 256))
+  np.testing.assert_array_equal(in_order, data[features.MOVIE_INDEX])
+
+
+def test_vocabulary_sizes_leave_one_row_for_unknown_values(graph):
   sizes = trainer_module.vocabulary_sizes(graph)
   assert sizes.movie == graph.vocabulary_size_by_name(
       features.MOVIE_VOCABULARY) + 1
