@@ -468,9 +468,15 @@ def _plots_section(evaluation: Evaluation) -> str:
 # --- Baseline and blessing ------------------------------------------------
 
 
-def _snake_case(class_name: str) -> str:
-  """TFMA names a metric class's result this way (AUC -> auc)."""
-  return re.sub(r'(?<=[a-z0-9])(?=[A-Z])', '_', class_name).lower()
+def _metric_name(metric) -> str:
+  """The name of a MetricConfig's values: its config's `name`, if it has one.
+
+  Else TFMA names a metric class's result after the class (AUC -> auc), as it
+  did for the TFMA metrics that older runs configured by class name alone.
+  """
+  name = json.loads(metric.config or '{}').get('name')
+  return name or re.sub(r'(?<=[a-z0-9])(?=[A-Z])', '_',
+                        metric.class_name).lower()
 
 
 def _thresholds(eval_config) -> dict[MetricKey, str]:
@@ -491,7 +497,7 @@ def _thresholds(eval_config) -> dict[MetricKey, str]:
           texts.append(f'change vs baseline within '
                        f'{change.absolute.value:+g}')
         for output in spec.output_names:
-          rules[(output, _snake_case(metric.class_name))] = '; '.join(texts)
+          rules[(output, _metric_name(metric))] = '; '.join(texts)
   return rules
 
 

@@ -16,8 +16,12 @@ from apache_beam.options import pipeline_options
 import tensorflow_model_analysis as tfma
 from tensorflow_metadata.proto.v0 import schema_pb2
 
+from pipeline import evaluation_metrics
+
 # (slice, output, sub key, metric name): one number of an evaluation.
 MetricId = tuple[str, str, str, str]
+# How evaluation_metrics names the class reproducing a TFMA or Keras one.
+BUFFERED = 'Buffered'
 
 
 def model_agnostic_config(eval_config: tfma.EvalConfig,
@@ -42,6 +46,23 @@ def model_agnostic_config(eval_config: tfma.EvalConfig,
       metric.ClearField('per_slice_thresholds')
       metric.ClearField('cross_slice_thresholds')
   return agnostic
+
+
+def with_tfma_metrics(eval_config: tfma.EvalConfig) -> tfma.EvalConfig:
+  """`eval_config` with TFMA's and Keras's own metric classes.
+
+  evaluation_metrics' `BufferedX` reproduces TFMA's (or else Keras's) `X`
+  from arrays; computing both on the same examples shows they agree. Run it
+  in one process: TFMA's own MeanAbsoluteError merges partial results wrongly.
+  """
+  reference = tfma.EvalConfig()
+  reference.CopyFrom(eval_config)
+  for metrics_spec in reference.metrics_specs:
+    for metric in metrics_spec.metrics:
+      if metric.module == evaluation_metrics.__name__:
+        metric.class_name = metric.class_name.removeprefix(BUFFERED)
+        metric.ClearField('module')
+  return reference
 
 
 def _numbers(value: Mapping, prefix: str = '') -> dict[str, float]:

@@ -1,6 +1,7 @@
-"""The pipeline's TFMA metrics must not depend on the DirectRunner's mode.
+"""The pipeline's TFMA metrics: the same in every DirectRunner mode, and the
+same as TFMA's and Keras's own metrics.
 
-Both runs share one module fixture: each TFMA run costs 20-40 s, mostly the
+The runs share one module fixture: each TFMA run costs 20-40 s, mostly the
 start of Beam and of the multi-processing workers, not the examples.
 """
 
@@ -17,6 +18,7 @@ from tensorflow_metadata.proto.v0 import schema_pb2
 from models import tasks
 from pipeline import configs
 from pipeline import evaluation
+from pipeline import evaluation_metrics
 from pipeline import features
 from pipeline import metric_parity
 
@@ -101,6 +103,8 @@ class Evaluations(NamedTuple):
   data: Data
   in_memory: dict
   multi_processing: dict
+  # The same metrics by TFMA's and Keras's own classes, in memory.
+  tfma_metrics: dict
 
 
 @pytest.fixture(scope='module')
@@ -115,7 +119,10 @@ def evaluations(tmp_path_factory) -> Evaluations:
                              str(root / 'in_memory')),
       metric_parity.evaluate(config, data.pattern, data.schema,
                              MULTI_PROCESSING_ARGS,
-                             str(root / 'multi_processing')))
+                             str(root / 'multi_processing')),
+      metric_parity.evaluate(metric_parity.with_tfma_metrics(config),
+                             data.pattern, data.schema, IN_MEMORY_ARGS,
+                             str(root / 'tfma_metrics')))
 
 
 def _without_mse(metrics: dict) -> dict:
@@ -135,6 +142,16 @@ def test_pipeline_metrics_agree_between_runner_modes(evaluations):
       for value in range(SLICE_VALUES)}
   assert metric_parity.differences(
       in_memory, _without_mse(evaluations.multi_processing)) == []
+
+
+def test_pipeline_metrics_are_tfma_and_keras_metrics(evaluations):
+  """Computed from arrays, they are still the metrics TFMA and Keras compute.
+
+  Bucket edges included: a calibration plot or AUC that rebinned differently
+  would differ in some slice.
+  """
+  assert metric_parity.differences(evaluations.tfma_metrics,
+                                   evaluations.in_memory) == []
 
 
 def test_the_comparison_catches_tfma_mean_squared_error(evaluations):
@@ -159,7 +176,8 @@ def test_agnostic_config_reads_predictions_and_drops_thresholds():
   assert not spec.signature_name
   metrics = [metric for metrics_spec in config.metrics_specs
              for metric in metrics_spec.metrics]
-  assert 'RootMeanSquaredError' in [metric.class_name for metric in metrics]
+  assert evaluation_metrics.BufferedRootMeanSquaredError.__name__ in [
+      metric.class_name for metric in metrics]
   assert not any(metric.per_slice_thresholds for metric in metrics)
 
 
