@@ -6,8 +6,10 @@
 Runs the whole pipeline with `ytdnn run` (wall time, peak RSS, per-component
 times), scores the eval split through the pushed model's `serving_default`
 (quality and serving speed) beside the Evaluator's TFMA figures, trains the same model with the bare loop of
-benchmarks/bare_trainer.py on the same transformed data (Trainer overhead), and
-writes benchmarks/results/ranking_<protocol>.json.
+benchmarks/bare_trainer.py on the same data (Trainer overhead, and the
+pipeline's wall time in units of bare training time), probes the machine's
+speed (benchmarks/speed_probe.py), and writes
+benchmarks/results/ranking_<protocol>.json.
 """
 
 import argparse
@@ -32,6 +34,7 @@ from benchmarks import bare_trainer
 from benchmarks import baselines
 from benchmarks import runner_modes
 from benchmarks import serving_quality
+from benchmarks import speed_probe
 from pipeline import configs
 from pipeline import summary
 
@@ -103,7 +106,8 @@ def main() -> None:
     raise SystemExit(f'{output_dir} exists: give a fresh --output-dir')
 
   result = {'command': ' '.join(sys.argv), 'protocol': args.protocol,
-            'machine': baselines.machine()}
+            'machine': baselines.machine(),
+            'speed_probe': speed_probe.probe()}
   result.update(run_pipeline(os.path.abspath(args.data_dir), output_dir,
                              args.protocol))
   result.update(serving_quality.measure(output_dir))
@@ -119,6 +123,10 @@ def main() -> None:
       'bare_loop_examples_per_s': bare['examples_per_s'],
       'trainer_examples_per_s': trainer_examples_per_s,
       'trainer_overhead_ratio': bare['examples_per_s'] / trainer_examples_per_s,
+      # The whole pipeline in units of the bare loop's training time, measured
+      # in the same run: comparable across days when absolute times are not.
+      'bare_loop_fit_s': bare['fit_s'],
+      'pipeline_to_bare_ratio': result['pipeline_wall_s'] / bare['fit_s'],
       'model_config': config.as_custom_config(),
   })
   path = os.path.join(REPO, 'benchmarks', 'results',

@@ -26,6 +26,7 @@ os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 # pylint: disable=g-import-not-at-top,wrong-import-position
 from benchmarks import baselines
 from benchmarks import run_ranking
+from benchmarks import speed_probe
 from components import retrieval_evaluator
 from pipeline import configs
 from pipeline import recommend
@@ -61,7 +62,8 @@ def main() -> None:
     raise SystemExit(f'{output_dir} exists: give a fresh --output-dir')
 
   result = {'command': ' '.join(sys.argv), 'protocol': configs.LAST1,
-            'machine': baselines.machine()}
+            'machine': baselines.machine(),
+            'speed_probe': speed_probe.probe()}
   result.update(run_ranking.run_pipeline(data_dir, output_dir, configs.LAST1))
   run = report_run.read_run(configs.metadata_path(output_dir))
   metrics = retrieval_evaluator.read_metrics(
