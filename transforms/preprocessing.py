@@ -26,7 +26,7 @@ def _dense_string(feature: tf.Tensor | tf.SparseTensor) -> tf.Tensor:
 
 
 def _ids_to_strings(ids: tf.Tensor) -> tf.Tensor:
-  """Vocabularies key on strings so ids from CSV cells and int columns agree."""
+  """Vocabularies key on strings so the history's text ids and int id features agree."""
   return tf.strings.as_string(tf.squeeze(ids, axis=1))
 
 
