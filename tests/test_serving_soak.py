@@ -18,7 +18,8 @@ sys.path.insert(0, os.path.join(
 # pylint: disable=g-import-not-at-top,wrong-import-position
 import serving_soak
 
-ROWS = [{features.USER_ID: str(user), features.MOVIE_ID: str(10 + user),
+# As scoring.read_rows returns them: ids as ints, the history as text.
+ROWS = [{features.USER_ID: user, features.MOVIE_ID: 10 + user,
          features.HISTORY: '3 7', features.HISTORY_RATINGS: '5 2'}
         for user in range(20)]
 
@@ -31,7 +32,7 @@ def test_requests_vary_in_size_and_carry_every_odd_row():
   firsts = [requests[i][0] for i in range(0, 400, serving_soak.ODD_EVERY)]
   odd_kinds = {(row[features.USER_ID], row[features.HISTORY][:12])
                for row in firsts}
-  assert ('999999', '3 7') in odd_kinds
+  assert (999999, '3 7') in odd_kinds
   assert any(history == '' for _, history in odd_kinds)
   assert any(history == '999998 99999' for _, history in odd_kinds)
   assert max(len(row[features.HISTORY].split()) for row in firsts) == 1000
