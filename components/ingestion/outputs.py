@@ -135,7 +135,7 @@ def serialize_examples(rows: Sequence[Mapping[str, Value]],
   An empty or missing value becomes a feature without values, as ExampleGen
   writes an empty CSV cell. Encodes a whole batch column by column in Arrow
   and tfx_bsl's C++ encoder: building tf.train.Example protos in Python took
-  430 us per example here, this about 10.
+  430 us per example here, this 65 (both on a machine loaded 4 to 8 deep).
   """
   names = sorted({name for row in rows for name in row})
   unknown = [name for name in names if name not in types]
