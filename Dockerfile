@@ -3,15 +3,18 @@
 # Docker engine there); see docs/deploy.md.
 FROM python:3.10-slim
 
-# TFX 1.16 is built for Keras 2; this must be set before TensorFlow is imported.
+# TFX 1.16 is built for Keras 2. The project's entry points select it by
+# importing `contract`; a step's container runs TFX's own entry point, which
+# loads TFMA (and so tf.keras) before any project code, so the image sets it.
 ENV TF_USE_LEGACY_KERAS=1 \
     PYTHONUNBUFFERED=1
 
 # The sources stay in /ytdnn: the compiled spec reads the curated schema from
-# /ytdnn/pipeline/schema/schema.pbtxt (kubeflow_v2_runner.IMAGE_SCHEMA_PATH).
+# /ytdnn/contract/schema.pbtxt (kubeflow_v2_runner.IMAGE_SCHEMA_PATH).
 # data/ is not copied: the pipeline reads its data from --data-dir.
 WORKDIR /ytdnn
 COPY setup.py constraints.txt trainer_module.py retrieval_trainer_module.py ./
+COPY contract contract
 COPY pipeline pipeline
 COPY components components
 COPY transforms transforms

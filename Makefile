@@ -7,7 +7,6 @@ PYTHON ?= $(shell for p in "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/python3.10"
   "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { command -v "$$p"; break; }; done)
 VENV := .venv
 STAMP := $(VENV)/.installed
-export TF_USE_LEGACY_KERAS := 1
 
 .PHONY: run test venv clean
 

@@ -8,10 +8,13 @@ setuptools.setup(
     description=('The YouTube DNN recommender (Covington et al., RecSys 2016) '
                  'as a TFX pipeline on MovieLens 1M.'),
     python_requires='>=3.10,<3.11',
+    # One package per layer (README: How the code is laid out).
     packages=setuptools.find_packages(include=[
-        'pipeline', 'components', 'components.*', 'transforms', 'models']),
+        'contract', 'data', 'transforms', 'models', 'components',
+        'components.*', 'pipeline', 'serving', 'reporting', 'cli',
+        'benchmarks']),
     py_modules=['trainer_module', 'retrieval_trainer_module'],
-    package_data={'pipeline': ['schema/schema.pbtxt']},
+    package_data={'contract': ['schema.pbtxt']},
     install_requires=[
         'tfx==1.16.0',
         'tensorflow==2.16.2',
@@ -37,5 +40,5 @@ setuptools.setup(
         # the process-tree memory sampling of the pipeline benchmarks.
         'benchmarks': ['scikit-surprise==1.1.5', 'psutil==7.2.2'],
     },
-    entry_points={'console_scripts': ['ytdnn=pipeline.cli:main']},
+    entry_points={'console_scripts': ['ytdnn=cli.main:main']},
 )

@@ -5,7 +5,7 @@ model, same input pipeline, no pipeline around it), and fast hyperparameter
 search on a validation carve-out of the train split (every 10th example),
 never on eval.
 
-  .venv/bin/python benchmarks/bare_trainer.py --pipeline-root ROOT \\
+  .venv/bin/python -m benchmarks.bare_trainer --pipeline-root ROOT \\
       [--config '{"epochs": 4}'] [--validate]
 
 ROOT is a run's pipeline root (e.g. OUT/tfx/pipeline_root): its newest
@@ -14,44 +14,34 @@ transforms itself as the Trainer does.
 """
 
 import argparse
-import glob
 import json
 import os
 import time
 
-os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 
-# pylint: disable=g-import-not-at-top,wrong-import-position
 import tensorflow as tf
 import tensorflow_transform as tft
 
-import trainer_module
+from contract import paths
+from contract import splits
+from models import hyperparameters
 from models import ranking_model
 from models import tasks
-from pipeline import configs
+from models import training
 
 VALIDATION_EVERY = 10
 
 
-def latest_output(pattern: str) -> str:
-  """The newest execution's directory among a component output's."""
-  return max(glob.glob(pattern), key=lambda p: int(p.rstrip('/').split('/')[-1]))
-
-
 def latest_transform_graph(pipeline_root: str) -> tft.TFTransformOutput:
   """A run's newest Transform graph."""
-  return tft.TFTransformOutput(latest_output(
-      os.path.join(pipeline_root, 'Transform', 'transform_graph', '*')))
+  return tft.TFTransformOutput(paths.latest_output(
+      pipeline_root, paths.TRANSFORM, 'transform_graph'))
 
 
 def latest_raw_train_files(pipeline_root: str) -> list[str]:
-  """The train files' pattern of a run's newest raw Examples artifact.
-
-  Found by its output key, `examples`, whichever component wrote it.
-  """
-  examples = latest_output(os.path.join(pipeline_root, '*', 'examples', '*'))
-  return [os.path.join(examples, f'Split-{configs.TRAIN_SPLIT}', '*')]
+  """The train files' pattern of a run's newest ingested Examples."""
+  examples = paths.latest_output(pipeline_root, paths.INGESTION, 'examples')
+  return [os.path.join(paths.split_dir(examples, splits.TRAIN_SPLIT), '*')]
 
 
 def _ranking_batches(batches: tf.data.Dataset) -> tf.data.Dataset:
@@ -60,7 +50,7 @@ def _ranking_batches(batches: tf.data.Dataset) -> tf.data.Dataset:
                          tf.data.AUTOTUNE)
 
 
-def train(pipeline_root: str, config: configs.ModelConfig,
+def train(pipeline_root: str, config: hyperparameters.ModelConfig,
           validate: bool) -> dict:
   """Trains on train (minus the carve-out when validating); returns metrics.
 
@@ -70,27 +60,26 @@ def train(pipeline_root: str, config: configs.ModelConfig,
   """
   tf_transform_output = latest_transform_graph(pipeline_root)
   started = time.monotonic()
-  data = trainer_module.transform_in_memory(
-      trainer_module.raw_records(latest_raw_train_files(pipeline_root)),
+  data = training.transform_in_memory(
+      training.raw_records(latest_raw_train_files(pipeline_root)),
       tf_transform_output)
   transform_s = time.monotonic() - started
   validation = None
   if validate:
-    positions = tf.range(trainer_module.num_examples(data), dtype=tf.int64)
+    positions = tf.range(training.num_examples(data), dtype=tf.int64)
     in_carve_out = positions % VALIDATION_EVERY == 0
-    validation = _ranking_batches(trainer_module.in_order_batches(
-        trainer_module.take(data, positions[in_carve_out]), config.batch_size))
-    data = trainer_module.take(data, positions[~in_carve_out])
+    validation = _ranking_batches(training.in_order_batches(
+        training.take(data, positions[in_carve_out]), config.batch_size))
+    data = training.take(data, positions[~in_carve_out])
   model = ranking_model.build_ranking_model(
-      trainer_module.vocabulary_sizes(tf_transform_output), config)
-  trainer_module.compile_model(model, config)
+      training.vocabulary_sizes(tf_transform_output), config)
+  training.compile_ranking_model(model, config)
   started = time.monotonic()
   history = model.fit(
-      _ranking_batches(trainer_module.shuffled_batches(data,
-                                                       config.batch_size)),
+      _ranking_batches(training.shuffled_batches(data, config.batch_size)),
       epochs=config.epochs, verbose=2, validation_data=validation)
   seconds = time.monotonic() - started
-  examples_seen = trainer_module.num_examples(data) * config.epochs
+  examples_seen = training.num_examples(data) * config.epochs
   result = {'transform_s': transform_s, 'fit_s': seconds,
             'examples_per_s': examples_seen / seconds,
             'train_loss': history.history['loss'][-1]}
@@ -111,7 +100,7 @@ def main() -> None:
                       help='hold out every 10th train example and report on it')
   args = parser.parse_args()
   overrides = json.loads(args.config)
-  config = configs.ModelConfig.with_overrides(overrides)
+  config = hyperparameters.ModelConfig.with_overrides(overrides)
   print(json.dumps({'config': overrides,
                     **train(args.pipeline_root, config, args.validate)}))
 

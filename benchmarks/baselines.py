@@ -4,7 +4,7 @@ Splits ml-1m's ratings.dat with the project's own split rules and evaluates
 the train mean, BaselineOnly, SVD and SVD++ (Surprise defaults, random_state=0)
 on the eval ratings, so the model's figures have baselines on the same eval set:
 
-  .venv/bin/python benchmarks/baselines.py --protocol temporal \
+  .venv/bin/python -m benchmarks.baselines --protocol temporal \
       [--models mean,baseline,svd,svdpp] [--order time|file]
 
 writes benchmarks/results/baselines_<protocol>.json.
@@ -21,19 +21,15 @@ import time
 from typing import Iterable, NamedTuple, Sequence
 
 # `components` imports TFX, hence TensorFlow: keep its start-up logs quiet.
-os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 
-# pylint: disable=g-import-not-at-top,wrong-import-position
 import numpy as np
 import pandas as pd
 from sklearn import metrics
 import surprise
 
 from components.ingestion import rules
-from components.ingestion import splits
-from pipeline import configs
-from pipeline import features
+from contract import features
+from contract import splits
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DATA_DIR = os.path.join(
@@ -94,9 +90,9 @@ def split_ratings(ratings: Sequence[Rating], split_protocol: str,
     time_ordered.extend(ordered)
   listed = time_ordered if order == TIME_ORDER else ratings
   train = [rating for rating in listed
-           if split_of[(rating.user_id, rating.movie_id)] == configs.TRAIN_SPLIT]
+           if split_of[(rating.user_id, rating.movie_id)] == splits.TRAIN_SPLIT]
   eval_ = [rating for rating in listed
-           if split_of[(rating.user_id, rating.movie_id)] == configs.EVAL_SPLIT]
+           if split_of[(rating.user_id, rating.movie_id)] == splits.EVAL_SPLIT]
   return train, eval_
 
 
@@ -183,9 +179,9 @@ def machine() -> dict:
 def run(data_dir: str, split_protocol: str, models: Iterable[str],
         order: str) -> dict:
   """The results document of one protocol; a model is logged when done."""
-  if split_protocol not in configs.SPLIT_PROTOCOLS:
+  if split_protocol not in splits.SPLIT_PROTOCOLS:
     raise ValueError(f'Unknown protocol {split_protocol!r}; expected one of '
-                     f'{configs.SPLIT_PROTOCOLS}')
+                     f'{splits.SPLIT_PROTOCOLS}')
   host = machine()
   train, eval_ = split_ratings(
       read_ratings(os.path.join(data_dir, rules.RATINGS_FILE)), split_protocol,
@@ -218,7 +214,7 @@ def write_results(document: dict, results_dir: str, name: str) -> str:
 def main() -> None:
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument('--protocol', required=True,
-                      choices=configs.SPLIT_PROTOCOLS)
+                      choices=splits.SPLIT_PROTOCOLS)
   parser.add_argument('--models', default=','.join(MODELS),
                       help=f'comma-separated subset of {",".join(MODELS)}')
   parser.add_argument('--order', default=TIME_ORDER, choices=ORDERS,

@@ -6,7 +6,7 @@ user and movie biases on the rest, and compares the carve-out RMSE of those
 biases alone with the biases plus the mean of the user's N ratings just
 before each one, blended by least squares on the fitted part:
 
-  .venv/bin/python benchmarks/rating_drift.py [--data-dir ../shared/data/ml-1m]
+  .venv/bin/python -m benchmarks.rating_drift [--data-dir ../shared/data/ml-1m]
 
 writes benchmarks/results/rating_drift_temporal.json.
 """
@@ -15,15 +15,12 @@ import argparse
 import os
 import sys
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
 
-# pylint: disable=g-import-not-at-top,wrong-import-position
 import numpy as np
 import pandas as pd
 
 from benchmarks import baselines
-from pipeline import configs
+from contract import splits
 
 RECENT_COUNTS = (5, 50)
 # Shrinkage of the biases towards zero, in ratings' worth of evidence.
@@ -90,8 +87,8 @@ def main() -> None:
   parser.add_argument('--data-dir', default=baselines.DEFAULT_DATA_DIR)
   args = parser.parse_args()
   ratings = baselines.read_ratings(os.path.join(args.data_dir, 'ratings.dat'))
-  train, _ = baselines.split_ratings(ratings, configs.TEMPORAL)
-  fitted, carved = baselines.split_ratings(train, configs.TEMPORAL)
+  train, _ = baselines.split_ratings(ratings, splits.TEMPORAL)
+  fitted, carved = baselines.split_ratings(train, splits.TEMPORAL)
   # The recent means may look at any earlier rating of the train split,
   # carved out or not, as the ingestion's history does.
   recent = with_recent_means(_frame(train)).set_index(['user_id', 'movie_id'])

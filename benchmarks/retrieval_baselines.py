@@ -5,7 +5,7 @@ every rated movie by train popularity, recent popularity, and first-order and
 5th-order Markov chains, so a candidate generator has baselines on the same
 targets as the pipeline's `last1` eval split:
 
-  .venv/bin/python benchmarks/retrieval_baselines.py [--models ...]
+  .venv/bin/python -m benchmarks.retrieval_baselines [--models ...]
 
 writes benchmarks/results/retrieval_baselines_last1.json.
 """
@@ -20,16 +20,13 @@ import time
 from typing import Iterable, NamedTuple, Sequence
 
 # `components` imports TFX, hence TensorFlow: keep its start-up logs quiet.
-os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 
-# pylint: disable=g-import-not-at-top,wrong-import-position
 import numpy as np
 
-import baselines
+from benchmarks import baselines
 from components.ingestion import rules
-from pipeline import configs
-from pipeline import retrieval_metrics
+from contract import retrieval_metrics
+from contract import splits
 
 POPULARITY = 'popularity'
 RECENT_POPULARITY = 'recent_popularity'
@@ -58,7 +55,7 @@ class Last1Data(NamedTuple):
 
 def last1_data(ratings: Sequence[baselines.Rating]) -> Last1Data:
   """Every rating but each user's last is history: that user's and training."""
-  train, eval_ = baselines.split_ratings(ratings, configs.LAST1)
+  train, eval_ = baselines.split_ratings(ratings, splits.LAST1)
   movie_ids = np.unique([rating.movie_id for rating in ratings])
   by_user = collections.defaultdict(list)
   for rating in train:
@@ -163,7 +160,7 @@ def run(data_dir: str, models: Iterable[str]) -> dict:
     print(model, json.dumps(results[model]), flush=True)
   return {
       'command': shlex.join(['python'] + sys.argv),
-      'protocol': configs.LAST1,
+      'protocol': splits.LAST1,
       'users': len(data.targets),
       'candidates': len(data.movie_ids),
       'train_ratings': sum(len(history) for history in data.histories),
@@ -188,7 +185,7 @@ def main() -> None:
     parser.error(f'unknown models {unknown}; choose from {",".join(MODELS)}')
   document = run(args.data_dir, models)
   print('wrote ' + baselines.write_results(
-      document, args.results_dir, f'retrieval_baselines_{configs.LAST1}.json'))
+      document, args.results_dir, f'retrieval_baselines_{splits.LAST1}.json'))
 
 
 if __name__ == '__main__':

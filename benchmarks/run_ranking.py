@@ -1,6 +1,6 @@
 """The ranking benchmark: one protocol on the real ml-1m, from raw files to figures.
 
-  .venv/bin/python benchmarks/run_ranking.py --protocol temporal \\
+  .venv/bin/python -m benchmarks.run_ranking --protocol temporal \\
       [--data-dir ../shared/data/ml-1m] [--output-dir /tmp/ytdnn-bench-temporal]
 
 Runs the whole pipeline with `ytdnn run` (wall time, peak RSS, per-component
@@ -26,17 +26,16 @@ import time
 import psutil
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
-os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 
-# pylint: disable=g-import-not-at-top,wrong-import-position
 from benchmarks import bare_trainer
 from benchmarks import baselines
 from benchmarks import runner_modes
 from benchmarks import serving_quality
 from benchmarks import speed_probe
-from pipeline import configs
-from pipeline import summary
+from contract import paths
+from contract import splits
+from models import hyperparameters
+from reporting import summary
 
 BIN = os.path.dirname(sys.executable)
 COMPONENT_START = re.compile(r'^  (\w+) \.\.\.$')
@@ -94,7 +93,7 @@ def run_pipeline(data_dir: str, output_dir: str, protocol: str) -> dict:
 
 def main() -> None:
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-  parser.add_argument('--protocol', choices=configs.SPLIT_PROTOCOLS,
+  parser.add_argument('--protocol', choices=splits.SPLIT_PROTOCOLS,
                       required=True)
   parser.add_argument('--data-dir', default=os.path.join(
       REPO, '..', 'shared', 'data', 'ml-1m'))
@@ -112,10 +111,10 @@ def main() -> None:
                              args.protocol))
   result.update(serving_quality.measure(output_dir))
   result['tfma_metrics'] = summary.read_summary(
-      configs.metadata_path(output_dir)).metrics
+      paths.metadata_path(output_dir)).metrics
 
-  config = configs.ModelConfig()
-  bare = bare_trainer.train(configs.pipeline_root(output_dir), config,
+  config = hyperparameters.ModelConfig()
+  bare = bare_trainer.train(paths.pipeline_root(output_dir), config,
                             validate=False)
   trainer_examples_per_s = (bare['examples_per_s'] * bare['fit_s'] /
                             result['component_s']['Trainer'])

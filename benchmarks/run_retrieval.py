@@ -1,6 +1,6 @@
 """The retrieval benchmark: the pipeline on the real ml-1m under `last1`, then recommend.
 
-  .venv/bin/python benchmarks/run_retrieval.py \\
+  .venv/bin/python -m benchmarks.run_retrieval \\
       [--data-dir ../shared/data/ml-1m] [--output-dir /tmp/ytdnn-bench-last1]
 
 Runs `ytdnn run --split-protocol last1` (wall time, peak RSS, per-component
@@ -20,17 +20,16 @@ import time
 import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
-os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 
-# pylint: disable=g-import-not-at-top,wrong-import-position
 from benchmarks import baselines
 from benchmarks import run_ranking
 from benchmarks import speed_probe
 from components import retrieval_evaluator
-from pipeline import configs
-from pipeline import recommend
-from pipeline import report_run
+from contract import paths
+from contract import splits
+from models import hyperparameters
+from reporting import run_record
+from serving import recommend
 
 RECOMMEND_USERS = 200
 
@@ -61,22 +60,22 @@ def main() -> None:
   if os.path.exists(output_dir):
     raise SystemExit(f'{output_dir} exists: give a fresh --output-dir')
 
-  result = {'command': ' '.join(sys.argv), 'protocol': configs.LAST1,
+  result = {'command': ' '.join(sys.argv), 'protocol': splits.LAST1,
             'machine': baselines.machine(),
             'speed_probe': speed_probe.probe()}
-  result.update(run_ranking.run_pipeline(data_dir, output_dir, configs.LAST1))
-  run = report_run.read_run(configs.metadata_path(output_dir))
+  result.update(run_ranking.run_pipeline(data_dir, output_dir, splits.LAST1))
+  run = run_record.read_run(paths.metadata_path(output_dir))
   metrics = retrieval_evaluator.read_metrics(
-      run.output(report_run.RETRIEVAL_EVALUATOR, 'evaluation').uri)
+      run.output(paths.RETRIEVAL_EVALUATOR, 'evaluation').uri)
   metrics.pop('hit_rate_curve')
   result.update(metrics)
   result['retrieval_blessed'] = bool(run.output(
-      report_run.RETRIEVAL_EVALUATOR, 'blessing').custom_properties['blessed'].int_value)
+      paths.RETRIEVAL_EVALUATOR, 'blessing').custom_properties['blessed'].int_value)
   result.update(recommend_latency(data_dir, output_dir))
-  result['retrieval_config'] = configs.RetrievalConfig().as_custom_config()
+  result['retrieval_config'] = hyperparameters.RetrievalConfig().as_custom_config()
   print('wrote ' + baselines.write_results(
       result, os.path.join(REPO, 'benchmarks', 'results'),
-      f'retrieval_{configs.LAST1}.json'))
+      f'retrieval_{splits.LAST1}.json'))
 
 
 if __name__ == '__main__':

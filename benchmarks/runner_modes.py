@@ -1,6 +1,6 @@
 """The DirectRunner's two local modes side by side on one protocol.
 
-  .venv/bin/python benchmarks/runner_modes.py --mode multi_processing \\
+  .venv/bin/python -m benchmarks.runner_modes --mode multi_processing \\
       --output-dir /tmp/ytdnn-mp [--data-dir ../shared/data/ml-1m]
 
 Runs `ytdnn run` with `--direct_running_mode=<mode>` and 2 workers (or 1 for

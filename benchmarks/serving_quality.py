@@ -4,7 +4,7 @@ Scores the run's ingested eval examples with the pushed SavedModel, exactly as a
 serving client would, sets it beside the train-mean baseline, and times
 in-process requests of 100 candidates (p50, p99) and batch throughput:
 
-  .venv/bin/python benchmarks/serving_quality.py --output-dir OUT
+  .venv/bin/python -m benchmarks.serving_quality --output-dir OUT
 
 where OUT is the `--output-dir` of a finished `ytdnn run`.
 """
@@ -15,19 +15,17 @@ import os
 import time
 from typing import Callable
 
-os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 
-# pylint: disable=g-import-not-at-top,wrong-import-position
 import numpy as np
 import tensorflow as tf
 from sklearn import metrics
 
 
 from components.ingestion import outputs
-from pipeline import configs
-from pipeline import features
-from pipeline import scoring
+from contract import features
+from contract import paths
+from contract import splits
+from serving import scoring
 
 
 def _ratings(rows: list[dict[str, outputs.Value]]) -> np.ndarray:
@@ -65,13 +63,13 @@ def serving_speed(serve: Callable[..., dict[str, tf.Tensor]],
 def measure(output_dir: str) -> dict[str, float]:
   """RMSE, MAE, AUC(liked) and star accuracy of the pushed model on eval."""
   train = _ratings(scoring.read_rows(
-      scoring.latest_ingested_split(output_dir, configs.TRAIN_SPLIT)))
+      paths.latest_ingested_split(output_dir, splits.TRAIN_SPLIT)))
   eval_rows = scoring.read_rows(
-      scoring.latest_ingested_split(output_dir, configs.EVAL_SPLIT))
+      paths.latest_ingested_split(output_dir, splits.EVAL_SPLIT))
   actual = _ratings(eval_rows)
   schema = scoring.load_schema()
   model_dir = scoring.latest_pushed_model(
-      configs.serving_model_dir(output_dir))
+      paths.serving_model_dir(output_dir))
   serialized = scoring.serialize_rows(eval_rows, schema)
   serve = scoring.load_serving_fn(model_dir)
   outputs = scoring.score(serve, serialized)

@@ -5,7 +5,7 @@ lookup table rebuilt per call, tensors kept alive) shows as resident memory
 that keeps growing long after warm-up, so this scores many requests of varying
 sizes through `serving_default`, odd ones included, and fails when RSS grows:
 
-  .venv/bin/python benchmarks/serving_soak.py --output-dir OUT
+  .venv/bin/python -m benchmarks.serving_soak --output-dir OUT
 
 where OUT is the `--output-dir` of a finished `ytdnn run`. Exits 1 when RSS
 grew by more than --max-growth-mb between the end of warm-up and the end.
@@ -17,17 +17,15 @@ import sys
 import time
 from typing import Callable, NamedTuple
 
-os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 
-# pylint: disable=g-import-not-at-top,wrong-import-position
 import numpy as np
 import tensorflow as tf
 
 from components.ingestion import outputs
-from pipeline import configs
-from pipeline import features
-from pipeline import scoring
+from contract import features
+from contract import paths
+from contract import splits
+from serving import scoring
 
 # Request sizes as a ranking server sees them: mostly a page of candidates,
 # sometimes one, sometimes a long list.
@@ -137,9 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.error('--warmup must be between 0 and --requests')
 
   model_dir = scoring.latest_pushed_model(
-      configs.serving_model_dir(args.output_dir))
+      paths.serving_model_dir(args.output_dir))
   rows = scoring.read_rows(
-      scoring.latest_ingested_split(args.output_dir, configs.EVAL_SPLIT))
+      paths.latest_ingested_split(args.output_dir, splits.EVAL_SPLIT))
   schema = scoring.load_schema()
   serve = scoring.load_serving_fn(model_dir)
   requests = [scoring.serialize_rows(request, schema)

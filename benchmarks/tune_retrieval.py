@@ -6,31 +6,30 @@ overall, the model trains on the rest of the train split, and HR@K is read
 through the same serving signature and ranking code the RetrievalEvaluator
 uses. Reads the raw examples and the Transform graph of a finished run:
 
-  .venv/bin/python benchmarks/tune_retrieval.py --output-dir OUT \\
+  .venv/bin/python -m benchmarks.tune_retrieval --output-dir OUT \\
       [--config '{"epochs": 6, "history_decays": [1.0, 0.0]}']
 """
 
 import argparse
 import json
-import os
 import time
 
-os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 
-# pylint: disable=g-import-not-at-top,wrong-import-position
 import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
 
-import bare_trainer
-import trainer_module
+from benchmarks import bare_trainer
 from components import retrieval_evaluator
+from contract import paths
+from contract import retrieval_metrics
+from contract import splits
+from models import hyperparameters
 from models import retrieval_model
 from models import retrieval_signatures
+from models import retrieval_training
 from models import signatures
-from pipeline import configs
-from pipeline import retrieval_metrics
+from models import training
 
 _TRANSFORM_BATCH = 4096
 # The examples are read whole into memory here, in file order; a buffer this
@@ -48,13 +47,13 @@ def _subset(ratings: retrieval_evaluator.Ratings,
 
 def _training_data(serialized: list[bytes],
                    tf_transform_output: tft.TFTransformOutput,
-                   config: configs.RetrievalConfig) -> tf.data.Dataset:
+                   config: hyperparameters.RetrievalConfig) -> tf.data.Dataset:
   """Transformed once and cached, then shuffled and batched like the Trainer."""
   raw_spec = tf_transform_output.raw_feature_spec()
   transform = tf_transform_output.transform_features_layer()
   return (tf.data.Dataset.from_tensor_slices(serialized)
           .batch(_TRANSFORM_BATCH)
-          .map(lambda batch: retrieval_model.split_target(
+          .map(lambda batch: retrieval_training.split_target(
               transform(tf.io.parse_example(batch, raw_spec))))
           .unbatch()
           .cache()
@@ -63,14 +62,12 @@ def _training_data(serialized: list[bytes],
           .prefetch(tf.data.AUTOTUNE))
 
 
-def tune(output_dir: str, config: configs.RetrievalConfig) -> dict:
+def tune(output_dir: str, config: hyperparameters.RetrievalConfig) -> dict:
   """Validation HR@K and NDCG@10 of one configuration after every epoch."""
-  root = configs.pipeline_root(output_dir)
-  tf_transform_output = tft.TFTransformOutput(
-      bare_trainer.latest_output(os.path.join(root, 'Transform', 'transform_graph', '*')))
-  examples_uri = bare_trainer.latest_output(os.path.join(root, 'MovieLensIngestion', 'examples', '*'))
+  root = paths.pipeline_root(output_dir)
+  tf_transform_output = bare_trainer.latest_transform_graph(root)
   train, serialized = retrieval_evaluator.read_split(
-      os.path.join(examples_uri, f'Split-{configs.TRAIN_SPLIT}'),
+      paths.latest_ingested_split(output_dir, splits.TRAIN_SPLIT),
       keep_examples=True)
   carved = np.zeros(len(serialized), dtype=bool)
   carved[retrieval_evaluator.latest_per_user(train)] = True
@@ -80,7 +77,7 @@ def tune(output_dir: str, config: configs.RetrievalConfig) -> dict:
 
   tf.keras.utils.set_random_seed(0)
   model = retrieval_model.RetrievalModel(
-      trainer_module.vocabulary_sizes(tf_transform_output), config)
+      training.vocabulary_sizes(tf_transform_output), config)
   model.compile(optimizer=tf.keras.optimizers.Adam(config.learning_rate))
   serve = retrieval_signatures.make_signatures(
       model, tf_transform_output, retrieval_metrics.CURVE_MAX_K)[
@@ -113,7 +110,7 @@ def main() -> None:
                       help='JSON of RetrievalConfig fields to override')
   args = parser.parse_args()
   overrides = json.loads(args.config)
-  config = configs.RetrievalConfig.with_overrides(overrides)
+  config = hyperparameters.RetrievalConfig.with_overrides(overrides)
   print(json.dumps({'config': overrides, **tune(args.output_dir, config)}))
 
 

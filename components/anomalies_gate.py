@@ -12,10 +12,13 @@ from tfx import v1 as tfx
 from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 
+from contract import errors
+from contract import paths
+
 ANOMALIES_FILE = 'SchemaDiff.pb'
 
 
-class DataAnomaliesError(RuntimeError):
+class DataAnomaliesError(errors.YtdnnError, RuntimeError):
   """The examples break the curated schema."""
 
 
@@ -33,13 +36,16 @@ def describe_anomalies(split: str, anomalies: anomalies_pb2.Anomalies) -> list[s
   return lines
 
 
-def read_anomalies(artifact: tfx.types.standard_artifacts.ExampleAnomalies
-                   ) -> dict[str, anomalies_pb2.Anomalies]:
-  """The anomalies report of every split of an ExampleAnomalies artifact."""
+def read_anomalies(uri: str,
+                   split_names: str) -> dict[str, anomalies_pb2.Anomalies]:
+  """The anomalies report of every split of an ExampleAnomalies artifact.
+
+  Takes the artifact's URI and its `split_names` property, so the gate (a
+  TFX Artifact) and the report (an ML Metadata record) read it the same way.
+  """
   reports = {}
-  for split in artifact_utils.decode_split_names(artifact.split_names):
-    path = os.path.join(artifact_utils.get_split_uri([artifact], split),
-                        ANOMALIES_FILE)
+  for split in artifact_utils.decode_split_names(split_names):
+    path = os.path.join(paths.split_dir(uri, split), ANOMALIES_FILE)
     with fileio.open(path, 'rb') as f:
       reports[split] = anomalies_pb2.Anomalies.FromString(f.read())
   return reports
@@ -48,7 +54,8 @@ def read_anomalies(artifact: tfx.types.standard_artifacts.ExampleAnomalies
 def check_anomalies(
     anomalies: tfx.types.standard_artifacts.ExampleAnomalies) -> None:
   """Raises DataAnomaliesError listing every anomaly of every split."""
-  problems = [line for split, report in read_anomalies(anomalies).items()
+  problems = [line for split, report in read_anomalies(
+      anomalies.uri, anomalies.split_names).items()
               for line in describe_anomalies(split, report)]
   if problems:
     raise DataAnomaliesError(

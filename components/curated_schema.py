@@ -1,7 +1,7 @@
 """CuratedSchema: the hand-written schema brought into the pipeline, keyed by content.
 
 TFX's ImportSchemaGen keys its cache on the schema file's path alone, so after
-a user edits pipeline/schema/schema.pbtxt (a new genre, say) the next run
+a user edits contract/schema.pbtxt (a new genre, say) the next run
 reuses the old schema and keeps failing. This component does the same import
 with a fingerprint of the file's content among its parameters.
 """
@@ -14,6 +14,8 @@ import tensorflow_data_validation as tfdv
 from google.protobuf import text_format
 from tfx import v1 as tfx
 
+from contract import errors
+
 SCHEMA_FILE = 'schema.pbtxt'
 
 
@@ -23,7 +25,7 @@ def content_fingerprint(path: str) -> str:
     return hashlib.sha256(f.read()).hexdigest()
 
 
-class SchemaFileError(ValueError):
+class SchemaFileError(errors.YtdnnError, ValueError):
   """The curated schema file does not parse: nothing downstream can run."""
 
 

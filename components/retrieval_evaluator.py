@@ -17,10 +17,10 @@ from tfx import v1 as tfx
 from tfx.types import artifact_utils
 from tfx.utils import path_utils
 
+from contract import features
+from contract import retrieval_metrics
+from contract import splits
 from models import signatures
-from pipeline import configs
-from pipeline import features
-from pipeline import retrieval_metrics
 
 METRICS_FILE = 'retrieval_metrics.json'
 POPULARITY = 'popularity'
@@ -160,8 +160,8 @@ def popularity_ranks(train: Ratings, targets: Targets) -> list[int]:
 def evaluate(examples_uri: Callable[[str], str], model_dir: str,
              split_protocol: str) -> dict:
   """The retrieval metrics of a model and of popularity on the same targets."""
-  train, _ = read_split(examples_uri(configs.TRAIN_SPLIT), keep_examples=False)
-  held_out, held_out_examples = read_split(examples_uri(configs.EVAL_SPLIT),
+  train, _ = read_split(examples_uri(splits.TRAIN_SPLIT), keep_examples=False)
+  held_out, held_out_examples = read_split(examples_uri(splits.EVAL_SPLIT),
                                            keep_examples=True)
   targets = held_out_targets(train, held_out, held_out_examples)
   serve = tf.saved_model.load(model_dir).signatures[signatures.SERVING_DEFAULT]

@@ -74,3 +74,18 @@ class NewestEmbeddings(tf.keras.layers.Layer):
 
   def get_config(self) -> dict:
     return {**super().get_config(), 'count': self.count}
+
+
+def encode_history(history: tf.RaggedTensor, decays: tuple[float, ...],
+                   newest_movies: int) -> list[tf.Tensor]:
+  """The history encoder of both models: a ragged history as fixed-size vectors.
+
+  One pooled vector per recency decay (1.0 is the paper's plain mean) and,
+  if `newest_movies` is not 0, that many newest movies in their own slots.
+  """
+  vectors = [RecencyWeightedPooling(decay, name=f'history_pooling_{i}')(history)
+             for i, decay in enumerate(decays)]
+  if newest_movies:
+    vectors.append(NewestEmbeddings(newest_movies,
+                                    name='newest_movies')(history))
+  return vectors

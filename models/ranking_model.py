@@ -10,9 +10,9 @@ import dataclasses
 
 import tensorflow as tf
 
+from contract import features
+from models import hyperparameters
 from models import pooling
-from pipeline import configs
-from pipeline import features
 
 USER_CONTEXT = (features.USER_RATING_COUNT, features.SECONDS_SINCE_PREVIOUS,
                 features.EXAMPLE_AGE)
@@ -49,7 +49,7 @@ def _continuous(inputs: dict[str, tf.Tensor],
                    for power in features.CONTINUOUS_POWERS], axis=1)
 
 
-def model_inputs(config: configs.ModelConfig) -> dict[str, tf.keras.Input]:
+def model_inputs(config: hyperparameters.ModelConfig) -> dict[str, tf.keras.Input]:
   """The transformed features the model reads, as Keras inputs."""
   inputs = {name: _scalar_input(name, tf.int64) for name in (
       features.USER_INDEX, features.MOVIE_INDEX, features.GENDER_INDEX,
@@ -92,7 +92,7 @@ class RatedHistory(tf.keras.layers.Layer):
 
 def _user_history(inputs: dict[str, tf.Tensor],
                   movie_embedding: tf.keras.layers.Embedding,
-                  config: configs.ModelConfig) -> list[tf.Tensor]:
+                  config: hyperparameters.ModelConfig) -> list[tf.Tensor]:
   """The watch history (with its ratings, if configured) as fixed-size vectors.
 
   One pooled vector per recency decay (1.0 is the paper's plain mean) and the
@@ -104,17 +104,12 @@ def _user_history(inputs: dict[str, tf.Tensor],
   if config.use_history_ratings:
     history = RatedHistory(name='rated_history')(
         history, inputs[features.HISTORY_RATING_VALUES])
-  vectors = [pooling.RecencyWeightedPooling(
-      decay, name=f'history_pooling_{i}')(history)
-             for i, decay in enumerate(config.history_decays)]
-  if config.newest_movies:
-    vectors.append(pooling.NewestEmbeddings(
-        config.newest_movies, name='newest_movies')(history))
-  return vectors
+  return pooling.encode_history(history, config.history_decays,
+                                config.newest_movies)
 
 
 def build_ranking_model(sizes: VocabularySizes,
-                        config: configs.ModelConfig) -> tf.keras.Model:
+                        config: hyperparameters.ModelConfig) -> tf.keras.Model:
   """A Keras model from transformed features to the three heads.
 
   The model also exposes `user_representation` and `movie_representation`

@@ -9,11 +9,11 @@ of the softmax weights, plus its bias. The loss lives in models/tasks.py.
 
 import tensorflow as tf
 
+from contract import features
+from models import hyperparameters
 from models import pooling
 from models import ranking_model
 from models import tasks
-from pipeline import configs
-from pipeline import features
 
 USER_INDICES = (features.GENDER_INDEX, features.AGE_INDEX,
                 features.OCCUPATION_INDEX, features.ZIP_PREFIX_INDEX)
@@ -40,19 +40,15 @@ def user_inputs() -> dict[str, tf.keras.Input]:
 
 
 def build_user_tower(sizes: ranking_model.VocabularySizes,
-                     config: configs.RetrievalConfig) -> tf.keras.Model:
+                     config: hyperparameters.RetrievalConfig) -> tf.keras.Model:
   """Transformed user features to the user vector."""
   inputs = user_inputs()
   history = tf.keras.layers.Embedding(
       sizes.movie, config.movie_embedding_dim,
       embeddings_regularizer=tf.keras.regularizers.l2(config.l2),
       name='history_embedding')(inputs[features.HISTORY_INDICES])
-  pooled = [pooling.RecencyWeightedPooling(
-      decay, name=f'history_pooling_{i}')(history)
-            for i, decay in enumerate(config.history_decays)]
-  if config.newest_movies:
-    pooled.append(pooling.NewestEmbeddings(config.newest_movies,
-                                   name='newest_movies')(history))
+  pooled = pooling.encode_history(history, config.history_decays,
+                                  config.newest_movies)
 
   def small(name: str, rows: int) -> tf.Tensor:
     return tf.keras.layers.Embedding(
@@ -81,7 +77,7 @@ class RetrievalModel(tf.keras.Model):
   """
 
   def __init__(self, sizes: ranking_model.VocabularySizes,
-               config: configs.RetrievalConfig, **kwargs):
+               config: hyperparameters.RetrievalConfig, **kwargs):
     super().__init__(name='retrieval', **kwargs)
     self.user_tower = build_user_tower(sizes, config)
     self.movie_weights = self.add_weight(
@@ -134,31 +130,3 @@ class RetrievalModel(tf.keras.Model):
       loss += tf.add_n(self.losses)
     self.loss_tracker.update_state(loss)
     return loss
-
-
-def in_validation(transformed: dict[str, tf.Tensor],
-                  modulus: int) -> tf.Tensor:
-  """Whether each example of a batch belongs to the validation carve-out.
-
-  A fixed function of the user and the movie, so every epoch's shuffle puts
-  the same examples on the same side.
-  """
-  key = (transformed[features.USER_INDEX] * 7919 +
-         transformed[features.MOVIE_INDEX])
-  return tf.equal(key % modulus, 0)
-
-
-def select(transformed: dict[str, tf.Tensor | tf.RaggedTensor],
-           keep: tf.Tensor) -> dict[str, tf.Tensor | tf.RaggedTensor]:
-  """The examples of a batch where `keep` is true, ragged features included."""
-  return {name: (tf.ragged.boolean_mask(value, keep)
-                 if isinstance(value, tf.RaggedTensor)
-                 else tf.boolean_mask(value, keep))
-          for name, value in transformed.items()}
-
-
-def split_target(transformed: dict[str, tf.Tensor]
-                 ) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
-  """A transformed batch as (user tower inputs, target movie indices)."""
-  inputs = {name: transformed[name] for name in USER_INPUT_NAMES}
-  return inputs, transformed[features.MOVIE_INDEX]

@@ -8,9 +8,9 @@ approximate index.
 import tensorflow as tf
 import tensorflow_transform as tft
 
+from contract import features
 from models import retrieval_model
 from models import signatures
-from pipeline import features
 
 
 def _movie_ids(tf_transform_output: tft.TFTransformOutput) -> list[int]:

@@ -3,8 +3,8 @@
 import tensorflow as tf
 import tensorflow_transform as tft
 
+from contract import features
 from models import ranking_model
-from pipeline import features
 
 SERVING_DEFAULT = 'serving_default'
 TRANSFORM_FEATURES = 'transform_features'

@@ -9,7 +9,7 @@ from typing import Callable
 
 import tensorflow as tf
 
-from pipeline import features
+from contract import features
 
 
 @dataclasses.dataclass(frozen=True)

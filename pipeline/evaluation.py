@@ -4,11 +4,11 @@ import json
 
 import tensorflow_model_analysis as tfma
 
+from contract import features
 from models import signatures
 from models import tasks
 from pipeline import configs
 from pipeline import evaluation_metrics
-from pipeline import features
 
 
 def _overall_threshold(lower_is_better: bool, bound: float,

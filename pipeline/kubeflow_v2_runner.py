@@ -12,17 +12,20 @@ from typing import Sequence
 from tfx import v1 as tfx
 
 from components import curated_schema
+from components.ingestion import ingestion_config
+from contract import paths
+from models import hyperparameters
 from pipeline import configs
 from pipeline import pipeline
 
 # The spec names files as the container sees them: the Dockerfile copies the
 # sources to /ytdnn, so the curated schema is here inside the image.
-IMAGE_SCHEMA_PATH = '/ytdnn/pipeline/schema/schema.pbtxt'
+IMAGE_SCHEMA_PATH = '/ytdnn/contract/schema.pbtxt'
 
 
 def default_serving_models_dir(pipeline_root: str) -> str:
   """Pushed models go under the pipeline root unless told otherwise."""
-  return posixpath.join(pipeline_root, configs.SERVING_MODELS)
+  return posixpath.join(pipeline_root, paths.SERVING_MODELS)
 
 
 def compile_pipeline(
@@ -33,9 +36,9 @@ def compile_pipeline(
     beam_args: Sequence[str],
     serving_models_dir: str | None = None,
     schema_path: str = IMAGE_SCHEMA_PATH,
-    ingestion_config: configs.IngestionConfig = configs.IngestionConfig(),
-    model_config: configs.ModelConfig = configs.ModelConfig(),
-    retrieval_config: configs.RetrievalConfig = configs.RetrievalConfig(),
+    ingestion_config: ingestion_config.IngestionConfig = ingestion_config.IngestionConfig(),
+    model_config: hyperparameters.ModelConfig = hyperparameters.ModelConfig(),
+    retrieval_config: hyperparameters.RetrievalConfig = hyperparameters.RetrievalConfig(),
     evaluation_config: configs.EvaluationConfig = configs.EvaluationConfig(),
 ) -> str:
   """Writes the pipeline spec to `output_file` and returns its path.
@@ -59,9 +62,9 @@ def compile_pipeline(
       pipeline_root=pipeline_root,
       data_dir=data_dir,
       schema_path=schema_path,
-      serving_model_dir=posixpath.join(models_dir, configs.RANKING_MODEL),
+      serving_model_dir=posixpath.join(models_dir, paths.RANKING_MODEL),
       retrieval_serving_model_dir=posixpath.join(models_dir,
-                                                 configs.RETRIEVAL_MODEL),
+                                                 paths.RETRIEVAL_MODEL),
       ingestion_config=ingestion_config,
       model_config=model_config,
       retrieval_config=retrieval_config,
@@ -73,6 +76,6 @@ def compile_pipeline(
       metadata_connection_config=None,
       # The image holds this checkout's schema: the same content.
       schema_fingerprint=curated_schema.content_fingerprint(
-          configs.SCHEMA_PATH),
+          paths.SCHEMA_PATH),
   ))
   return output_file

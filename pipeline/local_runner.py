@@ -6,6 +6,7 @@ from tfx import v1 as tfx
 
 from components import curated_schema
 from components.ingestion import input_files
+from contract import paths
 from pipeline import configs
 from pipeline import pipeline
 
@@ -17,7 +18,7 @@ def run(config: configs.PipelineConfig) -> None:
       pipeline_name=configs.PIPELINE_NAME,
       pipeline_root=config.pipeline_root,
       data_dir=config.data_dir,
-      schema_path=configs.SCHEMA_PATH,
+      schema_path=paths.SCHEMA_PATH,
       serving_model_dir=config.serving_model_dir,
       retrieval_serving_model_dir=config.retrieval_serving_model_dir,
       ingestion_config=config.ingestion,
@@ -30,7 +31,7 @@ def run(config: configs.PipelineConfig) -> None:
       beam_pipeline_args=list(config.beam_args),
       data_fingerprint=input_files.fingerprint(config.data_dir),
       schema_fingerprint=curated_schema.content_fingerprint(
-          configs.SCHEMA_PATH),
+          paths.SCHEMA_PATH),
       metadata_connection_config=(
           tfx.orchestration.metadata.sqlite_metadata_connection_config(
               config.metadata_path)),

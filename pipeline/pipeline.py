@@ -6,7 +6,10 @@ from tfx import v1 as tfx
 from components.anomalies_gate import ExampleAnomaliesGate
 from components.curated_schema import CuratedSchema
 from components.ingestion.component import MovieLensIngestion
+from components.ingestion import ingestion_config
 from components.retrieval_evaluator import RetrievalEvaluator
+from contract import splits
+from models import hyperparameters
 from pipeline import configs
 from pipeline import evaluation
 
@@ -25,9 +28,9 @@ def create_pipeline(
     schema_path: str,
     serving_model_dir: str,
     retrieval_serving_model_dir: str,
-    ingestion_config: configs.IngestionConfig,
-    model_config: configs.ModelConfig,
-    retrieval_config: configs.RetrievalConfig,
+    ingestion_config: ingestion_config.IngestionConfig,
+    model_config: hyperparameters.ModelConfig,
+    retrieval_config: hyperparameters.RetrievalConfig,
     evaluation_config: configs.EvaluationConfig,
     preprocessing_fn: str,
     run_fn: str,
@@ -80,8 +83,8 @@ def create_pipeline(
       examples=examples,
       transform_graph=transform.outputs['transform_graph'],
       schema=schema_gen.outputs['schema'],
-      train_args=tfx.proto.TrainArgs(splits=[configs.TRAIN_SPLIT]),
-      eval_args=tfx.proto.EvalArgs(splits=[configs.EVAL_SPLIT]),
+      train_args=tfx.proto.TrainArgs(splits=[splits.TRAIN_SPLIT]),
+      eval_args=tfx.proto.EvalArgs(splits=[splits.EVAL_SPLIT]),
       custom_config=model_config.as_custom_config())
 
   model_resolver = tfx.dsl.Resolver(
@@ -94,7 +97,7 @@ def create_pipeline(
       examples=examples,
       model=trainer.outputs['model'],
       baseline_model=model_resolver.outputs['model'],
-      example_splits=[configs.EVAL_SPLIT],
+      example_splits=[splits.EVAL_SPLIT],
       eval_config=evaluation.make_eval_config(evaluation_config))
 
   pusher = tfx.components.Pusher(
@@ -109,8 +112,8 @@ def create_pipeline(
       examples=examples,
       transform_graph=transform.outputs['transform_graph'],
       schema=schema_gen.outputs['schema'],
-      train_args=tfx.proto.TrainArgs(splits=[configs.TRAIN_SPLIT]),
-      eval_args=tfx.proto.EvalArgs(splits=[configs.EVAL_SPLIT]),
+      train_args=tfx.proto.TrainArgs(splits=[splits.TRAIN_SPLIT]),
+      eval_args=tfx.proto.EvalArgs(splits=[splits.EVAL_SPLIT]),
       custom_config=retrieval_config.as_custom_config(),
   ).with_id('RetrievalTrainer')
   retrieval_evaluator = RetrievalEvaluator(

@@ -1,5 +1,9 @@
-"""Puts the repository root on sys.path so tests import its packages, and
-holds the one end-to-end pipeline run that several test modules share."""
+"""The one end-to-end pipeline run that several test modules share.
+
+Importing `contract` first selects Keras 2 for every test, as it does for the
+`ytdnn` command; the project's packages are importable because `make test`
+installs them (editable) into the venv.
+"""
 
 import os
 import subprocess
@@ -8,13 +12,11 @@ from typing import NamedTuple
 
 import pytest
 
+import contract  # pylint: disable=unused-import
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
+
 YTDNN = os.path.join(os.path.dirname(sys.executable), 'ytdnn')
-
-
-def environment() -> dict[str, str]:
-  return dict(os.environ, TF_USE_LEGACY_KERAS='1', PYTHONPATH=REPO)
 
 
 class Run(NamedTuple):
@@ -28,7 +30,7 @@ def ytdnn_run(data_dir: str, output_dir: str,
   return subprocess.run(
       [YTDNN, 'run', '--data-dir', data_dir, '--output-dir', output_dir,
        *flags],
-      cwd=output_dir, env=environment(), capture_output=True, text=True,
+      cwd=output_dir, capture_output=True, text=True,
       timeout=900)
 
 

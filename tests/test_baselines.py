@@ -1,20 +1,12 @@
 """Tests for benchmarks/baselines.py on a tiny hand-made ratings list."""
 
 import math
-import os
-import sys
 
 import numpy as np
 import pytest
 
-from components.ingestion import splits
-from pipeline import configs
-
-sys.path.insert(0, os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'benchmarks'))
-
-# pylint: disable=g-import-not-at-top,wrong-import-position
-import baselines
+from benchmarks import baselines
+from contract import splits
 
 Rating = baselines.Rating
 
@@ -50,7 +42,7 @@ def test_stars_round_to_the_rating_scale():
 
 
 def test_temporal_split_follows_the_project_rules():
-  train, eval_ = baselines.split_ratings(RATINGS, configs.TEMPORAL)
+  train, eval_ = baselines.split_ratings(RATINGS, splits.TEMPORAL)
   # ceil(11 / 10) = 2, ceil(3 / 10) = 1, ceil(1 / 10) = 1.
   assert len(eval_) == sum(splits.temporal_eval_count(n) for n in (11, 3, 1))
   assert len(train) + len(eval_) == len(RATINGS)
@@ -60,16 +52,16 @@ def test_temporal_split_follows_the_project_rules():
 
 
 def test_random90_split_follows_the_project_rules():
-  train, eval_ = baselines.split_ratings(RATINGS, configs.RANDOM90,
+  train, eval_ = baselines.split_ratings(RATINGS, splits.RANDOM90,
                                          baselines.FILE_ORDER)
   expected_eval = [r for r in RATINGS if splits.random90_split(
-      r.user_id, r.movie_id) == configs.EVAL_SPLIT]
+      r.user_id, r.movie_id) == splits.EVAL_SPLIT]
   assert eval_ == expected_eval
   assert len(train) == len(RATINGS) - len(expected_eval)
 
 
 def test_time_order_lists_each_users_ratings_by_time_then_movie():
-  train, _ = baselines.split_ratings(RATINGS, configs.TEMPORAL,
+  train, _ = baselines.split_ratings(RATINGS, splits.TEMPORAL,
                                      baselines.TIME_ORDER)
   assert [(r.user_id, r.movie_id) for r in train] == [
       (1, 40), (1, 10), (1, 20), (1, 30), (1, 50), (1, 60), (1, 70), (1, 80),
@@ -77,7 +69,7 @@ def test_time_order_lists_each_users_ratings_by_time_then_movie():
 
 
 def test_file_order_keeps_the_input_order():
-  train, _ = baselines.split_ratings(RATINGS, configs.TEMPORAL,
+  train, _ = baselines.split_ratings(RATINGS, splits.TEMPORAL,
                                      baselines.FILE_ORDER)
   assert train == [r for r in RATINGS if r in train]
   assert train[:3] == RATINGS[:3]
@@ -85,11 +77,11 @@ def test_file_order_keeps_the_input_order():
 
 def test_unknown_order_is_an_error():
   with pytest.raises(ValueError, match='shuffled'):
-    baselines.split_ratings(RATINGS, configs.TEMPORAL, 'shuffled')
+    baselines.split_ratings(RATINGS, splits.TEMPORAL, 'shuffled')
 
 
 def test_mean_predicts_the_train_mean():
-  train, eval_ = baselines.split_ratings(RATINGS, configs.TEMPORAL)
+  train, eval_ = baselines.split_ratings(RATINGS, splits.TEMPORAL)
   result = baselines.evaluate(baselines.MEAN, train, eval_)
   train_mean = np.mean([r.rating for r in train])
   actual = np.array([r.rating for r in eval_], dtype=float)
@@ -100,7 +92,7 @@ def test_mean_predicts_the_train_mean():
 
 
 def test_baseline_only_learns_user_biases():
-  train, eval_ = baselines.split_ratings(RATINGS, configs.TEMPORAL)
+  train, eval_ = baselines.split_ratings(RATINGS, splits.TEMPORAL)
   mean = baselines.evaluate(baselines.MEAN, train, eval_)
   baseline = baselines.evaluate(baselines.BASELINE, train, eval_)
   # User 1 rates high and user 2 low: biases must beat the global mean.

@@ -5,7 +5,11 @@ import shutil
 import subprocess
 import sys
 
-from pipeline import cli
+from cli import main
+from components.ingestion import ingestion_config
+from contract import paths
+from contract import splits
+from models import hyperparameters
 from pipeline import configs
 
 YTDNN = os.path.join(os.path.dirname(sys.executable), 'ytdnn')
@@ -13,13 +17,12 @@ YTDNN = os.path.join(os.path.dirname(sys.executable), 'ytdnn')
 
 def _ytdnn(*args: str, cwd: str) -> subprocess.CompletedProcess:
   return subprocess.run(
-      [YTDNN, *args], cwd=cwd, capture_output=True, text=True, timeout=300,
-      env=dict(os.environ, TF_USE_LEGACY_KERAS='1'))
+      [YTDNN, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def test_a_missing_file_fails_with_one_line_naming_it(tmp_path):
   data_dir = tmp_path / 'data'
-  shutil.copytree(configs.SAMPLE_DATA_DIR, data_dir)
+  shutil.copytree(paths.SAMPLE_DATA_DIR, data_dir)
   os.remove(data_dir / 'users.dat')
   completed = _ytdnn('run', '--data-dir', str(data_dir),
                      '--output-dir', str(tmp_path / 'out'), cwd=str(tmp_path))
@@ -32,7 +35,7 @@ def test_a_missing_file_fails_with_one_line_naming_it(tmp_path):
 
 def test_too_many_rejected_lines_fail_the_run_with_counts(tmp_path):
   data_dir = tmp_path / 'data'
-  shutil.copytree(configs.SAMPLE_DATA_DIR, data_dir)
+  shutil.copytree(paths.SAMPLE_DATA_DIR, data_dir)
   with open(data_dir / 'ratings.dat', 'a') as ratings:
     ratings.write('1::2::9::978300760\n' * 100)
   completed = _ytdnn('run', '--data-dir', str(data_dir),
@@ -44,11 +47,11 @@ def test_too_many_rejected_lines_fail_the_run_with_counts(tmp_path):
 
 
 def test_run_flags_reach_the_config():
-  config = cli.pipeline_config(cli.parser().parse_args(
+  config = main.pipeline_config(main.parser().parse_args(
       ['run', '--data-dir', 'd', '--output-dir', 'o', '--split-protocol',
        'random90', '--epochs', '2', '--beam-arg=--direct_num_workers=2']))
   assert config.data_dir == os.path.abspath('d')
-  assert config.ingestion.split_protocol == configs.RANDOM90
+  assert config.ingestion.split_protocol == splits.RANDOM90
   assert config.model.epochs == 2
   assert config.beam_args == ('--direct_num_workers=2',)
   assert config.serving_model_dir == os.path.join(os.path.abspath('o'),
@@ -56,8 +59,8 @@ def test_run_flags_reach_the_config():
 
 
 def test_defaults_come_from_configs():
-  config = cli.pipeline_config(cli.parser().parse_args(['run']))
-  assert config.data_dir == configs.SAMPLE_DATA_DIR
-  assert config.ingestion == configs.IngestionConfig()
-  assert config.model == configs.ModelConfig()
+  config = main.pipeline_config(main.parser().parse_args(['run']))
+  assert config.data_dir == paths.SAMPLE_DATA_DIR
+  assert config.ingestion == ingestion_config.IngestionConfig()
+  assert config.model == hyperparameters.ModelConfig()
   assert config.beam_args == configs.DEFAULT_BEAM_ARGS

@@ -6,7 +6,7 @@ import pytest
 import tensorflow_data_validation as tfdv
 
 from components import curated_schema
-from pipeline import configs
+from contract import paths
 
 
 def test_the_fingerprint_follows_the_content(tmp_path):
@@ -19,10 +19,10 @@ def test_the_fingerprint_follows_the_content(tmp_path):
 
 
 def test_the_import_writes_the_parsed_schema(tmp_path):
-  curated_schema.import_schema(configs.SCHEMA_PATH, str(tmp_path))
+  curated_schema.import_schema(paths.SCHEMA_PATH, str(tmp_path))
   written = tfdv.load_schema_text(
       os.path.join(tmp_path, curated_schema.SCHEMA_FILE))
-  assert written == tfdv.load_schema_text(configs.SCHEMA_PATH)
+  assert written == tfdv.load_schema_text(paths.SCHEMA_PATH)
 
 
 def test_a_broken_schema_file_fails_the_import(tmp_path):

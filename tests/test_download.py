@@ -1,4 +1,4 @@
-"""Tests for pipeline/download.py against zips served from this machine.
+"""Tests for data/download.py against zips served from this machine.
 
 A download must either leave the exact published ml-1m files in place or fail
 with a one-line DownloadError and leave the destination as it was.
@@ -16,7 +16,7 @@ from typing import Iterator, Mapping
 
 import pytest
 
-from pipeline import download
+from data import download
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REAL_DATA_DIR = os.path.join(REPO_ROOT, os.pardir, 'shared', 'data', 'ml-1m')

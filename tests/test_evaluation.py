@@ -5,11 +5,11 @@ import json
 from tensorflow_model_analysis.metrics import metric_specs
 from tensorflow_model_analysis.metrics import metric_types
 
+from contract import features
 from models import tasks
 from pipeline import configs
 from pipeline import evaluation
-from pipeline import features
-from pipeline import html_report
+from reporting import tfma_results
 
 
 def _metrics_by_head(eval_config) -> dict[str, dict]:
@@ -75,7 +75,7 @@ def test_rmse_and_auc_gate_the_overall_slice_only():
 
 
 def test_the_report_finds_the_rule_of_each_gated_metric():
-  rules = html_report._thresholds(  # pylint: disable=protected-access
+  rules = tfma_results.thresholds(
       evaluation.make_eval_config(configs.EvaluationConfig(max_rmse=1.05)))
   assert set(rules) == {(features.RATING_HEAD, 'root_mean_squared_error'),
                         (features.LIKED_HEAD, 'auc')}

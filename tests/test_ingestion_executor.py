@@ -21,8 +21,9 @@ from components.ingestion import examples
 from components.ingestion import executor
 from components.ingestion import outputs
 from components.ingestion import rules
-from pipeline import configs
-from pipeline import features
+from contract import features
+from contract import paths
+from contract import splits
 
 BEAM_ARGS = ['--direct_running_mode=in_memory', '--direct_num_workers=1']
 MULTI_PROCESSING_ARGS = ['--direct_running_mode=multi_processing',
@@ -91,13 +92,13 @@ def _write_data(data_dir, users, movies, ratings) -> str:
   return str(data_dir)
 
 
-def _run(data_dir: str, output_dir, split_protocol: str = configs.TEMPORAL,
+def _run(data_dir: str, output_dir, split_protocol: str = splits.TEMPORAL,
          max_reject_share: float = 0.0, beam_args: list[str] = BEAM_ARGS):
   """Calls Do as the TFX launcher would; returns (examples, report)."""
   schema = standard_artifacts.Schema()
   schema.uri = str(output_dir / 'schema')
   os.makedirs(schema.uri)
-  curated_schema.import_schema(configs.SCHEMA_PATH, schema.uri)
+  curated_schema.import_schema(paths.SCHEMA_PATH, schema.uri)
   examples_artifact = standard_artifacts.Examples()
   examples_artifact.uri = str(output_dir / 'examples')
   report = component.IngestionReport()
@@ -118,7 +119,7 @@ def _run(data_dir: str, output_dir, split_protocol: str = configs.TEMPORAL,
 
 def _records(uri: str, split: str) -> list[bytes]:
   """A split's serialized examples, shard by shard in file order."""
-  files = sorted(glob.glob(os.path.join(outputs.split_dir(uri, split), '*')))
+  files = sorted(glob.glob(os.path.join(paths.split_dir(uri, split), '*')))
   return [record.numpy() for record in tf.data.TFRecordDataset(
       files, compression_type='GZIP')]
 
@@ -167,16 +168,16 @@ def dirty_run(tmp_path_factory):
 def test_writes_the_splits_with_the_temporal_counts(clean_run):
   examples_artifact, _ = clean_run
   # User 1: 11 ratings -> 2 in eval; user 2: 2 -> 1; user 3: 2 -> 1.
-  assert len(_rows(examples_artifact.uri, configs.TRAIN_SPLIT)) == 11
-  assert len(_rows(examples_artifact.uri, configs.EVAL_SPLIT)) == 4
-  eval_pairs = set(_by_pair(_rows(examples_artifact.uri, configs.EVAL_SPLIT)))
+  assert len(_rows(examples_artifact.uri, splits.TRAIN_SPLIT)) == 11
+  assert len(_rows(examples_artifact.uri, splits.EVAL_SPLIT)) == 4
+  eval_pairs = set(_by_pair(_rows(examples_artifact.uri, splits.EVAL_SPLIT)))
   assert eval_pairs == {('1', '10'), ('1', '11'), ('2', '2'), ('3', '12')}
 
 
 def test_rows_join_user_and_movie_features(clean_run):
   examples_artifact, _ = clean_run
-  rows = _by_pair(_rows(examples_artifact.uri, configs.TRAIN_SPLIT)
-                  + _rows(examples_artifact.uri, configs.EVAL_SPLIT))
+  rows = _by_pair(_rows(examples_artifact.uri, splits.TRAIN_SPLIT)
+                  + _rows(examples_artifact.uri, splits.EVAL_SPLIT))
   row = rows[('3', '12')]
   assert (row[features.GENDER], row[features.AGE], row[features.OCCUPATION],
           row[features.ZIP]) == ('M', '25', '15', '98107-3245')
@@ -188,8 +189,8 @@ def test_rows_join_user_and_movie_features(clean_run):
 
 def test_history_is_the_last_earlier_movies_with_ties_by_movie_id(clean_run):
   examples_artifact, _ = clean_run
-  rows = _by_pair(_rows(examples_artifact.uri, configs.TRAIN_SPLIT)
-                  + _rows(examples_artifact.uri, configs.EVAL_SPLIT))
+  rows = _by_pair(_rows(examples_artifact.uri, splits.TRAIN_SPLIT)
+                  + _rows(examples_artifact.uri, splits.EVAL_SPLIT))
   # User 1 order: 1 2 | 3 4 5 | 6 7 8 | 9 10 11 (ties at the same second).
   assert rows[('1', '1')][features.HISTORY] == ''
   assert rows[('1', '2')][features.HISTORY] == '1'
@@ -206,8 +207,8 @@ def test_history_is_the_last_earlier_movies_with_ties_by_movie_id(clean_run):
 
 def test_movie_rating_count_ignores_same_second_ratings(clean_run):
   examples_artifact, _ = clean_run
-  rows = _by_pair(_rows(examples_artifact.uri, configs.TRAIN_SPLIT)
-                  + _rows(examples_artifact.uri, configs.EVAL_SPLIT))
+  rows = _by_pair(_rows(examples_artifact.uri, splits.TRAIN_SPLIT)
+                  + _rows(examples_artifact.uri, splits.EVAL_SPLIT))
   # Movie 1: users 1 and 2 at second 1000, user 3 at 2000.
   assert [rows[(user_id, '1')][features.MOVIE_RATING_COUNT]
           for user_id in ('1', '2', '3')] == ['0', '0', '2']
@@ -218,14 +219,14 @@ def test_movie_rating_count_ignores_same_second_ratings(clean_run):
 
 def test_slice_buckets_follow_the_earlier_counts(clean_run):
   examples_artifact, _ = clean_run
-  rows = (_rows(examples_artifact.uri, configs.TRAIN_SPLIT)
-          + _rows(examples_artifact.uri, configs.EVAL_SPLIT))
+  rows = (_rows(examples_artifact.uri, splits.TRAIN_SPLIT)
+          + _rows(examples_artifact.uri, splits.EVAL_SPLIT))
   for row in rows:
     assert row[features.USER_ACTIVITY_BUCKET] == examples.bucket_label(
-        int(row[features.USER_RATING_COUNT]), configs.USER_ACTIVITY_BOUNDARIES)
+        int(row[features.USER_RATING_COUNT]), features.USER_ACTIVITY_BOUNDARIES)
     assert row[features.MOVIE_POPULARITY_BUCKET] == examples.bucket_label(
         int(row[features.MOVIE_RATING_COUNT]),
-        configs.MOVIE_POPULARITY_BOUNDARIES)
+        features.MOVIE_POPULARITY_BOUNDARIES)
   # User 1's 11th rating has 10 earlier ones.
   assert _by_pair(rows)[('1', '11')][features.USER_ACTIVITY_BUCKET] == '10-49'
   assert _by_pair(rows)[('1', '1')][features.USER_ACTIVITY_BUCKET] == '0-9'
@@ -253,8 +254,8 @@ def test_examples_are_laid_out_and_recorded_as_example_gen_does(clean_run):
   assert examples_artifact.get_string_custom_property('file_format') == (
       'tfrecords_gzip')
   for split in ('train', 'eval'):
-    assert sorted(os.listdir(outputs.split_dir(examples_artifact.uri,
-                                               split))) == [
+    assert sorted(os.listdir(paths.split_dir(examples_artifact.uri,
+                                             split))) == [
         f'data_tfrecord-{shard:05d}-of-{outputs.NUM_SHARDS:05d}.gz'
         for shard in range(outputs.NUM_SHARDS)]
 
@@ -262,9 +263,9 @@ def test_examples_are_laid_out_and_recorded_as_example_gen_does(clean_run):
 def test_every_feature_has_the_schema_type_even_numeric_zips(clean_run):
   examples_artifact, _ = clean_run
   types = {feature.name: feature.type for feature in
-           curated_schema.tfdv.load_schema_text(configs.SCHEMA_PATH).feature}
+           curated_schema.tfdv.load_schema_text(paths.SCHEMA_PATH).feature}
   kinds = {schema_pb2.INT: 'int64_list', schema_pb2.BYTES: 'bytes_list'}
-  for record in _records(examples_artifact.uri, configs.TRAIN_SPLIT):
+  for record in _records(examples_artifact.uri, splits.TRAIN_SPLIT):
     example = tf.train.Example.FromString(record)
     for name, feature in example.features.feature.items():
       assert feature.WhichOneof('kind') in (None, kinds[types[name]]), name
@@ -276,26 +277,26 @@ def test_every_feature_has_the_schema_type_even_numeric_zips(clean_run):
 def test_shards_are_shuffled_not_grouped_by_movie(clean_run):
   examples_artifact, _ = clean_run
   movies = [row[features.MOVIE_ID] for row in _rows(
-      examples_artifact.uri, configs.TRAIN_SPLIT)]
+      examples_artifact.uri, splits.TRAIN_SPLIT)]
   assert movies != sorted(movies)
   keys = [outputs.shuffle_key(int(row[features.USER_ID]),
                               int(row[features.MOVIE_ID]))
-          for row in _rows(examples_artifact.uri, configs.TRAIN_SPLIT)]
+          for row in _rows(examples_artifact.uri, splits.TRAIN_SPLIT)]
   assert {key % outputs.NUM_SHARDS for key in keys} != {keys[0] % 8}
 
 
 def test_random90_follows_the_benchmark_hash(tmp_path):
   data_dir = _write_data(tmp_path / 'data', USERS, MOVIES, RATINGS)
-  examples_artifact, _ = _run(data_dir, tmp_path / 'out', configs.RANDOM90)
+  examples_artifact, _ = _run(data_dir, tmp_path / 'out', splits.RANDOM90)
   expected_eval = set()
   for line in RATINGS:
     user_id, movie_id = line.split('::')[:2]
     digest = hashlib.md5(f'{user_id}:{movie_id}'.encode()).hexdigest()
     if int(digest[:8], 16) % 10 == 0:
       expected_eval.add((user_id, movie_id))
-  eval_rows = _by_pair(_rows(examples_artifact.uri, configs.EVAL_SPLIT))
+  eval_rows = _by_pair(_rows(examples_artifact.uri, splits.EVAL_SPLIT))
   assert set(eval_rows) == expected_eval
-  assert len(_rows(examples_artifact.uri, configs.TRAIN_SPLIT)) == (
+  assert len(_rows(examples_artifact.uri, splits.TRAIN_SPLIT)) == (
       len(RATINGS) - len(expected_eval))
 
 
@@ -314,7 +315,7 @@ def test_every_rule_rejects_with_file_and_line(dirty_run):
 def test_rejected_lines_leave_the_examples_unchanged(clean_run, dirty_run):
   clean, _ = clean_run
   dirty, _ = dirty_run
-  for split in (configs.TRAIN_SPLIT, configs.EVAL_SPLIT):
+  for split in (splits.TRAIN_SPLIT, splits.EVAL_SPLIT):
     assert _by_pair(_rows(dirty.uri, split)) == (
         _by_pair(_rows(clean.uri, split)))
 
@@ -358,7 +359,7 @@ def test_multi_processing_workers_write_what_one_process_writes(
   single, single_report = dirty_run
   # The same examples in the same order (a tf.Example's bytes may list its
   # features in another order, so the parsed examples are compared).
-  for split in (configs.TRAIN_SPLIT, configs.EVAL_SPLIT):
+  for split in (splits.TRAIN_SPLIT, splits.EVAL_SPLIT):
     assert _rows(parallel.uri, split) == _rows(single.uri, split)
   assert sorted(_rejects(parallel_report.uri)) == sorted(
       _rejects(single_report.uri))

@@ -23,14 +23,14 @@ from ml_metadata.proto import metadata_store_pb2
 import numpy as np
 import pytest
 
+from conftest import Run
 from conftest import TINY_RUN_FLAGS
 from conftest import YTDNN
-from conftest import Run
-from conftest import environment
 from conftest import ytdnn_run
-from pipeline import configs
-from pipeline import progress
-from pipeline import scoring
+from contract import paths
+from contract import splits
+from reporting import run_record
+from serving import scoring
 
 _Execution = metadata_store_pb2.Execution
 _FINISHED = (_Execution.COMPLETE, _Execution.CACHED)
@@ -45,27 +45,11 @@ TRANSFORM_KILLED = 'Transform killed'
 TRAINER_KILLED = 'Trainer killed'
 
 
-def _store(output_dir: str) -> mlmd.MetadataStore:
-  config = metadata_store_pb2.ConnectionConfig()
-  config.sqlite.filename_uri = configs.metadata_path(output_dir)
-  config.sqlite.connection_mode = (
-      metadata_store_pb2.SqliteMetadataSourceConfig.READONLY)
-  return mlmd.MetadataStore(config)
-
-
-def _node(store: mlmd.MetadataStore, execution: _Execution) -> str:
-  """The component id of an execution, from its node context."""
-  for context in store.get_contexts_by_execution(execution.id):
-    if context.type == progress.NODE_CONTEXT_TYPE:
-      return context.name.split('.', 1)[-1]
-  raise AssertionError(f'execution {execution.id} has no node context')
-
-
 def _output_files(output_dir: str, node: str, execution_id: int) -> list[str]:
   """Files an execution has written so far: TFX gives each output artifact
   the directory <pipeline_root>/<node>/<output key>/<execution id>."""
   return [path for path in glob.glob(os.path.join(
-      configs.pipeline_root(output_dir), node, '*', str(execution_id), '**'),
+      paths.pipeline_root(output_dir), node, '*', str(execution_id), '**'),
       recursive=True) if os.path.isfile(path)]
 
 
@@ -73,14 +57,14 @@ def _running_with_output(output_dir: str, node: str,
                          after_id: int) -> int | None:
   """The id of a new RUNNING execution of `node` that has begun writing."""
   try:
-    store = _store(output_dir)
+    store = run_record.open_store(paths.metadata_path(output_dir))
     executions = store.get_executions()
   except mlmd.errors.StatusError:  # The runner is creating the store.
     return None
   for execution in executions:
     if (execution.id > after_id
         and execution.last_known_state == _Execution.RUNNING
-        and _node(store, execution) == node
+        and run_record.node_id(store, execution.id) == node
         and _output_files(output_dir, node, execution.id)):
       return execution.id
   return None
@@ -90,13 +74,13 @@ def _run_killed_during(node: str, sig: signal.Signals, data_dir: str,
                        output_dir: str, log_path: str) -> int:
   """Starts `ytdnn run`, signals its process group once `node` is running and
   has written part of its outputs, and returns that execution's id."""
-  after_id = max((e.id for e in _store(output_dir).get_executions()),
+  after_id = max((e.id for e in run_record.open_store(paths.metadata_path(output_dir)).get_executions()),
                  default=0)
   with open(log_path, 'w') as log:
     process = subprocess.Popen(
         [YTDNN, 'run', '--data-dir', data_dir, '--output-dir', output_dir,
          *TINY_RUN_FLAGS],
-        cwd=output_dir, env=environment(), stdout=log,
+        cwd=output_dir, stdout=log,
         stderr=subprocess.STDOUT, start_new_session=True)
     execution_id = None
     deadline = time.monotonic() + KILL_WAIT_S
@@ -117,7 +101,7 @@ def _run_killed_during(node: str, sig: signal.Signals, data_dir: str,
 
 def _registration_problems(output_dir: str) -> list[str]:
   """Artifacts ML Metadata registers that no finished execution produced."""
-  store = _store(output_dir)
+  store = run_record.open_store(paths.metadata_path(output_dir))
   finished = {e.id for e in store.get_executions()
               if e.last_known_state in _FINISHED}
   producers: dict[int, set[int]] = {}
@@ -186,10 +170,10 @@ def _copy_finished_run(run: Run, output_dir: str) -> None:
   starts from a pushed model without a run of its own and leaves the shared
   one alone. The copied artifacts keep pointing into the shared run's
   pipeline root, which the scenario only reads."""
-  os.makedirs(os.path.dirname(configs.metadata_path(output_dir)))
-  shutil.copy2(configs.metadata_path(run.output_dir),
-               configs.metadata_path(output_dir))
-  models_dir = os.path.dirname(configs.serving_model_dir(run.output_dir))
+  os.makedirs(os.path.dirname(paths.metadata_path(output_dir)))
+  shutil.copy2(paths.metadata_path(run.output_dir),
+               paths.metadata_path(output_dir))
+  models_dir = os.path.dirname(paths.serving_model_dir(run.output_dir))
   shutil.copytree(models_dir, os.path.join(output_dir,
                                            os.path.basename(models_dir)))
 
@@ -204,10 +188,10 @@ def scenario(run, tmp_path_factory) -> Scenario:
   _copy_finished_run(run, output_dir)
   logs_dir = tmp_path_factory.mktemp('logs')
 
-  serving_model_dir = configs.serving_model_dir(output_dir)
+  serving_model_dir = paths.serving_model_dir(output_dir)
   first_version = scoring.latest_pushed_model(serving_model_dir)
   rows = scoring.read_rows(
-      scoring.latest_ingested_split(run.output_dir, configs.EVAL_SPLIT))[:64]
+      paths.latest_ingested_split(run.output_dir, splits.EVAL_SPLIT))[:64]
   schema = scoring.load_schema()
   requests = scoring.serialize_rows(rows, schema)
 
@@ -271,7 +255,7 @@ def test_no_output_of_a_killed_execution_is_registered(scenario):
   half-written files stay on disk, unreferenced."""
   for stage, problems in scenario.registration_problems.items():
     assert not problems, stage
-  store = _store(scenario.output_dir)
+  store = run_record.open_store(paths.metadata_path(scenario.output_dir))
   for node, execution_id in scenario.killed.items():
     [execution] = store.get_executions_by_id([execution_id])
     assert execution.last_known_state == _Execution.RUNNING, node

@@ -25,7 +25,7 @@ from tfx.utils import import_utils
 from tfx.utils import name_utils
 import yaml
 
-from pipeline import cli
+from cli import main
 from pipeline import configs
 from pipeline import kubeflow_v2_runner
 from pipeline import pipeline
@@ -188,7 +188,7 @@ def test_a_yaml_output_is_the_bare_pipeline_spec(tmp_path, compiled):
 
 def test_the_cli_compiles_with_its_flags(tmp_path, capsys):
   output = tmp_path / 'ytdnn.json'
-  assert cli.main([
+  assert main.main([
       'compile-kfp', '--output', str(output), '--pipeline-root', PIPELINE_ROOT,
       '--data-dir', DATA_DIR, '--image', IMAGE,
       '--serving-models-dir', 'gs://ytdnn-test/serving',
@@ -208,9 +208,9 @@ def test_the_image_holds_the_schema_where_the_spec_reads_it():
   with open(DOCKERFILE) as f:
     dockerfile = f.read()
   workdir = re.search(r'^WORKDIR (\S+)$', dockerfile, re.MULTILINE).group(1)
-  assert re.search(r'^COPY pipeline pipeline$', dockerfile, re.MULTILINE)
+  assert re.search(r'^COPY contract contract$', dockerfile, re.MULTILINE)
   assert kubeflow_v2_runner.IMAGE_SCHEMA_PATH == posixpath.join(
-      workdir, 'pipeline', 'schema', 'schema.pbtxt')
+      workdir, 'contract', 'schema.pbtxt')
 
 
 def _documented_beam_args() -> dict[str, list[str]]:
@@ -257,7 +257,7 @@ def test_compile_kfp_puts_each_documented_arg_set_on_every_beam_step(
                      if isinstance(node, base_beam_component.BaseBeamComponent)]
   for title, beam_args in _documented_beam_args().items():
     output = tmp_path / f'{title}.json'
-    assert cli.main([
+    assert main.main([
         'compile-kfp', '--output', str(output), '--pipeline-root',
         PIPELINE_ROOT, '--data-dir', DATA_DIR, '--image', IMAGE,
         *[f'--beam-arg={arg}' for arg in beam_args]]) == 0

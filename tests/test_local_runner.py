@@ -10,21 +10,20 @@ import sys
 import pytest
 import tensorflow as tf
 
-from conftest import environment
 from conftest import ytdnn_run
-from pipeline import configs
-from pipeline import scoring
+from contract import paths
+from serving import scoring
 
 SCORE_PUSHED_MODEL = '''
 import json, os, sys
 import numpy as np
-from pipeline import configs
-from pipeline import scoring
+from contract import paths
+from serving import scoring
 output_dir, = sys.argv[1:]
-rows = scoring.read_rows(scoring.latest_ingested_split(output_dir, 'eval'))
+rows = scoring.read_rows(paths.latest_ingested_split(output_dir, 'eval'))
 schema = scoring.load_schema()
 serve = scoring.load_serving_fn(scoring.latest_pushed_model(
-    configs.serving_model_dir(output_dir)))
+    paths.serving_model_dir(output_dir)))
 outputs = scoring.score(serve,
                         scoring.serialize_rows(rows, schema))
 ratings = np.array([float(row['rating']) for row in rows])
@@ -52,7 +51,7 @@ def test_run_completes_with_a_summary(run):
 
 def test_model_is_pushed_in_tf_serving_layout(run):
   output_dir = run.output_dir
-  versions = glob.glob(os.path.join(configs.serving_model_dir(output_dir),
+  versions = glob.glob(os.path.join(paths.serving_model_dir(output_dir),
                                     '*', 'saved_model.pb'))
   assert len(versions) == 1
   assert os.path.basename(os.path.dirname(versions[0])).isdigit()
@@ -61,7 +60,7 @@ def test_model_is_pushed_in_tf_serving_layout(run):
 def test_pushed_model_scores_eval_examples_in_a_fresh_process(run):
   scored = subprocess.run(
       [sys.executable, '-c', SCORE_PUSHED_MODEL, run.output_dir],
-      env=environment(), capture_output=True, text=True, check=True)
+      capture_output=True, text=True, check=True)
   result = json.loads(scored.stdout.strip().splitlines()[-1])
   assert result['count'] > 100
   assert result['finite']
@@ -74,7 +73,7 @@ def test_pushed_model_scores_eval_examples_in_a_fresh_process(run):
 def test_a_worse_model_is_neither_blessed_nor_pushed(run):
   """Runs last: retrains the same pipeline for one huge-batch step."""
   assert run.completed.returncode == 0
-  serving_model_dir = configs.serving_model_dir(run.output_dir)
+  serving_model_dir = paths.serving_model_dir(run.output_dir)
   pushed_before = sorted(os.listdir(serving_model_dir))
   worse = ytdnn_run(run.data_dir, run.output_dir, '--epochs', '1',
                     '--batch-size', '100000')
@@ -88,10 +87,10 @@ def test_a_worse_model_is_neither_blessed_nor_pushed(run):
 def test_serving_answers_odd_requests_or_rejects_them_clearly(run):
   """Unknown ids and odd histories get scores; malformed examples an error."""
   row = scoring.read_rows(
-      scoring.latest_ingested_split(run.output_dir, 'eval'))[0]
+      paths.latest_ingested_split(run.output_dir, 'eval'))[0]
   schema = scoring.load_schema()
   serve = scoring.load_serving_fn(scoring.latest_pushed_model(
-      configs.serving_model_dir(run.output_dir)))
+      paths.serving_model_dir(run.output_dir)))
   odd_rows = [
       dict(row, user_id=999999, movie_id=999999),
       dict(row, history='', history_ratings=''),

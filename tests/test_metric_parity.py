@@ -15,12 +15,12 @@ import tensorflow as tf
 import tensorflow_model_analysis as tfma
 from tensorflow_metadata.proto.v0 import schema_pb2
 
+from contract import features
+import metric_parity
 from models import tasks
 from pipeline import configs
 from pipeline import evaluation
 from pipeline import evaluation_metrics
-from pipeline import features
-from pipeline import metric_parity
 
 IN_MEMORY_ARGS = ['--direct_running_mode=in_memory', '--direct_num_workers=1']
 MULTI_PROCESSING_ARGS = ['--direct_running_mode=multi_processing',

@@ -7,8 +7,7 @@ from tensorflow_metadata.proto.v0 import schema_pb2
 from components.ingestion import examples
 from components.ingestion import outputs
 from components.ingestion import rules
-from pipeline import configs
-from pipeline import features
+from contract import features
 
 TYPES = {features.USER_ID: schema_pb2.INT, features.ZIP: schema_pb2.BYTES,
          features.GENRE_COLUMNS[1]: schema_pb2.BYTES}
@@ -42,18 +41,18 @@ def test_example_values_bucket_the_counts_by_the_configured_boundaries():
   example = examples.Example(
       user_id=3, movie_id=12, rating=4, timestamp=978300760, history='7 9',
       history_ratings='5 3',
-      user_rating_count=configs.USER_ACTIVITY_BOUNDARIES[-1], split='eval',
+      user_rating_count=features.USER_ACTIVITY_BOUNDARIES[-1], split='eval',
       seconds_since_previous=60)
   user = rules.User(3, 'F', 25, 15, '98107', line=3, text='')
   movie = rules.Movie(12, 1995, 'Musical', line=12, text='')
   values = outputs.example_values(
       example, user, movie,
-      movie_rating_count=configs.MOVIE_POPULARITY_BOUNDARIES[0])
+      movie_rating_count=features.MOVIE_POPULARITY_BOUNDARIES[0])
   assert values[features.USER_ACTIVITY_BUCKET] == (
-      f'{configs.USER_ACTIVITY_BOUNDARIES[-1]}+')
+      f'{features.USER_ACTIVITY_BOUNDARIES[-1]}+')
   assert values[features.MOVIE_POPULARITY_BUCKET] == (
-      f'{configs.MOVIE_POPULARITY_BOUNDARIES[0]}-'
-      f'{configs.MOVIE_POPULARITY_BOUNDARIES[1] - 1}')
+      f'{features.MOVIE_POPULARITY_BOUNDARIES[0]}-'
+      f'{features.MOVIE_POPULARITY_BOUNDARIES[1] - 1}')
 
 
 def test_serialized_examples_are_typed_by_the_schema_and_read_back():

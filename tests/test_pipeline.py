@@ -2,6 +2,9 @@
 
 from tfx.types import standard_artifacts
 
+from components.ingestion import ingestion_config
+from contract import paths
+from models import hyperparameters
 from pipeline import configs
 from pipeline import pipeline
 
@@ -16,12 +19,12 @@ EXPECTED_COMPONENTS = [
 def _pipeline(tmp_path):
   return pipeline.create_pipeline(
       pipeline_name='test', pipeline_root=str(tmp_path / 'root'),
-      data_dir=str(tmp_path / 'data'), schema_path=configs.SCHEMA_PATH,
+      data_dir=str(tmp_path / 'data'), schema_path=paths.SCHEMA_PATH,
       serving_model_dir=str(tmp_path / 'serving' / 'ranking'),
       retrieval_serving_model_dir=str(tmp_path / 'serving' / 'retrieval'),
-      ingestion_config=configs.IngestionConfig(),
-      model_config=configs.ModelConfig(),
-      retrieval_config=configs.RetrievalConfig(),
+      ingestion_config=ingestion_config.IngestionConfig(),
+      model_config=hyperparameters.ModelConfig(),
+      retrieval_config=hyperparameters.RetrievalConfig(),
       evaluation_config=configs.EvaluationConfig(),
       preprocessing_fn=configs.PREPROCESSING_FN, run_fn=configs.RUN_FN,
       retrieval_run_fn=configs.RETRIEVAL_RUN_FN,

@@ -9,8 +9,8 @@ import tensorflow_data_validation as tfdv
 import tensorflow_transform.beam as tft_beam
 from tensorflow_transform.tf_metadata import dataset_metadata
 
-from pipeline import configs
-from pipeline import features
+from contract import features
+from contract import paths
 from transforms import preprocessing
 
 
@@ -46,7 +46,7 @@ def transformed() -> list[dict]:
       _example(2, 20, 1, '30 10 999', genres=('Western', '', 'Comedy')),
   ]
   metadata = dataset_metadata.DatasetMetadata(
-      tfdv.load_schema_text(configs.SCHEMA_PATH))
+      tfdv.load_schema_text(paths.SCHEMA_PATH))
   with tft_beam.Context(temp_dir=tempfile.mkdtemp()):
     (rows, _), _ = (raw, metadata) | tft_beam.AnalyzeAndTransformDataset(
         preprocessing.preprocessing_fn, output_record_batches=False)
@@ -80,7 +80,7 @@ def test_history_ratings_are_floats_aligned_with_the_history(transformed):
 def test_history_ratings_that_do_not_line_up_with_the_history_are_refused():
   raw = [_example(1, 30, 4, '10 20', history_ratings='5')]
   metadata = dataset_metadata.DatasetMetadata(
-      tfdv.load_schema_text(configs.SCHEMA_PATH))
+      tfdv.load_schema_text(paths.SCHEMA_PATH))
   with pytest.raises(Exception, match='history_ratings must hold one rating '
                      'per movie in history'):
     with tft_beam.Context(temp_dir=tempfile.mkdtemp()):

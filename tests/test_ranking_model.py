@@ -3,9 +3,9 @@
 import numpy as np
 import tensorflow as tf
 
+from contract import features
+from models import hyperparameters
 from models import ranking_model
-from pipeline import configs
-from pipeline import features
 
 SIZES = ranking_model.VocabularySizes(
     movie=20, user=10, genre=5, zip_prefix=4, gender=3, age=8, occupation=22)
@@ -30,7 +30,7 @@ def _batch(histories: list[list[int]]) -> dict[str, tf.Tensor]:
 
 
 def test_user_representation_ignores_how_the_batch_is_padded():
-  model = ranking_model.build_ranking_model(SIZES, configs.ModelConfig())
+  model = ranking_model.build_ranking_model(SIZES, hyperparameters.ModelConfig())
   representations = ranking_model.representation_model(model)
   alone = representations(_batch([[3, 7]]))['user_representation']
   batched = representations(_batch([[3, 7], list(range(1, 19))]))[
@@ -39,7 +39,7 @@ def test_user_representation_ignores_how_the_batch_is_padded():
 
 
 def test_history_ratings_change_the_prediction():
-  model = ranking_model.build_ranking_model(SIZES, configs.ModelConfig())
+  model = ranking_model.build_ranking_model(SIZES, hyperparameters.ModelConfig())
   batch = _batch([[3, 7]])
   rating = model(batch)[features.RATING_HEAD]
   batch[features.HISTORY_RATING_VALUES] = tf.ragged.constant(
@@ -60,13 +60,13 @@ def test_rated_history_holds_embedding_weighted_embedding_and_rating():
 
 
 def test_without_history_ratings_the_model_does_not_read_them():
-  config = configs.ModelConfig(use_history_ratings=False)
+  config = hyperparameters.ModelConfig(use_history_ratings=False)
   model = ranking_model.build_ranking_model(SIZES, config)
   assert features.HISTORY_RATING_VALUES not in model.input_names
 
 
 def test_recency_decays_and_newest_slots_add_history_vectors():
-  config = configs.ModelConfig(history_decays=(1.0, 0.5), newest_movies=3)
+  config = hyperparameters.ModelConfig(history_decays=(1.0, 0.5), newest_movies=3)
   model = ranking_model.build_ranking_model(SIZES, config)
   names = {layer.name for layer in model.layers}
   assert {'rated_history', 'history_pooling_0', 'history_pooling_1',
@@ -76,7 +76,7 @@ def test_recency_decays_and_newest_slots_add_history_vectors():
 
 
 def test_heads_and_shapes():
-  model = ranking_model.build_ranking_model(SIZES, configs.ModelConfig())
+  model = ranking_model.build_ranking_model(SIZES, hyperparameters.ModelConfig())
   outputs = model(_batch([[1], [2, 3], []]))
   assert outputs[features.RATING_HEAD].shape == (3, 1)
   assert outputs[features.STARS_HEAD].shape == (3, features.NUM_STARS)

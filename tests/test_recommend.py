@@ -6,8 +6,7 @@ import pytest
 
 from components.ingestion import validate
 from conftest import YTDNN
-from conftest import environment
-from pipeline import recommend
+from serving import recommend
 
 
 @pytest.fixture(scope='module')
@@ -38,7 +37,7 @@ def test_the_cli_prints_the_top_k_with_titles(run):
   completed = subprocess.run(
       [YTDNN, 'recommend', '--user-id', '3', '--k', '4', '--data-dir',
        run.data_dir, '--output-dir', run.output_dir],
-      env=environment(), capture_output=True, text=True, timeout=300)
+      capture_output=True, text=True, timeout=300)
   assert completed.returncode == 0, completed.stderr[-3000:]
   lines = completed.stdout.splitlines()
   top = lines.index(next(line for line in lines if line.startswith('Top 4')))
@@ -51,7 +50,7 @@ def test_the_cli_without_pushed_models_fails_with_one_line(tmp_path, run):
   completed = subprocess.run(
       [YTDNN, 'recommend', '--user-id', '3', '--data-dir', run.data_dir,
        '--output-dir', str(tmp_path)],
-      env=environment(), capture_output=True, text=True, timeout=300)
+      capture_output=True, text=True, timeout=300)
   assert completed.returncode == 1
   assert 'Traceback' not in completed.stderr
   assert 'no pushed model version' in completed.stderr

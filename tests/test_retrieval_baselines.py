@@ -1,19 +1,12 @@
 """Tests for benchmarks/retrieval_baselines.py on a tiny hand-made list."""
 
-import os
-import sys
 
 import numpy as np
 import pytest
 
-from pipeline import retrieval_metrics
-
-sys.path.insert(0, os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'benchmarks'))
-
-# pylint: disable=g-import-not-at-top,wrong-import-position
-import baselines
-import retrieval_baselines
+from benchmarks import baselines
+from benchmarks import retrieval_baselines
+from contract import retrieval_metrics
 
 Rating = baselines.Rating
 

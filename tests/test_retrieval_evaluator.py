@@ -4,8 +4,8 @@ import numpy as np
 import tensorflow as tf
 
 from components import retrieval_evaluator
-from pipeline import features
-from pipeline import retrieval_metrics
+from contract import features
+from contract import retrieval_metrics
 
 MISS = retrieval_metrics.MISS
 

@@ -1,4 +1,4 @@
-"""Tests for pipeline/retrieval_metrics.py on hand-computed ranks."""
+"""Tests for contract/retrieval_metrics.py on hand-computed ranks."""
 
 import math
 import os
@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from pipeline import retrieval_metrics
+from contract import retrieval_metrics
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -113,7 +113,7 @@ def test_invalid_ranks_are_an_error(ranks):
 def test_import_does_not_load_tensorflow():
   loaded = subprocess.run(
       [sys.executable, '-c',
-       'import sys; from pipeline import retrieval_metrics; '
+       'import sys; from contract import retrieval_metrics; '
        'print("tensorflow" in sys.modules)'],
       capture_output=True, text=True, check=True,
       cwd=REPO_ROOT)

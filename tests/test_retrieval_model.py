@@ -3,15 +3,17 @@
 import numpy as np
 import tensorflow as tf
 
+from contract import features
+from models import hyperparameters
 from models import ranking_model
 from models import retrieval_model
-from pipeline import configs
-from pipeline import features
+from models import retrieval_training
 
 SIZES = ranking_model.VocabularySizes(
     movie=30, user=10, genre=5, zip_prefix=4, gender=3, age=8, occupation=22)
-CONFIG = configs.RetrievalConfig(movie_embedding_dim=8, hidden_units=(16,),
-                                 user_vector_dim=6, num_sampled=5)
+CONFIG = hyperparameters.RetrievalConfig(
+    movie_embedding_dim=8, hidden_units=(16,), user_vector_dim=6,
+    num_sampled=5)
 
 
 def _batch(histories: list[list[int]]) -> dict[str, tf.Tensor]:
@@ -44,8 +46,9 @@ def test_the_newest_history_movie_changes_the_user_vector():
 def test_training_on_one_next_movie_makes_it_the_top_score():
   tf.keras.utils.set_random_seed(0)
   model = retrieval_model.RetrievalModel(
-      SIZES, configs.RetrievalConfig(movie_embedding_dim=8, hidden_units=(16,),
-                                     user_vector_dim=6, num_sampled=20))
+      SIZES, hyperparameters.RetrievalConfig(
+          movie_embedding_dim=8, hidden_units=(16,), user_vector_dim=6,
+          num_sampled=20))
   model.compile(optimizer=tf.keras.optimizers.Adam(0.05))
   inputs = _batch([[1, 2], [3], [4, 5, 6]] * 20)
   targets = tf.constant([7, 8, 9] * 20, tf.int64)
@@ -62,11 +65,11 @@ def test_the_validation_carve_out_is_a_fixed_share_and_selection_keeps_rows():
            features.MOVIE_INDEX: tf.tile(tf.range(40, dtype=tf.int64), [50]),
            features.HISTORY_INDICES: tf.RaggedTensor.from_row_lengths(
                tf.range(2000, dtype=tf.int64), tf.ones([2000], tf.int64))}
-  chosen = retrieval_model.in_validation(batch, 100)
+  chosen = retrieval_training.in_validation(batch, 100)
   assert 0 < int(tf.reduce_sum(tf.cast(chosen, tf.int32))) < 60
   np.testing.assert_array_equal(
-      chosen, retrieval_model.in_validation(batch, 100))
-  kept = retrieval_model.select(batch, chosen)
+      chosen, retrieval_training.in_validation(batch, 100))
+  kept = retrieval_training.select(batch, chosen)
   np.testing.assert_array_equal(kept[features.HISTORY_INDICES].flat_values,
                                 tf.boolean_mask(tf.range(2000), chosen))
 
@@ -87,6 +90,6 @@ def test_split_target_keeps_the_user_side_only():
   transformed = _batch([[1]])
   transformed[features.MOVIE_INDEX] = tf.constant([4], tf.int64)
   transformed[features.RATING_LABEL] = tf.constant([5.0])
-  inputs, target = retrieval_model.split_target(transformed)
+  inputs, target = retrieval_training.split_target(transformed)
   assert set(inputs) == set(retrieval_model.USER_INPUT_NAMES)
   np.testing.assert_array_equal(target, [4])

@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pipeline import configs
-from pipeline import features
-from pipeline import scoring
+from contract import features
+from contract import paths
+from contract import splits
+from models import hyperparameters
+from serving import scoring
 
 
 @pytest.fixture(scope='module')
@@ -14,12 +16,12 @@ def served(run):
   """The pushed retrieval signature and a few ingested eval rows to ask with."""
   assert run.completed.returncode == 0, run.completed.stderr[-5000:]
   serve = scoring.load_serving_fn(scoring.latest_pushed_model(
-      configs.retrieval_serving_model_dir(run.output_dir)))
+      paths.retrieval_serving_model_dir(run.output_dir)))
   rows = scoring.read_rows(
-      scoring.latest_ingested_split(run.output_dir, configs.EVAL_SPLIT))[:20]
+      paths.latest_ingested_split(run.output_dir, splits.EVAL_SPLIT))[:20]
   return serve, rows, {int(row[features.MOVIE_ID]) for row in
-                       scoring.read_rows(scoring.latest_ingested_split(
-                           run.output_dir, configs.TRAIN_SPLIT))}
+                       scoring.read_rows(paths.latest_ingested_split(
+                           run.output_dir, splits.TRAIN_SPLIT))}
 
 
 def _request(row: dict[str, str], excluded: list[int]) -> bytes:
@@ -37,7 +39,7 @@ def test_answers_are_known_movies_best_first_without_repeats(served):
   movie_ids = answer[features.RETRIEVED_MOVIE_IDS].numpy()
   scores = answer[features.RETRIEVAL_SCORES].numpy()
   assert movie_ids.shape == scores.shape == (len(rows), movie_ids.shape[1])
-  assert movie_ids.shape[1] == min(configs.RetrievalConfig.top_k,
+  assert movie_ids.shape[1] == min(hyperparameters.RetrievalConfig.top_k,
                                    len(train_movies))
   assert np.all(np.isfinite(scores))
   assert np.all(np.diff(scores, axis=1) <= 0)

@@ -3,10 +3,10 @@ before Transform, with a message naming the feature and the value."""
 
 import os
 
-from conftest import TINY_RUN_FLAGS
 from conftest import make_tiny_sample
+from conftest import TINY_RUN_FLAGS
 from conftest import ytdnn_run
-from pipeline import configs
+from contract import paths
 
 NEW_GENRE = 'Vlog'
 
@@ -45,4 +45,4 @@ def test_a_new_genre_stops_the_run_before_transform(tmp_path):
   assert 'Unexpected string values' in genre_lines[0]
   assert 'ExampleAnomaliesGate FAILED' in completed.stdout
   assert 'Transform ...' not in completed.stdout
-  assert not os.path.exists(configs.serving_model_dir(output_dir))
+  assert not os.path.exists(paths.serving_model_dir(output_dir))

@@ -5,18 +5,11 @@ covers scoring odd requests through a pushed model.
 """
 
 import collections
-import os
-import sys
 
 import numpy as np
 
-from pipeline import features
-
-sys.path.insert(0, os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'benchmarks'))
-
-# pylint: disable=g-import-not-at-top,wrong-import-position
-import serving_soak
+from benchmarks import serving_soak
+from contract import features
 
 # As scoring.read_rows returns them: ids as ints, the history as text.
 ROWS = [{features.USER_ID: user, features.MOVIE_ID: 10 + user,

@@ -1,14 +1,13 @@
-"""Tests for components/ingestion/splits.py against BENCHMARKS.md's rules."""
+"""Tests for contract/splits.py against BENCHMARKS.md's rules."""
 
 import hashlib
 
 import pytest
 
-from components.ingestion import splits
-from pipeline import configs
+from contract import splits
 
-TRAIN = configs.TRAIN_SPLIT
-EVAL = configs.EVAL_SPLIT
+TRAIN = splits.TRAIN_SPLIT
+EVAL = splits.EVAL_SPLIT
 
 
 def _benchmark_random90(user_id: int, movie_id: int) -> str:
@@ -28,7 +27,7 @@ def test_random90_matches_the_benchmark_formula():
 
 def test_random90_user_splits_follow_each_pair():
   movie_ids = [3, 1, 2, 40, 7]
-  assert splits.user_splits(configs.RANDOM90, 5, movie_ids) == [
+  assert splits.user_splits(splits.RANDOM90, 5, movie_ids) == [
       _benchmark_random90(5, movie_id) for movie_id in movie_ids]
 
 
@@ -40,16 +39,16 @@ def test_temporal_eval_count_rounds_up(num_ratings, num_eval):
 
 def test_temporal_puts_the_last_ratings_in_eval():
   ordered_movie_ids = list(range(100, 111))
-  assert splits.user_splits(configs.TEMPORAL, 1, ordered_movie_ids) == (
+  assert splits.user_splits(splits.TEMPORAL, 1, ordered_movie_ids) == (
       [TRAIN] * 9 + [EVAL] * 2)
 
 
 def test_temporal_single_rating_goes_to_eval():
-  assert splits.user_splits(configs.TEMPORAL, 1, [5]) == [EVAL]
+  assert splits.user_splits(splits.TEMPORAL, 1, [5]) == [EVAL]
 
 
 def test_last1_holds_out_only_the_last_rating():
-  assert splits.user_splits(configs.LAST1, 1, [7, 3, 9]) == [TRAIN, TRAIN, EVAL]
+  assert splits.user_splits(splits.LAST1, 1, [7, 3, 9]) == [TRAIN, TRAIN, EVAL]
 
 
 def test_unknown_protocol_is_an_error():

@@ -1,6 +1,6 @@
 """The closing summary's text."""
 
-from pipeline import summary
+from reporting import summary
 
 
 def test_summary_shows_metrics_changes_and_the_push():

@@ -2,8 +2,8 @@
 
 import tensorflow as tf
 
+from contract import features
 from models import tasks
-from pipeline import features
 
 
 def test_split_labels_takes_every_label_out_of_the_inputs():

@@ -2,9 +2,9 @@
 
 import pytest
 
+from cli import main
 from components.ingestion import rules
 from components.ingestion import validate
-from pipeline import cli
 
 USERS = '1::F::1::10::48067\n2::M::56::16::98107-3245\n'
 MOVIES = ('1::Toy Story (1995)::Animation|Comedy\n'
@@ -82,17 +82,17 @@ def test_a_bad_file_is_one_error_naming_it(tmp_path, problem, expected):
 
 def test_cli_exit_status_follows_the_reject_share(tmp_path, capsys):
   data_dir = _write(tmp_path, ratings=RATINGS + '1::2\n')
-  assert cli.main(['validate', '--data-dir', data_dir,
-                   '--max-reject-share', '0.5']) == 0
+  assert main.main(['validate', '--data-dir', data_dir,
+                    '--max-reject-share', '0.5']) == 0
   out = capsys.readouterr().out
   assert 'ratings.dat:4: field_count: 1::2' in out
   assert 'the data is usable' in out
-  assert cli.main(['validate', '--data-dir', data_dir,
-                   '--max-reject-share', '0.01']) == 1
+  assert main.main(['validate', '--data-dir', data_dir,
+                    '--max-reject-share', '0.01']) == 1
   assert 'the data is not usable' in capsys.readouterr().err
 
 
 def test_cli_names_a_missing_file_in_one_line(tmp_path, capsys):
-  assert cli.main(['validate', '--data-dir', str(tmp_path)]) == 1
+  assert main.main(['validate', '--data-dir', str(tmp_path)]) == 1
   err = capsys.readouterr().err.strip()
   assert err == f'ytdnn validate: {tmp_path / "ratings.dat"}: missing file'

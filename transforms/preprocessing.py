@@ -8,7 +8,7 @@ lookup happens outside it.
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from pipeline import features
+from contract import features
 
 # Quantile buckets for the paper's cumulative-distribution normalization of
 # continuous features into [0, 1].

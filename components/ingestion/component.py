@@ -8,9 +8,9 @@ from tfx.types.component_spec import ChannelParameter
 from tfx.types.component_spec import ExecutionParameter
 
 from components.ingestion import executor
-from pipeline import configs
+from components.ingestion import ingestion_config
 
-_DEFAULTS = configs.IngestionConfig()
+_DEFAULTS = ingestion_config.IngestionConfig()
 
 
 class IngestionReport(types.Artifact):

@@ -8,8 +8,8 @@ import bisect
 from typing import Iterable, NamedTuple, Sequence
 
 from components.ingestion import rules
-from components.ingestion import splits
-from pipeline import features
+from contract import features
+from contract import splits
 
 
 class Example(NamedTuple):

@@ -18,7 +18,7 @@ from components.ingestion import ingest
 from components.ingestion import input_files
 from components.ingestion import outputs
 from components.ingestion import report
-from pipeline import configs
+from contract import splits
 
 # Keys of the component spec, shared with component.py.
 DATA_DIR_KEY = 'data_dir'
@@ -34,9 +34,9 @@ REPORT_KEY = 'report'
 def check_parameters(split_protocol: str, history_length: int,
                      max_reject_share: float) -> None:
   """Fails at pipeline definition, not after a Beam job, on a bad setting."""
-  if split_protocol not in configs.SPLIT_PROTOCOLS:
+  if split_protocol not in splits.SPLIT_PROTOCOLS:
     raise ValueError(f'split_protocol must be one of '
-                     f'{configs.SPLIT_PROTOCOLS}, got {split_protocol!r}')
+                     f'{splits.SPLIT_PROTOCOLS}, got {split_protocol!r}')
   if history_length < 1:
     raise ValueError(f'history_length must be >= 1, got {history_length}')
   if not 0 <= max_reject_share <= 1:

@@ -18,6 +18,7 @@ from components.ingestion import examples
 from components.ingestion import outputs
 from components.ingestion import report
 from components.ingestion import rules
+from contract import paths
 
 # Output tags of the parsing and grouping steps.
 RECORDS = 'records'
@@ -173,7 +174,7 @@ def _write_shard(keyed_entries: tuple[ShardKey, Iterable[ShardEntry | None]],
   (split, shard), entries = keyed_entries
   ordered = sorted((entry for entry in entries if entry is not None),
                    key=operator.itemgetter(0))
-  tf.io.gfile.makedirs(outputs.split_dir(examples_uri, split))
+  tf.io.gfile.makedirs(paths.split_dir(examples_uri, split))
   gzip = tf.io.TFRecordOptions(compression_type='GZIP',
                                compression_level=outputs.GZIP_LEVEL)
   path = outputs.shard_path(examples_uri, split, shard)

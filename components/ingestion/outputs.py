@@ -18,13 +18,14 @@ from tfx_bsl.coders import example_coder
 
 from components.ingestion import examples
 from components.ingestion import rules
-from pipeline import configs
-from pipeline import features
+from contract import features
+from contract import paths
+from contract import splits
 
 REJECTS_DIR = 'rejects'
 REJECTS_PREFIX = 'rejects'
 REPORT_FILE = 'report.json'
-SPLITS = (configs.TRAIN_SPLIT, configs.EVAL_SPLIT)
+SPLITS = (splits.TRAIN_SPLIT, splits.EVAL_SPLIT)
 REJECTS_HEADER = '\t'.join(rules.Reject._fields)
 
 # Files per split. Each holds a pseudo-random part of the split in a
@@ -51,14 +52,9 @@ ENCODE_BATCH = 10_000
 GZIP_LEVEL = 1
 
 
-def split_dir(examples_uri: str, split: str) -> str:
-  """A split's directory inside an Examples artifact, as TFX names it."""
-  return f'{examples_uri}/Split-{split}'
-
-
 def shard_path(examples_uri: str, split: str, shard: int) -> str:
   """One shard's file, named as ExampleGen names its files."""
-  return (f'{split_dir(examples_uri, split)}/{FILE_PREFIX}-{shard:05d}-of-'
+  return (f'{paths.split_dir(examples_uri, split)}/{FILE_PREFIX}-{shard:05d}-of-'
           f'{NUM_SHARDS:05d}{FILE_SUFFIX}')
 
 
@@ -109,9 +105,9 @@ def example_values(example: examples.Example, user: rules.User,
       features.SECONDS_SINCE_PREVIOUS: example.seconds_since_previous,
       features.MOVIE_RATING_COUNT: movie_rating_count,
       features.USER_ACTIVITY_BUCKET: examples.bucket_label(
-          example.user_rating_count, configs.USER_ACTIVITY_BOUNDARIES),
+          example.user_rating_count, features.USER_ACTIVITY_BOUNDARIES),
       features.MOVIE_POPULARITY_BUCKET: examples.bucket_label(
-          movie_rating_count, configs.MOVIE_POPULARITY_BOUNDARIES),
+          movie_rating_count, features.MOVIE_POPULARITY_BOUNDARIES),
   }
 
 

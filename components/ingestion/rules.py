@@ -7,7 +7,8 @@ Pure Python with no Beam import, so the ingestion executor and a standalone
 import re
 from typing import Callable, Container, Hashable, Iterable, NamedTuple, TypeVar
 
-from pipeline import features
+from contract import errors
+from contract import features
 
 RATINGS_FILE = 'ratings.dat'
 USERS_FILE = 'users.dat'
@@ -54,7 +55,7 @@ _INTEGER = re.compile(r'-?[0-9]+')
 _TITLE_YEAR = re.compile(r'\(([0-9]{4})\)$')
 
 
-class IngestionError(ValueError):
+class IngestionError(errors.YtdnnError, ValueError):
   """A problem that stops the whole ingestion, not just one line."""
 
 

@@ -18,6 +18,8 @@ import zipfile
 import zlib
 from typing import Mapping
 
+from contract import errors
+
 ML1M_URL = 'https://files.grouplens.org/datasets/movielens/ml-1m.zip'
 ML1M_MD5 = types.MappingProxyType({
     'ratings.dat': 'a89aa3591bc97d6d4e0c89459ff39362',
@@ -31,7 +33,7 @@ TIMEOUT_SECONDS = 60
 CHUNK_BYTES = 1 << 20
 
 
-class DownloadError(Exception):
+class DownloadError(errors.YtdnnError):
   """The download did not yield the published ml-1m files; nothing was kept."""
 
 

@@ -14,15 +14,17 @@ import numpy as np
 import tensorflow as tf
 
 from components.ingestion import examples
+from components.ingestion import ingestion_config
 from components.ingestion import outputs
 from components.ingestion import rules
 from components.ingestion import validate
-from pipeline import configs
-from pipeline import features
-from pipeline import scoring
+from contract import errors
+from contract import features
+from contract import paths
+from serving import scoring
 
 
-class UnknownUserError(LookupError):
+class UnknownUserError(errors.YtdnnError, LookupError):
   """The data has no ratings of the user asked about."""
 
 
@@ -40,7 +42,8 @@ class Recommender:
   """Both pushed models and the data they recommend from, loaded once."""
 
   def __init__(self, data_dir: str, output_dir: str,
-               history_length: int = configs.IngestionConfig.history_length):
+               history_length: int = (
+                   ingestion_config.IngestionConfig.history_length)):
     records = validate.read_valid_records(data_dir)
     self._users = {user.user_id: user for user in records.users}
     self._movies = {movie.movie_id: movie for movie in records.movies}
@@ -53,9 +56,9 @@ class Recommender:
     self._history_length = history_length
     self._schema = scoring.load_schema()
     self._retrieve = scoring.load_serving_fn(scoring.latest_pushed_model(
-        configs.retrieval_serving_model_dir(output_dir)))
+        paths.retrieval_serving_model_dir(output_dir)))
     self._rank = scoring.load_serving_fn(scoring.latest_pushed_model(
-        configs.serving_model_dir(output_dir)))
+        paths.serving_model_dir(output_dir)))
 
   def _candidate_row(self, user: rules.User, rated: list[rules.Rating],
                      movie_id: int) -> dict[str, outputs.Value]:

@@ -1,7 +1,7 @@
 """The Trainer's input pipeline and table sizes, on the shared sample run.
 
 The Trainers read the run's raw ingested examples and apply its Transform
-graph themselves, as `trainer_module.transform_in_memory` does here.
+graph themselves, as `training.transform_in_memory` does here.
 """
 
 import numpy as np
@@ -9,29 +9,29 @@ import pytest
 import tensorflow as tf
 import tensorflow_transform as tft
 
-import trainer_module
 from benchmarks import bare_trainer
-from pipeline import configs
-from pipeline import features
+from contract import features
+from contract import paths
+from models import training
 
 
 @pytest.fixture(scope='module')
 def graph(run) -> tft.TFTransformOutput:
   return bare_trainer.latest_transform_graph(
-      configs.pipeline_root(run.output_dir))
+      paths.pipeline_root(run.output_dir))
 
 
 @pytest.fixture(scope='module')
 def raw_files(run) -> list[str]:
   return bare_trainer.latest_raw_train_files(
-      configs.pipeline_root(run.output_dir))
+      paths.pipeline_root(run.output_dir))
 
 
 @pytest.fixture(scope='module')
-def data(graph, raw_files) -> trainer_module.Features:
+def data(graph, raw_files) -> training.Features:
   """The run's train split, transformed in memory."""
-  return trainer_module.transform_in_memory(
-      trainer_module.raw_records(raw_files), graph)
+  return training.transform_in_memory(
+      training.raw_records(raw_files), graph)
 
 
 def _movie_order(dataset: tf.data.Dataset) -> list[int]:
@@ -43,13 +43,13 @@ def test_every_raw_example_is_transformed_once_in_file_order(data, raw_files):
   raw_ratings = [
       int(tf.train.Example.FromString(record.numpy()).features.feature[
           features.RATING].int64_list.value[0])
-      for record in trainer_module.raw_records(raw_files)]
-  assert trainer_module.num_examples(data) == len(raw_ratings)
+      for record in training.raw_records(raw_files)]
+  assert training.num_examples(data) == len(raw_ratings)
   np.testing.assert_array_equal(data[features.RATING_LABEL], raw_ratings)
 
 
 def test_batches_hold_ragged_histories_with_their_ratings(data):
-  batch = next(iter(trainer_module.shuffled_batches(data, batch_size=64)))
+  batch = next(iter(training.shuffled_batches(data, batch_size=64)))
   history = batch[features.HISTORY_INDICES]
   ratings = batch[features.HISTORY_RATING_VALUES]
   assert isinstance(history, tf.RaggedTensor)
@@ -59,20 +59,20 @@ def test_batches_hold_ragged_histories_with_their_ratings(data):
 
 
 def test_every_epoch_sees_every_example_in_a_new_order(data):
-  dataset = trainer_module.shuffled_batches(data, batch_size=256)
+  dataset = training.shuffled_batches(data, batch_size=256)
   first, second = _movie_order(dataset), _movie_order(dataset)
   assert sorted(first) == sorted(second)
-  assert len(first) == trainer_module.num_examples(data)
+  assert len(first) == training.num_examples(data)
   assert first != second
 
 
 def test_in_order_batches_keep_the_stored_order(data):
-  in_order = _movie_order(trainer_module.in_order_batches(data, 256))
+  in_order = _movie_order(training.in_order_batches(data, 256))
   np.testing.assert_array_equal(in_order, data[features.MOVIE_INDEX])
 
 
 def test_vocabulary_sizes_leave_one_row_for_unknown_values(graph):
-  sizes = trainer_module.vocabulary_sizes(graph)
+  sizes = training.vocabulary_sizes(graph)
   assert sizes.movie == graph.vocabulary_size_by_name(
       features.MOVIE_VOCABULARY) + 1
   assert sizes.gender == 3, 'F, M and the OOV row'

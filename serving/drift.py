@@ -16,7 +16,7 @@ from tfx_bsl.coders import example_coder
 
 from components import anomalies_gate
 from components.ingestion import outputs
-from pipeline import scoring
+from serving import scoring
 
 SERVING_ENVIRONMENT = 'SERVING'
 SPLIT_NAME = 'serving'

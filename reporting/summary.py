@@ -2,15 +2,12 @@
 
 import dataclasses
 
-import tensorflow_model_analysis as tfma
 from ml_metadata.proto import metadata_store_pb2
 
 from components import retrieval_evaluator
-from pipeline import report_run
-from pipeline.report_run import EVALUATOR
-from pipeline.report_run import PUSHER
-from pipeline.report_run import RETRIEVAL_EVALUATOR
-from pipeline.report_run import RETRIEVAL_PUSHER
+from contract import paths
+from reporting import run_record
+from reporting import tfma_results
 
 RETRIEVAL_METRICS = ('hr@10', 'hr@50', 'hr@100', 'ndcg@10')
 
@@ -30,23 +27,10 @@ class RunSummary:
   retrieval_pushed_model: str | None = None
 
 
-DIFF_SUFFIX = '_diff'
-
-
-def _overall_metrics(evaluation_uri: str) -> dict[str, float]:
-  """Overall-slice metrics as `head/metric` -> value (TFMA's `_diff` included)."""
-  result = tfma.load_eval_result(evaluation_uri)
-  metrics = {}
-  for slice_key, by_output in result.slicing_metrics:
-    if slice_key:
-      continue
-    for output, by_sub_key in by_output.items():
-      for values in by_sub_key.values():
-        for name, value in values.items():
-          if 'doubleValue' in value:
-            metrics[f'{output}/{name}' if output else name] = value[
-                'doubleValue']
-  return metrics
+def _metric_names(values: dict[tuple[str, str], float]) -> dict[str, float]:
+  """(output, metric) keys as the `head/metric` names the summary prints."""
+  return {f'{output}/{name}' if output else name: value
+          for (output, name), value in values.items()}
 
 
 def _blessed(blessing: metadata_store_pb2.Artifact | None) -> bool:
@@ -61,28 +45,28 @@ def _pushed_to(pushed: metadata_store_pb2.Artifact | None) -> str | None:
 
 def read_summary(metadata_path: str) -> RunSummary:
   """The blessings, evaluation metrics and pushes of the store's latest run."""
-  run = report_run.read_run(metadata_path)
-  evaluation = run.output(EVALUATOR, 'evaluation')
-  metrics = _overall_metrics(evaluation.uri) if evaluation else {}
-  retrieval_evaluation = run.output(RETRIEVAL_EVALUATOR, 'evaluation')
+  run = run_record.read_run(metadata_path)
+  evaluation = run.output(paths.EVALUATOR, 'evaluation')
+  results = (tfma_results.load_evaluation(evaluation.uri) if evaluation
+             else None)
+  retrieval_evaluation = run.output(paths.RETRIEVAL_EVALUATOR, 'evaluation')
   retrieval = (retrieval_evaluator.read_metrics(retrieval_evaluation.uri)
                if retrieval_evaluation else {})
   return RunSummary(
-      blessed=_blessed(run.output(EVALUATOR, 'blessing')),
-      metrics={name: value for name, value in metrics.items()
-               if not name.endswith(DIFF_SUFFIX)},
-      changes={name.removesuffix(DIFF_SUFFIX): value
-               for name, value in metrics.items()
-               if name.endswith(DIFF_SUFFIX)},
-      pushed_model=_pushed_to(run.output(PUSHER, 'pushed_model')),
-      retrieval_blessed=_blessed(run.output(RETRIEVAL_EVALUATOR, 'blessing')),
+      blessed=_blessed(run.output(paths.EVALUATOR, 'blessing')),
+      metrics=_metric_names(results.candidate.get(tfma_results.OVERALL, {})
+                            if results else {}),
+      changes=_metric_names(results.changes if results else {}),
+      pushed_model=_pushed_to(run.output(paths.PUSHER, 'pushed_model')),
+      retrieval_blessed=_blessed(
+          run.output(paths.RETRIEVAL_EVALUATOR, 'blessing')),
       retrieval_metrics={name: retrieval[name] for name in RETRIEVAL_METRICS
                          if name in retrieval},
       retrieval_popularity_metrics={
           name: value for name, value in retrieval.get(
               retrieval_evaluator.POPULARITY, {}).items()},
       retrieval_pushed_model=_pushed_to(
-          run.output(RETRIEVAL_PUSHER, 'pushed_model')))
+          run.output(paths.RETRIEVAL_PUSHER, 'pushed_model')))
 
 
 def _yes_no(flag: bool) -> str:

@@ -8,16 +8,20 @@ import sys
 import time
 import warnings
 
-# TFX 1.16 is built for Keras 2; this must be set before TensorFlow is imported.
-os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
+# The cli package has imported `contract`, which selects Keras 2 for TFX.
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 # Library chatter (deprecations, Python-version notices) is not for users.
 warnings.filterwarnings('ignore')
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
-from components.ingestion.rules import IngestionError
+from components.ingestion import ingestion_config
+from components.ingestion import rules
+from contract import errors
+from contract import paths
+from contract import splits
+from data import download
+from models import hyperparameters
 from pipeline import configs
-from pipeline import download
 
 
 def pipeline_config(args: argparse.Namespace) -> configs.PipelineConfig:
@@ -25,12 +29,12 @@ def pipeline_config(args: argparse.Namespace) -> configs.PipelineConfig:
   return configs.PipelineConfig(
       data_dir=os.path.abspath(args.data_dir),
       output_dir=os.path.abspath(args.output_dir),
-      ingestion=configs.IngestionConfig(
+      ingestion=ingestion_config.IngestionConfig(
           split_protocol=args.split_protocol,
           history_length=args.history_length,
           max_reject_share=args.max_reject_share),
-      model=configs.ModelConfig(epochs=args.epochs,
-                                batch_size=args.batch_size),
+      model=hyperparameters.ModelConfig(epochs=args.epochs,
+                                        batch_size=args.batch_size),
       beam_args=tuple(args.beam_arg) if args.beam_arg else
       configs.DEFAULT_BEAM_ARGS)
 
@@ -45,10 +49,10 @@ def _quiet_libraries() -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-  from pipeline import html_report
   from pipeline import local_runner
-  from pipeline import progress
-  from pipeline import summary
+  from reporting import html_report
+  from reporting import progress
+  from reporting import summary
 
   _quiet_libraries()
   config = pipeline_config(args)
@@ -69,22 +73,22 @@ def _run(args: argparse.Namespace) -> None:
             f'{name} {seconds:.1f} s'
             for name, seconds in timings.durations.items()))
   report = html_report.write_report(config.metadata_path,
-                                    configs.report_path(config.output_dir))
+                                    paths.report_path(config.output_dir))
   print(f'Report: {report}')
 
 
 def _report(args: argparse.Namespace) -> None:
-  from pipeline import html_report
+  from reporting import html_report
 
   _quiet_libraries()
-  path = html_report.write_report(configs.metadata_path(args.output_dir),
+  path = html_report.write_report(paths.metadata_path(args.output_dir),
                                   args.output, args.run)
   print(f'Report written to {path}')
 
 
 def _download(args: argparse.Namespace) -> None:
-  paths = download.download_ml1m(args.data_dir, url=args.url)
-  print('ml-1m verified in ' + ', '.join(paths))
+  files = download.download_ml1m(args.data_dir, url=args.url)
+  print('ml-1m verified in ' + ', '.join(files))
 
 
 def _validate(args: argparse.Namespace) -> None:
@@ -102,7 +106,7 @@ def _validate(args: argparse.Namespace) -> None:
              f'{sum(validation.lines_read.values())} lines '
              f'({validation.share:.4%}; the limit is {args.max_reject_share:.2%})')
   if validation.share > args.max_reject_share:
-    raise IngestionError(f'{verdict}: the data is not usable')
+    raise rules.IngestionError(f'{verdict}: the data is not usable')
   print(f'{verdict}: the data is usable')
 
 
@@ -120,7 +124,7 @@ def _compile_kfp(args: argparse.Namespace) -> None:
 
 
 def _recommend(args: argparse.Namespace) -> None:
-  from pipeline import recommend
+  from serving import recommend
 
   _quiet_libraries()
   started = time.monotonic()
@@ -144,21 +148,21 @@ def parser() -> argparse.ArgumentParser:
 
   run = commands.add_parser(
       'run', help='run the whole ranking pipeline locally')
-  run.add_argument('--data-dir', default=configs.SAMPLE_DATA_DIR,
+  run.add_argument('--data-dir', default=paths.SAMPLE_DATA_DIR,
                    help='directory with ratings.dat, users.dat, movies.dat '
                    '(default: the bundled synthetic sample)')
-  run.add_argument('--split-protocol', choices=configs.SPLIT_PROTOCOLS,
-                   default=configs.IngestionConfig.split_protocol)
+  run.add_argument('--split-protocol', choices=splits.SPLIT_PROTOCOLS,
+                   default=ingestion_config.IngestionConfig.split_protocol)
   run.add_argument('--output-dir', default='.',
                    help='where tfx/ (artifacts, metadata) and serving_model/ '
                    'go (default: the working directory)')
-  run.add_argument('--epochs', type=int, default=configs.ModelConfig.epochs)
+  run.add_argument('--epochs', type=int, default=hyperparameters.ModelConfig.epochs)
   run.add_argument('--batch-size', type=int,
-                   default=configs.ModelConfig.batch_size)
+                   default=hyperparameters.ModelConfig.batch_size)
   run.add_argument('--history-length', type=int,
-                   default=configs.IngestionConfig.history_length)
+                   default=ingestion_config.IngestionConfig.history_length)
   run.add_argument('--max-reject-share', type=float,
-                   default=configs.IngestionConfig.max_reject_share)
+                   default=ingestion_config.IngestionConfig.max_reject_share)
   run.add_argument('--beam-arg', action='append',
                    help='a Beam pipeline argument, repeatable (default: '
                    + ' '.join(configs.DEFAULT_BEAM_ARGS) + ')')
@@ -184,9 +188,9 @@ def parser() -> argparse.ArgumentParser:
 
   check = commands.add_parser(
       'validate', help='check raw ml-1m files line by line, without a run')
-  check.add_argument('--data-dir', default=configs.SAMPLE_DATA_DIR)
+  check.add_argument('--data-dir', default=paths.SAMPLE_DATA_DIR)
   check.add_argument('--max-reject-share', type=float,
-                     default=configs.IngestionConfig.max_reject_share)
+                     default=ingestion_config.IngestionConfig.max_reject_share)
   check.add_argument('--show', type=int, default=5,
                      help='offending lines shown per rule')
   check.set_defaults(handler=_validate)
@@ -219,7 +223,7 @@ def parser() -> argparse.ArgumentParser:
       'pushed retrieval model, order them with the pushed ranking model')
   recommend.add_argument('--user-id', type=int, required=True)
   recommend.add_argument('--k', type=int, default=10)
-  recommend.add_argument('--data-dir', default=configs.SAMPLE_DATA_DIR,
+  recommend.add_argument('--data-dir', default=paths.SAMPLE_DATA_DIR,
                          help='the ml-1m files the models were trained on, '
                          'for the user\'s history and the movie titles')
   recommend.add_argument('--output-dir', default='.',
@@ -230,17 +234,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
   args = parser().parse_args(argv)
-  from components.anomalies_gate import DataAnomaliesError
-  from components.curated_schema import SchemaFileError
-  from pipeline.recommend import UnknownUserError
-  from pipeline.report_run import RunNotFoundError
-  from pipeline.scoring import NoPushedModelError
 
   try:
     args.handler(args)
-  except (DataAnomaliesError, IngestionError, download.DownloadError,
-          RunNotFoundError, UnknownUserError, NoPushedModelError,
-          SchemaFileError) as error:
+  except errors.YtdnnError as error:
     print(f'ytdnn {args.command}: {error}', file=sys.stderr)
     return 1
   return 0

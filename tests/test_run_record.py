@@ -4,7 +4,7 @@ import ml_metadata as mlmd
 import pytest
 from ml_metadata.proto import metadata_store_pb2
 
-from pipeline import report_run
+from reporting import run_record
 
 
 def _store(path: str) -> mlmd.MetadataStore:
@@ -49,14 +49,14 @@ def metadata_path(tmp_path) -> str:
                   '/root/examples/3')])
   context_types = {
       name: store.put_context_type(metadata_store_pb2.ContextType(name=name))
-      for name in (report_run.PIPELINE_RUN_CONTEXT, report_run.NODE_CONTEXT)}
+      for name in (run_record.PIPELINE_RUN_CONTEXT, run_record.NODE_CONTEXT)}
   runs = store.put_contexts([
       metadata_store_pb2.Context(
-          type_id=context_types[report_run.PIPELINE_RUN_CONTEXT], name=name)
+          type_id=context_types[run_record.PIPELINE_RUN_CONTEXT], name=name)
       for name in ('2026-01-01T10:00:00', '2026-01-02T10:00:00')])
   example_gen, statistics_gen = store.put_contexts([
       metadata_store_pb2.Context(
-          type_id=context_types[report_run.NODE_CONTEXT], name=f'ytdnn.{name}')
+          type_id=context_types[run_record.NODE_CONTEXT], name=f'ytdnn.{name}')
       for name in ('MovieLensIngestion', 'StatisticsGen')])
   complete = metadata_store_pb2.Execution.COMPLETE
   _record_execution(store, runs[0], example_gen, complete, {},
@@ -72,7 +72,7 @@ def metadata_path(tmp_path) -> str:
 
 
 def test_latest_is_the_newest_run_with_its_cached_outputs(metadata_path):
-  run = report_run.read_run(metadata_path)
+  run = run_record.read_run(metadata_path)
   assert run.run_id == '2026-01-02T10:00:00'
   assert run.states == {'MovieLensIngestion': 'COMPLETE', 'StatisticsGen': 'CACHED'}
   assert run.output('MovieLensIngestion', 'examples').uri == '/root/examples/3'
@@ -82,20 +82,20 @@ def test_latest_is_the_newest_run_with_its_cached_outputs(metadata_path):
 
 
 def test_a_run_is_found_by_its_id(metadata_path):
-  run = report_run.read_run(metadata_path, '2026-01-01T10:00:00')
+  run = run_record.read_run(metadata_path, '2026-01-01T10:00:00')
   assert run.output('MovieLensIngestion', 'examples').uri == '/root/examples/1'
-  assert report_run.run_ids(report_run.open_store(metadata_path)) == [
+  assert run_record.run_ids(run_record.open_store(metadata_path)) == [
       '2026-01-01T10:00:00', '2026-01-02T10:00:00']
 
 
 def test_an_unknown_run_is_an_error_naming_the_known_ones(metadata_path):
-  with pytest.raises(report_run.RunNotFoundError,
+  with pytest.raises(run_record.RunNotFoundError,
                      match='runs: 2026-01-01T10:00:00, 2026-01-02T10:00:00'):
-    report_run.read_run(metadata_path, 'yesterday')
+    run_record.read_run(metadata_path, 'yesterday')
 
 
 def test_an_empty_store_has_no_run(tmp_path):
   path = str(tmp_path / 'empty.sqlite')
   _store(path)
-  with pytest.raises(report_run.RunNotFoundError, match='no pipeline run'):
-    report_run.read_run(path)
+  with pytest.raises(run_record.RunNotFoundError, match='no pipeline run'):
+    run_record.read_run(path)

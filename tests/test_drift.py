@@ -1,9 +1,9 @@
-"""Tests for pipeline/serving_drift.py: requests checked against the schema."""
+"""Tests for serving/drift.py: requests checked against the schema."""
 
 import pytest
 
-from pipeline import features
-from pipeline import serving_drift
+from contract import features
+from serving import drift
 
 
 def _rows() -> list[dict[str, str]]:
@@ -27,7 +27,7 @@ def _rows() -> list[dict[str, str]]:
 
 
 def test_clean_requests_have_no_anomalies():
-  assert serving_drift.describe(serving_drift.validate_rows(_rows())) == []
+  assert drift.describe(drift.validate_rows(_rows())) == []
 
 
 def test_out_of_domain_values_are_reported_by_feature():
@@ -35,7 +35,7 @@ def test_out_of_domain_values_are_reported_by_feature():
   rows[0][features.GENDER] = 'X'
   rows[1][features.OCCUPATION] = '99'
   rows[2][features.GENRE_COLUMNS[2]] = 'Vlog'
-  lines = serving_drift.describe(serving_drift.validate_rows(rows))
+  lines = drift.describe(drift.validate_rows(rows))
   assert len(lines) == 3, lines
   gender, genre, occupation = lines
   assert gender.startswith("split 'serving', feature 'gender'")
@@ -49,11 +49,11 @@ def test_out_of_domain_values_are_reported_by_feature():
 def test_a_missing_required_feature_is_reported():
   rows = _rows()
   rows[0][features.GENRE_COLUMNS[0]] = ''
-  lines = serving_drift.describe(serving_drift.validate_rows(rows))
+  lines = drift.describe(drift.validate_rows(rows))
   assert [line.split(':')[0] for line in lines] == [
       "split 'serving', feature 'genre_1'"]
 
 
 def test_no_requests_is_an_error():
   with pytest.raises(ValueError, match='no serving examples'):
-    serving_drift.validate_examples([])
+    drift.validate_examples([])

@@ -14,9 +14,8 @@ from typing import TextIO
 import ml_metadata as mlmd
 from ml_metadata.proto import metadata_store_pb2
 
-from pipeline import report_run
+from reporting import run_record
 
-NODE_CONTEXT_TYPE = 'node'
 _Execution = metadata_store_pb2.Execution
 _FINAL_STATES = {_Execution.COMPLETE: 'done', _Execution.CACHED: 'cached',
                  _Execution.FAILED: 'FAILED', _Execution.CANCELED: 'canceled'}
@@ -62,13 +61,14 @@ class RunProgress(threading.Thread):
     if not os.path.exists(self._metadata_path):
       return []
     try:
-      self._store = self._store or report_run.open_store(self._metadata_path)
+      self._store = self._store or run_record.open_store(self._metadata_path)
       return self._store.get_executions()
     except mlmd.errors.StatusError:
       return []
 
   def _report(self, execution: _Execution) -> None:
-    node = self._node_name(execution)
+    node = (run_record.node_id(self._store, execution.id) or
+            execution.type)
     if execution.id not in self._announced:
       self._announced.add(execution.id)
       self._write(f'  {node} ...')
@@ -78,13 +78,6 @@ class RunProgress(threading.Thread):
                  execution.create_time_since_epoch) / 1000
       self.durations[node] = seconds
       self._write(f'  {node} {final} in {seconds:.1f} s')
-
-  def _node_name(self, execution: _Execution) -> str:
-    """The component id: ML Metadata names node contexts `<pipeline>.<id>`."""
-    for context in self._store.get_contexts_by_execution(execution.id):
-      if context.type == NODE_CONTEXT_TYPE:
-        return context.name.split('.', 1)[-1]
-    return execution.type
 
   def _write(self, line: str) -> None:
     self._stream.write(line + '\n')

@@ -11,22 +11,15 @@ import dataclasses
 import ml_metadata as mlmd
 from ml_metadata.proto import metadata_store_pb2
 
+from contract import errors
+
 LATEST = 'latest'
 
-# Ids of the pipeline's nodes whose artifacts the summary and report read
-# (pipeline/pipeline.py gives them these ids).
-INGESTION = 'MovieLensIngestion'
-STATISTICS_GEN = 'StatisticsGen'
-EXAMPLE_VALIDATOR = 'ExampleValidator'
-EVALUATOR = 'Evaluator'
-PUSHER = 'Pusher'
-RETRIEVAL_EVALUATOR = 'RetrievalEvaluator'
-RETRIEVAL_PUSHER = 'RetrievalPusher'
 PIPELINE_RUN_CONTEXT = 'pipeline_run'
 NODE_CONTEXT = 'node'
 
 
-class RunNotFoundError(LookupError):
+class RunNotFoundError(errors.YtdnnError, LookupError):
   """The store has no such run (or no run at all)."""
 
 
@@ -69,12 +62,13 @@ def run_ids(store: mlmd.MetadataStore) -> list[str]:
           sorted(contexts, key=lambda c: (c.create_time_since_epoch, c.id))]
 
 
-def _node_id(store: mlmd.MetadataStore, execution_id: int) -> str:
-  """The node context is named '<pipeline>.<node id>'."""
+def node_id(store: mlmd.MetadataStore, execution_id: int) -> str | None:
+  """The execution's node id (its node context is named '<pipeline>.<node id>'),
+  or None while TFX has not yet linked the execution to its node."""
   for context in store.get_contexts_by_execution(execution_id):
     if context.type == NODE_CONTEXT:
       return context.name.split('.', 1)[1]
-  raise RunNotFoundError(f'execution {execution_id} belongs to no node')
+  return None
 
 
 def read_run(metadata_path: str, run_id: str = LATEST) -> Run:
@@ -92,7 +86,9 @@ def read_run(metadata_path: str, run_id: str = LATEST) -> Run:
   # In the order they ran, which the report lists them in.
   executions = sorted(store.get_executions_by_context(context.id),
                       key=lambda e: e.id)
-  node_ids = {e.id: _node_id(store, e.id) for e in executions}
+  node_ids = {e.id: node_id(store, e.id) for e in executions}
+  if None in node_ids.values():
+    raise RunNotFoundError(f'run {run_id!r} has an execution of no node')
   events = store.get_events_by_execution_ids(list(node_ids))
   artifacts = {a.id: a for a in store.get_artifacts_by_id(
       list({event.artifact_id for event in events}))}

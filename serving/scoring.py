@@ -14,9 +14,10 @@ import tensorflow_data_validation as tfdv
 from tensorflow_metadata.proto.v0 import schema_pb2
 
 from components.ingestion import outputs
+from contract import errors
+from contract import features
+from contract import paths
 from models import signatures
-from pipeline import configs
-from pipeline import features
 
 
 # Records decoded at a time when reading a split: one batch per decoder call.
@@ -43,10 +44,10 @@ def serialize_rows(rows: list[dict[str, outputs.Value]],
 
 
 def load_schema() -> schema_pb2.Schema:
-  return tfdv.load_schema_text(configs.SCHEMA_PATH)
+  return tfdv.load_schema_text(paths.SCHEMA_PATH)
 
 
-class NoPushedModelError(FileNotFoundError):
+class NoPushedModelError(errors.YtdnnError, FileNotFoundError):
   """Nothing was pushed yet: no run blessed a model of this kind."""
 
 
@@ -61,16 +62,6 @@ def latest_pushed_model(serving_model_dir: str) -> str:
         f'no pushed model version in {serving_model_dir}: run `ytdnn run` '
         'until its models are blessed and pushed')
   return os.path.join(serving_model_dir, max(versions, key=int))
-
-
-def latest_ingested_split(output_dir: str, split: str) -> str:
-  """The newest ingested Examples' directory of a split in a run."""
-  runs = tf.io.gfile.glob(os.path.join(
-      configs.pipeline_root(output_dir), 'MovieLensIngestion', 'examples', '*'))
-  if not runs:
-    raise FileNotFoundError(f'no ingested examples under {output_dir}')
-  newest = max(runs, key=lambda path: int(os.path.basename(path)))
-  return outputs.split_dir(newest, split)
 
 
 def load_serving_fn(model_dir: str) -> Callable[..., dict[str, tf.Tensor]]:

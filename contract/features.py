@@ -34,8 +34,8 @@ SECONDS_SINCE_PREVIOUS = 'seconds_since_previous'
 MOVIE_RATING_COUNT = 'movie_rating_count'
 
 # Evaluation-only columns TFMA slices by, derived by the ingestion from the
-# columns above (the counts bucketed by the fixed boundaries of
-# pipeline/configs.py), so they leak no more than those do. The model does not
+# columns above (the counts bucketed by the fixed boundaries
+# at the end of this file), so they leak no more than those do. The model does not
 # read them.
 USER_ACTIVITY_BUCKET = 'user_activity_bucket'
 MOVIE_POPULARITY_BUCKET = 'movie_popularity_bucket'
@@ -120,3 +120,10 @@ RETRIEVAL_SCORES = 'scores'
 # Features TFMA slices the evaluation by.
 SLICE_FEATURES = (GENDER, AGE, OCCUPATION, FIRST_GENRE,
                   USER_ACTIVITY_BUCKET, MOVIE_POPULARITY_BUCKET)
+
+# Fixed lower bounds of the evaluation's user-activity and movie-popularity
+# slices (after the implicit 0), applied to the leak-free earlier-rating counts.
+# Fixed rather than learned from the data, so a slice means the same in every
+# run and nothing about the eval split shapes it.
+USER_ACTIVITY_BOUNDARIES = (10, 50, 200)
+MOVIE_POPULARITY_BOUNDARIES = (10, 100, 1000)

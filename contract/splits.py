@@ -1,4 +1,4 @@
-"""The one definition of the split protocols of BENCHMARKS.md.
+"""The one definition of the split names and the split protocols of BENCHMARKS.md.
 
 The ingestion, the tests and the benchmark scripts all call these functions,
 so a figure reported under a protocol name always means the same eval set.
@@ -8,15 +8,23 @@ import hashlib
 import math
 from typing import Sequence
 
-from pipeline import configs
+# Split protocols, defined in BENCHMARKS.md: two for ranking, and `last1`,
+# the retrieval protocol, which holds out each user's last rating.
+RANDOM90 = 'random90'
+TEMPORAL = 'temporal'
+LAST1 = 'last1'
+SPLIT_PROTOCOLS = (RANDOM90, TEMPORAL, LAST1)
+
+TRAIN_SPLIT = 'train'
+EVAL_SPLIT = 'eval'
 
 
 def random90_split(user_id: int, movie_id: int) -> str:
   """A hash of the pair, so the split needs no state and no random seed."""
   digest = hashlib.md5(f'{user_id}:{movie_id}'.encode()).hexdigest()
   if int(digest[:8], 16) % 10 == 0:
-    return configs.EVAL_SPLIT
-  return configs.TRAIN_SPLIT
+    return EVAL_SPLIT
+  return TRAIN_SPLIT
 
 
 def temporal_eval_count(num_ratings: int) -> int:
@@ -27,15 +35,15 @@ def temporal_eval_count(num_ratings: int) -> int:
 def user_splits(split_protocol: str, user_id: int,
                 ordered_movie_ids: Sequence[int]) -> list[str]:
   """Split of each of a user's ratings, given in (timestamp, movie_id) order."""
-  if split_protocol == configs.RANDOM90:
+  if split_protocol == RANDOM90:
     return [random90_split(user_id, movie_id)
             for movie_id in ordered_movie_ids]
-  if split_protocol == configs.TEMPORAL:
+  if split_protocol == TEMPORAL:
     num_eval = temporal_eval_count(len(ordered_movie_ids))
     num_train = len(ordered_movie_ids) - num_eval
-    return [configs.TRAIN_SPLIT] * num_train + [configs.EVAL_SPLIT] * num_eval
-  if split_protocol == configs.LAST1:
+    return [TRAIN_SPLIT] * num_train + [EVAL_SPLIT] * num_eval
+  if split_protocol == LAST1:
     num_train = len(ordered_movie_ids) - 1
-    return [configs.TRAIN_SPLIT] * num_train + [configs.EVAL_SPLIT]
+    return [TRAIN_SPLIT] * num_train + [EVAL_SPLIT]
   raise ValueError(f'Unknown split_protocol {split_protocol!r}; expected one '
-                   f'of {configs.SPLIT_PROTOCOLS}')
+                   f'of {SPLIT_PROTOCOLS}')

@@ -1,0 +1,1 @@
+"""Clients of pushed models: scoring, two-stage recommendation, serving-time drift checks."""
