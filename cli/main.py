@@ -119,8 +119,9 @@ def _compile_kfp(args: argparse.Namespace) -> None:
       data_dir=args.data_dir,
       image=args.image,
       beam_args=args.beam_arg or [],
+      target=args.target,
       serving_models_dir=args.serving_models_dir)
-  print(f'Kubeflow V2 pipeline spec written to {path}')
+  print(f'Kubeflow V2 pipeline spec for {args.target} written to {path}')
 
 
 def _recommend(args: argparse.Namespace) -> None:
@@ -209,6 +210,11 @@ def parser() -> argparse.ArgumentParser:
                    'as the containers see it')
   kfp.add_argument('--image', required=True,
                    help='the image every step runs in (built from Dockerfile)')
+  kfp.add_argument('--target', choices=('kubeflow', 'vertex'),
+                   default='vertex',
+                   help='kubeflow: self-hosted Kubeflow Pipelines 2.x, whose '
+                   'steps start through pipeline/kfp_executor.py; vertex: '
+                   'Vertex AI Pipelines (default)')
   kfp.add_argument('--serving-models-dir',
                    help='where blessed models are pushed, into ranking/ and '
                    'retrieval/ (default: PIPELINE_ROOT/serving_model)')

@@ -1,8 +1,12 @@
-"""Compiles the pipeline for Kubeflow Pipelines V2 and Vertex AI Pipelines.
+"""Compiles the pipeline for self-hosted Kubeflow Pipelines 2.x or Vertex AI.
 
 The same `create_pipeline` as the local runner, written out as a pipeline spec
-that the platform runs step by step in `image` (see the Dockerfile). Nothing
-runs here: the platform provides ML Metadata, so no connection config is set.
+(schema 2.1.0, the only one the self-hosted API server accepts:
+backend/src/apiserver/template/v2_template.go) that the platform runs step by
+step in `image` (see the Dockerfile). The two targets differ in one thing:
+on `kubeflow` every step starts through pipeline/kfp_executor.py, which
+repairs what the self-hosted launcher hands TFX. The platform provides ML
+Metadata, so no connection config is set.
 """
 
 import os
@@ -10,9 +14,10 @@ import posixpath
 from typing import Sequence
 
 from tfx import v1 as tfx
+from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 
 from components import curated_schema
-from components.ingestion import ingestion_config
+from components.ingestion.ingestion_config import IngestionConfig
 from contract import paths
 from models import hyperparameters
 from pipeline import configs
@@ -21,6 +26,15 @@ from pipeline import pipeline
 # The spec names files as the container sees them: the Dockerfile copies the
 # sources to /ytdnn, so the curated schema is here inside the image.
 IMAGE_SCHEMA_PATH = '/ytdnn/contract/schema.pbtxt'
+
+KUBEFLOW = 'kubeflow'
+VERTEX = 'vertex'
+TARGETS = (KUBEFLOW, VERTEX)
+# Each target's step command: Vertex AI runs TFX's own entry point.
+TARGET_COMMANDS = {
+    KUBEFLOW: ['python', '-m', 'pipeline.kfp_executor'],
+    VERTEX: list(kubeflow_v2_dag_runner.KUBEFLOW_TFX_CMD),
+}
 
 
 def default_serving_models_dir(pipeline_root: str) -> str:
@@ -34,9 +48,10 @@ def compile_pipeline(
     data_dir: str,
     image: str,
     beam_args: Sequence[str],
+    target: str = VERTEX,
     serving_models_dir: str | None = None,
     schema_path: str = IMAGE_SCHEMA_PATH,
-    ingestion_config: ingestion_config.IngestionConfig = ingestion_config.IngestionConfig(),
+    ingestion_config: IngestionConfig = IngestionConfig(),
     model_config: hyperparameters.ModelConfig = hyperparameters.ModelConfig(),
     retrieval_config: hyperparameters.RetrievalConfig = hyperparameters.RetrievalConfig(),
     evaluation_config: configs.EvaluationConfig = configs.EvaluationConfig(),
@@ -51,10 +66,13 @@ def compile_pipeline(
   containers can reach (gs://, s3://), not paths on this machine. Models are
   pushed to `serving_models_dir`/ranking and /retrieval.
   """
+  if target not in TARGETS:
+    raise ValueError(f'unknown target {target!r}; expected one of {TARGETS}')
   models_dir = serving_models_dir or default_serving_models_dir(pipeline_root)
   runner = tfx.orchestration.experimental.KubeflowV2DagRunner(
       config=tfx.orchestration.experimental.KubeflowV2DagRunnerConfig(
-          default_image=image),
+          default_image=image, default_commands=TARGET_COMMANDS[target],
+          use_pipeline_spec_2_1=True),
       output_dir=os.path.dirname(output_file) or None,
       output_filename=os.path.basename(output_file))
   runner.run(pipeline.create_pipeline(

@@ -6,8 +6,11 @@ from tfx import v1 as tfx
 from components.anomalies_gate import ExampleAnomaliesGate
 from components.curated_schema import CuratedSchema
 from components.ingestion.component import MovieLensIngestion
-from components.ingestion import ingestion_config
+from components.ingestion.ingestion_config import IngestionConfig
 from components.retrieval_evaluator import RetrievalEvaluator
+from components.serving_baseline import Evaluator
+from components.serving_baseline import ServingBaseline
+from contract import paths
 from contract import splits
 from models import hyperparameters
 from pipeline import configs
@@ -28,7 +31,7 @@ def create_pipeline(
     schema_path: str,
     serving_model_dir: str,
     retrieval_serving_model_dir: str,
-    ingestion_config: ingestion_config.IngestionConfig,
+    ingestion_config: IngestionConfig,
     model_config: hyperparameters.ModelConfig,
     retrieval_config: hyperparameters.RetrievalConfig,
     evaluation_config: configs.EvaluationConfig,
@@ -87,18 +90,17 @@ def create_pipeline(
       eval_args=tfx.proto.EvalArgs(splits=[splits.EVAL_SPLIT]),
       custom_config=model_config.as_custom_config())
 
-  model_resolver = tfx.dsl.Resolver(
-      strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
-      model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
-      model_blessing=tfx.dsl.Channel(
-          type=tfx.types.standard_artifacts.ModelBlessing),
-  ).with_id('latest_blessed_model_resolver')
-  evaluator = tfx.components.Evaluator(
+  # The last blessed model is the newest one pushed: read from the serving
+  # directory, not by an ML Metadata query, so every orchestrator runs it.
+  baseline = ServingBaseline(model=trainer.outputs['model'],
+                             serving_model_dir=serving_model_dir)
+  evaluator = Evaluator(
       examples=examples,
       model=trainer.outputs['model'],
-      baseline_model=model_resolver.outputs['model'],
+      baseline_model=baseline.outputs['baseline'],
       example_splits=[splits.EVAL_SPLIT],
-      eval_config=evaluation.make_eval_config(evaluation_config))
+      eval_config=evaluation.make_eval_config(evaluation_config),
+  ).with_id(paths.EVALUATOR)
 
   pusher = tfx.components.Pusher(
       model=trainer.outputs['model'],
@@ -136,7 +138,7 @@ def create_pipeline(
       components=[
           schema_gen, ingestion, statistics_gen,
           example_validator, anomalies_gate, transform, trainer,
-          model_resolver, evaluator, pusher, retrieval_trainer,
+          baseline, evaluator, pusher, retrieval_trainer,
           retrieval_evaluator, retrieval_pusher,
       ],
       enable_cache=enable_cache,

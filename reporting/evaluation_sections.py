@@ -9,6 +9,7 @@ import tensorflow_model_analysis as tfma
 from tensorflow_model_analysis.proto import metrics_for_slice_pb2
 
 from components import retrieval_evaluator
+from components import serving_baseline
 from contract import features
 from contract import paths
 from pipeline import evaluation
@@ -162,12 +163,13 @@ def baseline_section(run: run_record.Run, evaluation_uri: str,
   baseline = run.input(paths.EVALUATOR, 'baseline_model')
   parts = [f'<p>Blessing decision: <span class="{"ok" if blessed else "bad"}">'
            f'{"blessed" if blessed else "not blessed"}</span>.</p>']
-  if baseline is None:
+  served = serving_baseline.served_model(baseline) if baseline else ''
+  if not served:
     parts.append('<p>No baseline model: no model had been blessed before, '
                  'so only the fixed bounds applied.</p>')
   else:
-    parts.append(f'<p>Baseline: the last blessed model, '
-                 f'<code>{html.escape(baseline.uri)}</code>.</p>')
+    parts.append(f'<p>Baseline: the last blessed model, as pushed to '
+                 f'<code>{html.escape(served)}</code>.</p>')
   thresholds = tfma_results.thresholds(
       tfma.load_eval_result(evaluation_uri).config)
   overall = evaluation_data.candidate.get(tfma_results.OVERALL, {})

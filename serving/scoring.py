@@ -14,6 +14,7 @@ import tensorflow_data_validation as tfdv
 from tensorflow_metadata.proto.v0 import schema_pb2
 
 from components.ingestion import outputs
+from components import serving_baseline
 from contract import errors
 from contract import features
 from contract import paths
@@ -53,15 +54,12 @@ class NoPushedModelError(errors.YtdnnError, FileNotFoundError):
 
 def latest_pushed_model(serving_model_dir: str) -> str:
   """The highest version directory under a TF Serving model base directory."""
-  versions = []
-  if tf.io.gfile.isdir(serving_model_dir):
-    versions = [v.rstrip('/') for v in tf.io.gfile.listdir(serving_model_dir)
-                if v.rstrip('/').isdigit()]
-  if not versions:
+  version = serving_baseline.latest_pushed_version(serving_model_dir)
+  if version is None:
     raise NoPushedModelError(
         f'no pushed model version in {serving_model_dir}: run `ytdnn run` '
         'until its models are blessed and pushed')
-  return os.path.join(serving_model_dir, max(versions, key=int))
+  return version
 
 
 def load_serving_fn(model_dir: str) -> Callable[..., dict[str, tf.Tensor]]:

@@ -19,7 +19,6 @@ import pytest
 from tfx import v1 as tfx
 from tfx.dsl.components.base import base_beam_component
 from tfx.dsl.components.base import base_component
-from tfx.dsl.components.base import base_node
 from tfx.orchestration.kubeflow.v2 import compiler_utils
 from tfx.utils import import_utils
 from tfx.utils import name_utils
@@ -82,13 +81,6 @@ def compiled(tmp_path_factory) -> Compiled:
   return Compiled(built[0], job, output)
 
 
-def _task_names(node: base_node.BaseNode) -> list[str]:
-  """A resolver compiles to two queries; every other node to one task."""
-  if isinstance(node, tfx.dsl.Resolver):
-    return [f'{node.id}-model-blessing-resolver', f'{node.id}-model-resolver']
-  return [node.id]
-
-
 def _container(job: dict, name: str) -> dict:
   spec = job['pipelineSpec']
   label = spec['components'][name]['executorLabel']
@@ -96,15 +88,13 @@ def _container(job: dict, name: str) -> dict:
 
 
 def _constant(job: dict, task: str, parameter: str) -> str | float:
-  value = job['pipelineSpec']['root']['dag']['tasks'][task]['inputs'][
-      'parameters'][parameter]['runtimeValue']['constantValue']
-  return next(iter(value.values()))
+  return job['pipelineSpec']['root']['dag']['tasks'][task]['inputs'][
+      'parameters'][parameter]['runtimeValue']['constant']
 
 
 def test_every_component_of_the_pipeline_is_a_task(compiled):
   dsl_pipeline, job = compiled.pipeline, compiled.job
-  expected = sorted(name for node in dsl_pipeline.components
-                    for name in _task_names(node))
+  expected = sorted(node.id for node in dsl_pipeline.components)
   assert sorted(job['pipelineSpec']['root']['dag']['tasks']) == expected
   assert sorted(job['pipelineSpec']['components']) == expected
 
@@ -186,12 +176,37 @@ def test_a_yaml_output_is_the_bare_pipeline_spec(tmp_path, compiled):
       job['pipelineSpec']['root']['dag']['tasks'])
 
 
+@pytest.mark.parametrize('target', kubeflow_v2_runner.TARGETS)
+def test_each_target_is_a_2_1_spec_of_containers_wired_by_real_tasks(
+    tmp_path, target):
+  output = kubeflow_v2_runner.compile_pipeline(
+      output_file=str(tmp_path / 'ytdnn.json'), pipeline_root=PIPELINE_ROOT,
+      data_dir=DATA_DIR, image=IMAGE, beam_args=BEAM_ARGS, target=target)
+  with open(output) as f:
+    spec = json.load(f)['pipelineSpec']
+  # The self-hosted API server takes 2.1.0 only; Vertex AI takes both.
+  assert spec['schemaVersion'] == '2.1.0'
+  executors = spec['deploymentSpec']['executors'].values()
+  # No resolver (an ML Metadata query only Vertex AI runs), no lifecycle hook.
+  assert all(list(executor) == ['container'] for executor in executors)
+  assert not any('lifecycle' in executor['container']
+                 for executor in executors)
+  tasks = spec['root']['dag']['tasks']
+  producers = {source['taskOutputArtifact']['producerTask']
+               for task in tasks.values()
+               for source in task.get('inputs', {}).get('artifacts',
+                                                        {}).values()}
+  assert producers and producers <= set(tasks)
+  assert {tuple(executor['container']['command']) for executor in executors
+          } == {tuple(kubeflow_v2_runner.TARGET_COMMANDS[target])}
+
+
 def test_the_cli_compiles_with_its_flags(tmp_path, capsys):
   output = tmp_path / 'ytdnn.json'
   assert main.main([
       'compile-kfp', '--output', str(output), '--pipeline-root', PIPELINE_ROOT,
       '--data-dir', DATA_DIR, '--image', IMAGE,
-      '--serving-models-dir', 'gs://ytdnn-test/serving',
+      '--serving-models-dir', 'gs://ytdnn-test/serving', '--target', 'kubeflow',
       '--beam-arg=--runner=DataflowRunner', '--beam-arg=--project=ytdnn-test',
   ]) == 0
   assert str(output) in capsys.readouterr().out

@@ -11,7 +11,7 @@ from pipeline import pipeline
 EXPECTED_COMPONENTS = [
     'MovieLensIngestion', 'StatisticsGen', 'CuratedSchema',
     'ExampleValidator', 'ExampleAnomaliesGate', 'Transform', 'Trainer',
-    'latest_blessed_model_resolver', 'Evaluator', 'Pusher',
+    'ServingBaseline', 'Evaluator', 'Pusher',
     'RetrievalTrainer', 'RetrievalEvaluator', 'RetrievalPusher',
 ]
 
@@ -77,3 +77,13 @@ def test_fingerprints_key_the_caches_of_the_ingestion_and_the_schema(tmp_path):
       'data_fingerprint'] == 'ratings.dat:10:1'
   assert components['CuratedSchema'].exec_properties['fingerprint'] == (
       'abc123')
+
+
+def test_the_baseline_is_read_after_training_from_the_serving_directory(
+    tmp_path):
+  components = {c.id: c for c in _pipeline(tmp_path).components}
+  baseline = components['ServingBaseline']
+  assert components['Trainer'] in baseline.upstream_nodes
+  assert baseline in components['Evaluator'].upstream_nodes
+  assert baseline.exec_properties['serving_model_dir'] == str(
+      tmp_path / 'serving' / 'ranking')

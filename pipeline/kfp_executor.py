@@ -1,0 +1,76 @@
+"""The step entry point on self-hosted Kubeflow Pipelines: TFX's, repaired.
+
+`ytdnn compile-kfp --target kubeflow` starts every step with
+`python -m pipeline.kfp_executor` and TFX's own arguments. It runs TFX's
+`kubeflow_v2_run_executor` after one repair:
+
+- Empty input artifact types (tensorflow/tfx#7768). The self-hosted backend
+  hands every input artifact an empty type schema
+  (backend/src/v2/metadata/client.go writes `Schema: ""`), and TFX 1.16 reads
+  the artifact's class from it: `yaml.safe_load('')` gives None and the first
+  consumer of any artifact crashes. The inputs spec that TFX compiled into the
+  step's own arguments (`--json_serialized_inputs_spec_args`) declares each
+  input's type, so empty ones are filled from it.
+
+Importing `contract` first also selects Keras 2 before TFX loads tf.keras.
+"""
+
+import contract  # pylint: disable=unused-import,g-bad-import-order
+
+import sys
+
+from absl import app
+from google.protobuf import json_format
+from kfp.pipeline_spec import pipeline_spec_pb2
+from tfx.orchestration.kubeflow.v2.container import kubeflow_v2_run_executor
+
+INVOCATION_FLAG = '--json_serialized_invocation_args'
+INPUTS_SPEC_FLAG = '--json_serialized_inputs_spec_args'
+
+
+def with_input_types(invocation: str, inputs_spec: str) -> str:
+  """The executor input with every empty input artifact type filled from the spec."""
+  executor_input = json_format.Parse(
+      invocation, pipeline_spec_pb2.ExecutorInput(), ignore_unknown_fields=True)
+  declared = json_format.Parse(
+      inputs_spec, pipeline_spec_pb2.ComponentInputsSpec(),
+      ignore_unknown_fields=True).artifacts
+  for name, artifact_list in executor_input.inputs.artifacts.items():
+    for artifact in artifact_list.artifacts:
+      kind = artifact.type.WhichOneof('kind')
+      if name in declared and not (kind and getattr(artifact.type, kind)):
+        artifact.type.CopyFrom(declared[name].artifact_type)
+  return json_format.MessageToJson(executor_input)
+
+
+def _flag_value(argv: list[str], flag: str) -> int | None:
+  """The index of a flag's value, given as `--flag value` or `--flag=value`."""
+  for i, arg in enumerate(argv):
+    if arg == flag and i + 1 < len(argv):
+      return i + 1
+    if arg.startswith(flag + '='):
+      return i
+  return None
+
+
+def repaired_argv(argv: list[str]) -> list[str]:
+  """TFX's arguments with the executor input's empty types filled."""
+  invocation = _flag_value(argv, INVOCATION_FLAG)
+  inputs_spec = _flag_value(argv, INPUTS_SPEC_FLAG)
+  if invocation is None or inputs_spec is None:
+    return argv
+
+  def value(i: int) -> str:
+    return argv[i].split('=', 1)[1] if argv[i].startswith('--') else argv[i]
+
+  repaired = list(argv)
+  filled = with_input_types(value(invocation), value(inputs_spec))
+  repaired[invocation] = (f'{INVOCATION_FLAG}={filled}'
+                          if argv[invocation].startswith('--') else filled)
+  return repaired
+
+
+if __name__ == '__main__':
+  sys.argv = repaired_argv(sys.argv)
+  app.run(kubeflow_v2_run_executor.main,
+          flags_parser=kubeflow_v2_run_executor._parse_flags)  # pylint: disable=protected-access

@@ -1,0 +1,166 @@
+"""The `kubeflow` target's spec, executed here step by step with no cluster.
+
+Each task of the compiled spec runs as its own process with the spec's own
+container command, `{{$}}` replaced by the executor input a KFP driver would
+build, in dependency order, on the tiny sample. Input artifacts get an empty
+type schema, as the self-hosted backend gives them, so pipeline/kfp_executor.py
+must repair them for any step to run. What a cluster adds and this does not:
+the image, the pods, object storage and the backend's own driver.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+from google.protobuf import json_format
+from kfp.pipeline_spec import pipeline_spec_pb2
+import pytest
+
+from conftest import make_tiny_sample
+from contract import paths
+from contract import splits
+from models import hyperparameters
+from pipeline import kfp_executor
+from pipeline import kubeflow_v2_runner
+from serving import scoring
+
+# One process per step: the in-process Beam runner, as `ytdnn run` uses.
+BEAM_ARGS = ['--direct_running_mode=in_memory', '--direct_num_workers=1']
+STEP_TIMEOUT_S = 600
+
+INPUTS_SPEC = json.dumps({'artifacts': {'examples': {'artifactType': {
+    'instanceSchema': 'title: tfx.Examples\ntype: object\n'}}}})
+
+
+def _invocation(artifact_type: dict | None) -> str:
+  artifact = {'name': 'examples-1', 'uri': '/root/examples/1'}
+  if artifact_type is not None:
+    artifact['type'] = artifact_type
+  return json.dumps({'inputs': {'artifacts': {'examples': {
+      'artifacts': [artifact]}}}})
+
+
+def _input_type(invocation: str) -> pipeline_spec_pb2.ArtifactTypeSchema:
+  executor_input = json_format.Parse(invocation,
+                                     pipeline_spec_pb2.ExecutorInput())
+  return executor_input.inputs.artifacts['examples'].artifacts[0].type
+
+
+@pytest.mark.parametrize('empty_type', [None, {'instanceSchema': ''},
+                                        {'schemaTitle': ''}])
+def test_an_empty_input_type_is_filled_from_the_inputs_spec(empty_type):
+  filled = kfp_executor.with_input_types(_invocation(empty_type), INPUTS_SPEC)
+  assert _input_type(filled).instance_schema.startswith('title: tfx.Examples')
+
+
+def test_a_given_input_type_is_kept():
+  given = {'schemaTitle': 'tfx.Examples'}
+  filled = kfp_executor.with_input_types(_invocation(given), INPUTS_SPEC)
+  assert _input_type(filled).schema_title == 'tfx.Examples'
+
+
+@pytest.mark.parametrize('separate', [True, False])
+def test_the_invocation_flag_is_repaired_in_either_spelling(separate):
+  invocation = _invocation(None)
+  flag = kfp_executor.INVOCATION_FLAG
+  argv = (['prog', '--executor_class_path', 'a.B'] +
+          ([flag, invocation] if separate else [f'{flag}={invocation}']) +
+          [kfp_executor.INPUTS_SPEC_FLAG, INPUTS_SPEC, '--runner=X'])
+  repaired = kfp_executor.repaired_argv(argv)
+  value = (repaired[4] if separate else repaired[3].split('=', 1)[1])
+  assert _input_type(value).instance_schema.startswith('title: tfx.Examples')
+  assert repaired[-1] == '--runner=X' and len(repaired) == len(argv)
+
+
+def _dependency_order(tasks: dict) -> list[str]:
+  done, order = set(), []
+  while len(order) < len(tasks):
+    ready = sorted(name for name, task in tasks.items() if name not in done
+                   and set(task.get('dependentTasks', [])) <= done)
+    assert ready, f'a cycle among {set(tasks) - done}'
+    order += ready
+    done.update(ready)
+  return order
+
+
+def _executor_input(task_name: str, task: dict, component: dict,
+                    produced: dict, root: str) -> dict:
+  """What the KFP driver hands a step: inputs as the backend stores them."""
+  inputs = task.get('inputs', {})
+  parameters = {name: value['runtimeValue']['constant']
+                for name, value in inputs.get('parameters', {}).items()}
+  artifacts = {}
+  for name, source in inputs.get('artifacts', {}).items():
+    output = source['taskOutputArtifact']
+    artifact = dict(produced[output['producerTask'],
+                             output['outputArtifactKey']])
+    artifact.pop('type')  # the self-hosted backend's empty type schema
+    artifacts[name] = {'artifacts': [artifact]}
+  outputs = {
+      key: {'artifacts': [{
+          'name': f'{task_name}-{key}',
+          'type': definition['artifactType'],
+          'uri': os.path.join(root, task_name, key, '1'),
+      }]}
+      for key, definition in component.get('outputDefinitions', {}).get(
+          'artifacts', {}).items()}
+  return {'inputs': {'parameterValues': parameters, 'artifacts': artifacts},
+          'outputs': {'artifacts': outputs, 'outputFile': os.path.join(
+              root, task_name, 'executor_output.json')}}
+
+
+def _run_spec(job: dict, root: str) -> dict:
+  """Runs every task of the spec; returns each output artifact by (task, key)."""
+  spec = job['pipelineSpec']
+  tasks = spec['root']['dag']['tasks']
+  produced = {}
+  for name in _dependency_order(tasks):
+    component = spec['components'][tasks[name]['componentRef']['name']]
+    container = spec['deploymentSpec']['executors'][
+        component['executorLabel']]['container']
+    executor_input = _executor_input(name, tasks[name], component, produced,
+                                     root)
+    # The launcher makes each output artifact's directory before the step.
+    for declared in executor_input['outputs']['artifacts'].values():
+      os.makedirs(declared['artifacts'][0]['uri'])
+    command = [sys.executable if part == 'python' else part
+               for part in container['command']] + [
+                   json.dumps(executor_input) if arg == '{{$}}' else arg
+                   for arg in container['args']]
+    step = subprocess.run(command, capture_output=True, text=True,
+                          timeout=STEP_TIMEOUT_S, check=False)
+    assert step.returncode == 0, f'{name} failed:\n{step.stderr[-3000:]}'
+    with open(executor_input['outputs']['outputFile']) as f:
+      written = json.load(f).get('artifacts', {})
+    for key, declared in executor_input['outputs']['artifacts'].items():
+      artifact = declared['artifacts'][0]
+      artifact.update(written.get(key, {}).get('artifacts', [{}])[0])
+      produced[name, key] = artifact
+  return produced
+
+
+def test_the_kubeflow_spec_runs_step_by_step_and_pushes_a_model(tmp_path):
+  data_dir, root = str(tmp_path / 'data'), str(tmp_path / 'root')
+  serving_dir = str(tmp_path / 'serving')
+  make_tiny_sample(data_dir)
+  spec_file = kubeflow_v2_runner.compile_pipeline(
+      output_file=str(tmp_path / 'ytdnn.json'), pipeline_root=root,
+      data_dir=data_dir, image='unused', beam_args=BEAM_ARGS,
+      target=kubeflow_v2_runner.KUBEFLOW, serving_models_dir=serving_dir,
+      schema_path=paths.SCHEMA_PATH,
+      model_config=hyperparameters.ModelConfig(epochs=3, batch_size=128))
+  with open(spec_file) as f:
+    produced = _run_spec(json.load(f), root)
+
+  blessing = produced['Evaluator', 'blessing']['metadata']
+  assert blessing['blessed'] == 1
+  model_dir = scoring.latest_pushed_model(
+      os.path.join(serving_dir, paths.RANKING_MODEL))
+  eval_split = paths.split_dir(
+      produced['MovieLensIngestion', 'examples']['uri'], splits.EVAL_SPLIT)
+  rows = scoring.read_rows(eval_split)[:32]
+  scores = scoring.score(scoring.load_serving_fn(model_dir),
+                         scoring.serialize_rows(rows, scoring.load_schema()))
+  assert scores['rating'].shape == (len(rows), 1)
+  assert os.listdir(os.path.join(serving_dir, paths.RETRIEVAL_MODEL))
