@@ -8,6 +8,7 @@ must repair them for any step to run. What a cluster adds and this does not:
 the image, the pods, object storage and the backend's own driver.
 """
 
+from concurrent import futures
 import json
 import os
 import subprocess
@@ -28,6 +29,8 @@ from serving import scoring
 # One process per step: the in-process Beam runner, as `ytdnn run` uses.
 BEAM_ARGS = ['--direct_running_mode=in_memory', '--direct_num_workers=1']
 STEP_TIMEOUT_S = 600
+# Steps run at once when their dependencies allow: this machine's 2 cores.
+PARALLEL_STEPS = 2
 
 INPUTS_SPEC = json.dumps({'artifacts': {'examples': {'artifactType': {
     'instanceSchema': 'title: tfx.Examples\ntype: object\n'}}}})
@@ -73,17 +76,6 @@ def test_the_invocation_flag_is_repaired_in_either_spelling(separate):
   assert repaired[-1] == '--runner=X' and len(repaired) == len(argv)
 
 
-def _dependency_order(tasks: dict) -> list[str]:
-  done, order = set(), []
-  while len(order) < len(tasks):
-    ready = sorted(name for name, task in tasks.items() if name not in done
-                   and set(task.get('dependentTasks', [])) <= done)
-    assert ready, f'a cycle among {set(tasks) - done}'
-    order += ready
-    done.update(ready)
-  return order
-
-
 def _executor_input(task_name: str, task: dict, component: dict,
                     produced: dict, root: str) -> dict:
   """What the KFP driver hands a step: inputs as the backend stores them."""
@@ -110,33 +102,57 @@ def _executor_input(task_name: str, task: dict, component: dict,
               root, task_name, 'executor_output.json')}}
 
 
+def _run_step(name: str, spec: dict, executor_input: dict) -> dict:
+  """Runs one task's container command; returns its output artifacts by key."""
+  component = spec['components'][
+      spec['root']['dag']['tasks'][name]['componentRef']['name']]
+  container = spec['deploymentSpec']['executors'][
+      component['executorLabel']]['container']
+  # The launcher makes each output artifact's directory before the step.
+  for declared in executor_input['outputs']['artifacts'].values():
+    os.makedirs(declared['artifacts'][0]['uri'])
+  command = [sys.executable if part == 'python' else part
+             for part in container['command']] + [
+                 json.dumps(executor_input) if arg == '{{$}}' else arg
+                 for arg in container['args']]
+  step = subprocess.run(command, capture_output=True, text=True,
+                        timeout=STEP_TIMEOUT_S, check=False)
+  assert step.returncode == 0, f'{name} failed:\n{step.stderr[-3000:]}'
+  with open(executor_input['outputs']['outputFile']) as f:
+    written = json.load(f).get('artifacts', {})
+  outputs = {}
+  for key, declared in executor_input['outputs']['artifacts'].items():
+    artifact = declared['artifacts'][0]
+    artifact.update(written.get(key, {}).get('artifacts', [{}])[0])
+    outputs[key] = artifact
+  return outputs
+
+
 def _run_spec(job: dict, root: str) -> dict:
-  """Runs every task of the spec; returns each output artifact by (task, key)."""
+  """Runs every task once its dependencies are done, as the KFP driver does.
+
+  Independent tasks (the two Trainers, say) run at the same time. Returns
+  each output artifact by (task, key).
+  """
   spec = job['pipelineSpec']
   tasks = spec['root']['dag']['tasks']
-  produced = {}
-  for name in _dependency_order(tasks):
-    component = spec['components'][tasks[name]['componentRef']['name']]
-    container = spec['deploymentSpec']['executors'][
-        component['executorLabel']]['container']
-    executor_input = _executor_input(name, tasks[name], component, produced,
-                                     root)
-    # The launcher makes each output artifact's directory before the step.
-    for declared in executor_input['outputs']['artifacts'].values():
-      os.makedirs(declared['artifacts'][0]['uri'])
-    command = [sys.executable if part == 'python' else part
-               for part in container['command']] + [
-                   json.dumps(executor_input) if arg == '{{$}}' else arg
-                   for arg in container['args']]
-    step = subprocess.run(command, capture_output=True, text=True,
-                          timeout=STEP_TIMEOUT_S, check=False)
-    assert step.returncode == 0, f'{name} failed:\n{step.stderr[-3000:]}'
-    with open(executor_input['outputs']['outputFile']) as f:
-      written = json.load(f).get('artifacts', {})
-    for key, declared in executor_input['outputs']['artifacts'].items():
-      artifact = declared['artifacts'][0]
-      artifact.update(written.get(key, {}).get('artifacts', [{}])[0])
-      produced[name, key] = artifact
+  produced, done, running = {}, set(), {}
+  with futures.ThreadPoolExecutor(max_workers=PARALLEL_STEPS) as pool:
+    while len(done) < len(tasks):
+      for name in sorted(set(tasks) - done - set(running)):
+        if set(tasks[name].get('dependentTasks', [])) <= done:
+          component = spec['components'][tasks[name]['componentRef']['name']]
+          running[name] = pool.submit(
+              _run_step, name, spec,
+              _executor_input(name, tasks[name], component, produced, root))
+      assert running, f'a cycle among {set(tasks) - done}'
+      finished, _ = futures.wait(running.values(),
+                                 return_when=futures.FIRST_COMPLETED)
+      for name in [n for n, step in running.items() if step in finished]:
+        outputs = running.pop(name).result()
+        produced.update({(name, key): artifact
+                         for key, artifact in outputs.items()})
+        done.add(name)
   return produced
 
 
