@@ -34,9 +34,8 @@ SECONDS_SINCE_PREVIOUS = 'seconds_since_previous'
 MOVIE_RATING_COUNT = 'movie_rating_count'
 
 # Evaluation-only columns TFMA slices by, derived by the ingestion from the
-# columns above (the counts bucketed by the fixed boundaries
-# at the end of this file), so they leak no more than those do. The model does not
-# read them.
+# columns above (the counts bucketed by the fixed boundaries at the end of
+# this file), so they leak no more than those do. The model does not read them.
 USER_ACTIVITY_BUCKET = 'user_activity_bucket'
 MOVIE_POPULARITY_BUCKET = 'movie_popularity_bucket'
 EVALUATION_ONLY_COLUMNS = (USER_ACTIVITY_BUCKET, MOVIE_POPULARITY_BUCKET)
