@@ -3,6 +3,7 @@
 The held-out split is left to the RetrievalEvaluator.
 """
 
+import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
 from tfx import v1 as tfx
@@ -14,31 +15,41 @@ from models import retrieval_training
 from models import training
 
 
+def _batches(fn_args: tfx.components.FnArgs,
+             tf_transform_output: tft.TFTransformOutput,
+             config: hyperparameters.RetrievalConfig
+             ) -> tuple[tf.data.Dataset, tf.data.Dataset]:
+  """(training, validation) batches; the whole transformed split is freed on return."""
+  data = training.transform_in_memory(
+      training.raw_records(fn_args.train_files), tf_transform_output,
+      with_positions=True)
+  chosen = retrieval_training.in_validation(data, config.validation_modulus)
+  chunks = retrieval_training.sequence_chunks(
+      data, np.logical_not(chosen.numpy()), config)
+  return (retrieval_training.sequence_batches(data, chunks, config),
+          retrieval_training.validation_batches(
+              retrieval_training.validation_carve_out(data, chosen), config))
+
+
 def run_fn(fn_args: tfx.components.FnArgs) -> None:
   """Trains on the train split and saves the model with its top-K signature.
 
   `fn_args.train_files` are the raw ingested examples' train files, which
-  `training.transform_in_memory` transforms once. A carve-out of the
-  train split decides when to stop (see RetrievalConfig.epochs in
-  models/hyperparameters.py); the held-out split is never read here.
+  `training.transform_in_memory` transforms once. Training reads them as
+  chunks of users' sequences. A carve-out of the train split decides when
+  to stop (see RetrievalConfig.epochs in models/hyperparameters.py); the
+  held-out split is never read here.
   """
   config = hyperparameters.RetrievalConfig.from_custom_config(
       fn_args.custom_config)
   tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
-  rest, carve_out = retrieval_training.split_carve_out(
-      training.transform_in_memory(training.raw_records(fn_args.train_files),
-                                   tf_transform_output),
-      config)
-
+  train, validation = _batches(fn_args, tf_transform_output, config)
   model = retrieval_model.RetrievalModel(
       training.vocabulary_sizes(tf_transform_output), config)
   model.compile(optimizer=tf.keras.optimizers.Adam(config.learning_rate))
   training.fit_with_tensorboard(
-      model,
-      retrieval_training.training_batches(rest, config).prefetch(
-          tf.data.AUTOTUNE),
-      config.epochs, fn_args.model_run_dir,
-      validation=retrieval_training.validation_batches(carve_out, config),
+      model, train.prefetch(tf.data.AUTOTUNE), config.epochs,
+      fn_args.model_run_dir, validation=validation,
       callbacks=(tf.keras.callbacks.EarlyStopping(
           patience=config.early_stopping_patience,
           restore_best_weights=True),))

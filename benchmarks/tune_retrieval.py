@@ -4,7 +4,10 @@ Hyperparameters are chosen here, never on the held-out targets: each user's
 latest *train* rating is held out the way `last1` holds out the latest rating
 overall, the model trains on the rest of the train split, and HR@K is read
 through the same serving signature and ranking code the RetrievalEvaluator
-uses. Reads the raw examples and the Transform graph of a finished run:
+uses. The model trains as the Trainer trains it, on chunks of the users'
+sequences, with the held-out ratings left out as targets; as the latest of
+their users, they are in no other example's history. Reads the raw examples
+and the Transform graph of a finished run:
 
   .venv/bin/python -m benchmarks.tune_retrieval --output-dir OUT \\
       [--config '{"epochs": 6, "history_decays": [1.0, 0.0]}']
@@ -17,7 +20,6 @@ import time
 
 import numpy as np
 import tensorflow as tf
-import tensorflow_transform as tft
 
 from benchmarks import bare_trainer
 from components import retrieval_evaluator
@@ -31,35 +33,11 @@ from models import retrieval_training
 from models import signatures
 from models import training
 
-_TRANSFORM_BATCH = 4096
-# The examples are read whole into memory here, in file order; a buffer this
-# size spans a quarter of ml-1m, as the Trainers' shuffle did before they
-# took one permutation of the whole split per epoch.
-_SHUFFLE_BUFFER = 250_000
-
-
 def _subset(ratings: retrieval_evaluator.Ratings,
             keep: np.ndarray) -> retrieval_evaluator.Ratings:
   return retrieval_evaluator.Ratings(ratings.user_ids[keep],
                                      ratings.movie_ids[keep],
                                      ratings.earlier_counts[keep])
-
-
-def _training_data(serialized: list[bytes],
-                   tf_transform_output: tft.TFTransformOutput,
-                   config: hyperparameters.RetrievalConfig) -> tf.data.Dataset:
-  """Transformed once and cached, then shuffled and batched like the Trainer."""
-  raw_spec = tf_transform_output.raw_feature_spec()
-  transform = tf_transform_output.transform_features_layer()
-  return (tf.data.Dataset.from_tensor_slices(serialized)
-          .batch(_TRANSFORM_BATCH)
-          .map(lambda batch: retrieval_training.split_target(
-              transform(tf.io.parse_example(batch, raw_spec))))
-          .unbatch()
-          .cache()
-          .shuffle(_SHUFFLE_BUFFER, seed=0)
-          .batch(config.batch_size)
-          .prefetch(tf.data.AUTOTUNE))
 
 
 def tune(output_dir: str, config: hyperparameters.RetrievalConfig) -> dict:
@@ -91,11 +69,15 @@ def tune(output_dir: str, config: hyperparameters.RetrievalConfig) -> dict:
                      **metrics})
     print(json.dumps(by_epoch[-1]), flush=True)
 
+  data = training.transform_in_memory(
+      tf.data.Dataset.from_tensor_slices(serialized), tf_transform_output,
+      with_positions=True)
+  batches = retrieval_training.sequence_batches(
+      data, retrieval_training.sequence_chunks(data, ~carved, config), config)
+  del data
   started = time.monotonic()
-  model.fit(_training_data(
-      [serialized[i] for i in np.flatnonzero(~carved)], tf_transform_output,
-      config), epochs=config.epochs, verbose=2,
-            callbacks=[tf.keras.callbacks.LambdaCallback(
+  model.fit(batches.prefetch(tf.data.AUTOTUNE), epochs=config.epochs,
+            verbose=2, callbacks=[tf.keras.callbacks.LambdaCallback(
                 on_epoch_end=validate)])
   return {'validation_targets': len(targets.movie_ids),
           'fit_and_validation_s': time.monotonic() - started,

@@ -58,6 +58,11 @@ GENRE_SEPARATOR = '|'
 # The raw label column; every other column is a serving-time feature.
 RAW_LABEL = RATING
 
+# An example's place in its user's sequence: the raw USER_RATING_COUNT, which
+# the Transform normalizes away. The retrieval Trainer keeps it beside the
+# transformed features to lay the examples out as sequences.
+SEQUENCE_POSITION = 'sequence_position'
+
 # Transformed feature names (outputs of transforms.preprocessing.preprocessing_fn).
 USER_INDEX = 'user_index'
 MOVIE_INDEX = 'movie_index'

@@ -76,16 +76,30 @@ class NewestEmbeddings(tf.keras.layers.Layer):
     return {**super().get_config(), 'count': self.count}
 
 
-def encode_history(history: tf.RaggedTensor, decays: tuple[float, ...],
-                   newest_movies: int) -> list[tf.Tensor]:
+class HistoryEncoder(tf.keras.layers.Layer):
   """The history encoder of both models: a ragged history as fixed-size vectors.
 
   One pooled vector per recency decay (1.0 is the paper's plain mean) and,
   if `newest_movies` is not 0, that many newest movies in their own slots.
+  models/history_windows.py computes the same vectors for every place of a
+  sequence at once.
   """
-  vectors = [RecencyWeightedPooling(decay, name=f'history_pooling_{i}')(history)
-             for i, decay in enumerate(decays)]
-  if newest_movies:
-    vectors.append(NewestEmbeddings(newest_movies,
-                                    name='newest_movies')(history))
-  return vectors
+
+  def __init__(self, decays: tuple[float, ...], newest_movies: int, **kwargs):
+    super().__init__(**kwargs)
+    self.decays = tuple(decays)
+    self.newest_movies = newest_movies
+    self.pooling = [RecencyWeightedPooling(decay, name=f'history_pooling_{i}')
+                    for i, decay in enumerate(self.decays)]
+    self.newest = (NewestEmbeddings(newest_movies, name='newest_movies')
+                   if newest_movies else None)
+
+  def call(self, history: tf.RaggedTensor) -> list[tf.Tensor]:
+    vectors = [pool(history) for pool in self.pooling]
+    if self.newest is not None:
+      vectors.append(self.newest(history))
+    return vectors
+
+  def get_config(self) -> dict:
+    return {**super().get_config(), 'decays': self.decays,
+            'newest_movies': self.newest_movies}

@@ -104,8 +104,8 @@ def _user_history(inputs: dict[str, tf.Tensor],
   if config.use_history_ratings:
     history = RatedHistory(name='rated_history')(
         history, inputs[features.HISTORY_RATING_VALUES])
-  return pooling.encode_history(history, config.history_decays,
-                                config.newest_movies)
+  return pooling.HistoryEncoder(config.history_decays, config.newest_movies,
+                                name='history_encoder')(history)
 
 
 def build_ranking_model(sizes: VocabularySizes,

@@ -5,14 +5,20 @@ paper's plain mean can sit beside the newest movies), adds demographics, the
 user's activity and the example age, and maps them through ReLU layers to a
 user vector. A movie's score is that vector's dot product with the movie's row
 of the softmax weights, plus its bias. The loss lives in models/tasks.py.
+
+Serving and validation pass one example per row; training passes chunks of
+users' rating sequences (models/retrieval_sequences.py), which give every
+target the same history vectors for a quarter of the work per target.
 """
 
 import tensorflow as tf
 
 from contract import features
+from models import history_windows
 from models import hyperparameters
 from models import pooling
 from models import ranking_model
+from models import retrieval_sequences
 from models import tasks
 
 USER_INDICES = (features.GENDER_INDEX, features.AGE_INDEX,
@@ -27,46 +33,65 @@ EXAMPLE_AGE_INPUTS = tuple(f'{features.EXAMPLE_AGE}{power}'
 USER_INPUT_NAMES = USER_INDICES + (features.HISTORY_INDICES,) + USER_CONTINUOUS
 
 
-def user_inputs() -> dict[str, tf.keras.Input]:
-  """The transformed features the user tower reads, as Keras inputs."""
-  inputs = {name: tf.keras.Input(shape=(), dtype=tf.int64, name=name)
-            for name in USER_INDICES}
-  inputs[features.HISTORY_INDICES] = tf.keras.Input(
-      shape=(None,), dtype=tf.int64, ragged=True,
-      name=features.HISTORY_INDICES)
-  inputs.update({name: tf.keras.Input(shape=(), dtype=tf.float32, name=name)
-                 for name in USER_CONTINUOUS})
-  return inputs
+class UserTower(tf.keras.Model):
+  """Transformed user features to the user vector.
 
+  `call` takes one example per row with its ragged history;
+  `from_sequence_chunks` takes chunks of sequences and gives the same vector
+  for each target place as `call` gives for that target's example.
+  """
 
-def build_user_tower(sizes: ranking_model.VocabularySizes,
-                     config: hyperparameters.RetrievalConfig) -> tf.keras.Model:
-  """Transformed user features to the user vector."""
-  inputs = user_inputs()
-  history = tf.keras.layers.Embedding(
-      sizes.movie, config.movie_embedding_dim,
-      embeddings_regularizer=tf.keras.regularizers.l2(config.l2),
-      name='history_embedding')(inputs[features.HISTORY_INDICES])
-  pooled = pooling.encode_history(history, config.history_decays,
-                                  config.newest_movies)
+  def __init__(self, sizes: ranking_model.VocabularySizes,
+               config: hyperparameters.RetrievalConfig, **kwargs):
+    super().__init__(name='user_tower', **kwargs)
+    self.history_embedding = tf.keras.layers.Embedding(
+        sizes.movie, config.movie_embedding_dim,
+        embeddings_regularizer=tf.keras.regularizers.l2(config.l2),
+        name='history_embedding')
+    self.history_encoder = pooling.HistoryEncoder(
+        config.history_decays, config.newest_movies, name='history_encoder')
+    self.history_windows = history_windows.HistoryWindows(
+        config.history_decays, config.newest_movies, name='history_windows')
+    rows = {features.GENDER_INDEX: sizes.gender, features.AGE_INDEX: sizes.age,
+            features.OCCUPATION_INDEX: sizes.occupation,
+            features.ZIP_PREFIX_INDEX: sizes.zip_prefix}
+    self.context_embeddings = [
+        tf.keras.layers.Embedding(rows[name], config.small_embedding_dim,
+                                  name=name.replace('_index', '_embedding'))
+        for name in USER_INDICES]
+    self.hidden_layers = [
+        tf.keras.layers.Dense(units, activation='relu', name=f'user_tower_{i}')
+        for i, units in enumerate(config.hidden_units)]
+    self.user_vector = tf.keras.layers.Dense(config.user_vector_dim,
+                                             name='user_vector')
 
-  def small(name: str, rows: int) -> tf.Tensor:
-    return tf.keras.layers.Embedding(
-        rows, config.small_embedding_dim, name=f'{name}_embedding')(
-            inputs[f'{name}_index'])
+  def call(self, inputs: dict[str, tf.Tensor | tf.RaggedTensor],
+           training: bool = False) -> tf.Tensor:
+    """[examples, user_vector_dim] for the features of USER_INPUT_NAMES."""
+    history = self.history_embedding(inputs[features.HISTORY_INDICES])
+    return self._user_vectors(self.history_encoder(history), inputs)
 
-  tower = tf.concat(pooled + [
-      small('gender', sizes.gender), small('age', sizes.age),
-      small('occupation', sizes.occupation),
-      small('zip_prefix', sizes.zip_prefix),
-      tf.stack([inputs[name] for name in USER_CONTINUOUS], axis=1),
-  ], axis=1)
-  for i, units in enumerate(config.hidden_units):
-    tower = tf.keras.layers.Dense(units, activation='relu',
-                                  name=f'user_tower_{i}')(tower)
-  user_vector = tf.keras.layers.Dense(config.user_vector_dim,
-                                      name='user_vector')(tower)
-  return tf.keras.Model(inputs=inputs, outputs=user_vector, name='user_tower')
+  def from_sequence_chunks(self, chunks: dict[str, tf.Tensor]) -> tf.Tensor:
+    """[targets, user_vector_dim] for a batch of retrieval_training.sequence_batches."""
+    movies = chunks[retrieval_sequences.WINDOW_MOVIES]
+    has_movie = tf.cast(movies != retrieval_sequences.NO_MOVIE, tf.float32)
+    embedded = self.history_embedding(
+        tf.maximum(movies, 0)) * has_movie[..., tf.newaxis]
+    return self._user_vectors(
+        self.history_windows(embedded, chunks[retrieval_sequences.IS_TARGET],
+                             chunks[retrieval_sequences.HISTORY_LENGTH]),
+        chunks)
+
+  def _user_vectors(self, history_vectors: list[tf.Tensor],
+                    inputs: dict[str, tf.Tensor]) -> tf.Tensor:
+    """The history vectors beside the user's context, through the ReLU layers."""
+    context = [embedding(inputs[name]) for name, embedding
+               in zip(USER_INDICES, self.context_embeddings)]
+    continuous = tf.stack([inputs[name] for name in USER_CONTINUOUS], axis=1)
+    tower = tf.concat(history_vectors + context + [continuous], axis=1)
+    for layer in self.hidden_layers:
+      tower = layer(tower)
+    return self.user_vector(tower)
 
 
 class RetrievalModel(tf.keras.Model):
@@ -74,12 +99,13 @@ class RetrievalModel(tf.keras.Model):
 
   Calling it gives user vectors; `scores` rates every movie for them. The
   last row is the vocabulary's out-of-vocabulary bucket, never a candidate.
+  Training steps take sequence chunks, validation steps one example per row.
   """
 
   def __init__(self, sizes: ranking_model.VocabularySizes,
                config: hyperparameters.RetrievalConfig, **kwargs):
     super().__init__(name='retrieval', **kwargs)
-    self.user_tower = build_user_tower(sizes, config)
+    self.user_tower = UserTower(sizes, config)
     self.movie_weights = self.add_weight(
         name='movie_weights', shape=(sizes.movie, config.user_vector_dim),
         initializer=tf.keras.initializers.TruncatedNormal(stddev=0.05),
@@ -108,6 +134,15 @@ class RetrievalModel(tf.keras.Model):
                         tf.shape(self.movie_biases)[0], on_value=True,
                         off_value=False)
     return tf.where(is_oov, tf.constant(-float('inf')), scores)
+
+  def train_step(self, data: tuple[dict[str, tf.Tensor], tf.Tensor]) -> dict:
+    """One step on a batch of sequence chunks and their target movies."""
+    chunks, targets = data
+    with tf.GradientTape() as tape:
+      loss = self.compute_loss(
+          y=targets, y_pred=self.user_tower.from_sequence_chunks(chunks))
+    self.optimizer.minimize(loss, self.trainable_variables, tape=tape)
+    return {'loss': self.loss_tracker.result()}
 
   def test_step(self, data: tuple[dict[str, tf.Tensor], tf.Tensor]) -> dict:
     """Validation loss: cross-entropy of the full softmax over every movie.

@@ -1,14 +1,19 @@
-"""The retrieval model's data: its carve-out and its (inputs, target) batches.
+"""The retrieval model's data: its carve-out and its training and validation batches.
 
-Every training example is one rating as "the next movie" given the user's
-earlier history.
+Every rating is "the next movie" given the user's earlier history. Training
+reads them as targets of chunks of users' sequences
+(models/retrieval_sequences.py); validation one example per row.
 """
 
+from typing import Callable
+
+import numpy as np
 import tensorflow as tf
 
 from contract import features
 from models import hyperparameters
 from models import retrieval_model
+from models import retrieval_sequences
 from models import training
 
 
@@ -41,27 +46,66 @@ def split_target(transformed: dict[str, tf.Tensor]
   return inputs, transformed[features.MOVIE_INDEX]
 
 
-def split_carve_out(
-    data: training.Features, config: hyperparameters.RetrievalConfig
-) -> tuple[training.Features, training.Features]:
-  """The in-memory train split as (rest, carve-out) by `in_validation`.
+def validation_carve_out(data: training.Features,
+                         chosen: tf.Tensor) -> training.Features:
+  """The user inputs and target movie of the `chosen` examples, one per row."""
+  return select({name: data[name] for name in (
+      *retrieval_model.USER_INPUT_NAMES, features.MOVIE_INDEX)}, chosen)
 
-  Split once, so no epoch filters again, and only the features the model
-  reads are kept, so the two parts together take less memory than the split.
+
+def sequence_chunks(data: training.Features, trained: np.ndarray,
+                    config: hyperparameters.RetrievalConfig
+                    ) -> retrieval_sequences.SequenceChunks:
+  """The split's sequences in chunks, the `trained` examples their targets.
+
+  `data` must hold features.SEQUENCE_POSITION (transform_in_memory with
+  positions). The windows reach back as far as the longest history.
   """
-  chosen = in_validation(data, config.validation_modulus)
-  read = {name: data[name] for name in (*retrieval_model.USER_INPUT_NAMES,
-                                        features.MOVIE_INDEX)}
-  return (select(read, tf.logical_not(chosen)),
-          select(read, chosen))
+  history = data[features.HISTORY_INDICES]
+  return retrieval_sequences.build_chunks(
+      users=data[features.USER_INDEX].numpy(),
+      positions=data[features.SEQUENCE_POSITION].numpy(),
+      movies=data[features.MOVIE_INDEX].numpy(), history=history,
+      trained=trained,
+      history_length=max(1, int(tf.reduce_max(history.row_lengths()))),
+      chunk_length=config.chunk_length)
 
 
-def training_batches(
-    rest: training.Features,
-    config: hyperparameters.RetrievalConfig) -> tf.data.Dataset:
-  """(user inputs, target movie) batches of the rest, reshuffled every epoch."""
-  return training.shuffled_batches(rest, config.batch_size).map(
-      split_target, num_parallel_calls=tf.data.AUTOTUNE)
+def chunk_inputs(data: training.Features) -> Callable[
+    [dict[str, tf.Tensor]], tuple[dict[str, tf.Tensor], tf.Tensor]]:
+  """A function from a batch of SequenceChunks.as_features() to (inputs, targets).
+
+  The inputs are the chunks' movies and target places and, per target place
+  in their row-major order, the target example's user features and history
+  length from the in-memory examples; the targets are their movies.
+  """
+  per_example = {name: data[name] for name in (
+      *retrieval_model.USER_INDICES, *retrieval_model.USER_CONTINUOUS,
+      features.MOVIE_INDEX)}
+  per_example[retrieval_sequences.HISTORY_LENGTH] = (
+      data[features.HISTORY_INDICES].row_lengths())
+
+  def inputs_and_targets(batch: dict[str, tf.Tensor]
+                         ) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
+    is_target = batch['examples'] != retrieval_sequences.NO_EXAMPLE
+    inputs = training.take(per_example,
+                           tf.boolean_mask(batch['examples'], is_target))
+    targets = inputs.pop(features.MOVIE_INDEX)
+    inputs[retrieval_sequences.WINDOW_MOVIES] = batch['movies']
+    inputs[retrieval_sequences.IS_TARGET] = is_target
+    return inputs, targets
+
+  return inputs_and_targets
+
+
+def sequence_batches(data: training.Features,
+                     chunks: retrieval_sequences.SequenceChunks,
+                     config: hyperparameters.RetrievalConfig
+                     ) -> tf.data.Dataset:
+  """(chunk inputs, target movies) of `chunks_per_batch` chunks, reshuffled every epoch."""
+  return training.shuffled_batches(
+      chunks.as_features(), config.chunks_per_batch).map(
+          chunk_inputs(data), num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def validation_batches(

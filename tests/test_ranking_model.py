@@ -68,9 +68,11 @@ def test_without_history_ratings_the_model_does_not_read_them():
 def test_recency_decays_and_newest_slots_add_history_vectors():
   config = hyperparameters.ModelConfig(history_decays=(1.0, 0.5), newest_movies=3)
   model = ranking_model.build_ranking_model(SIZES, config)
-  names = {layer.name for layer in model.layers}
-  assert {'rated_history', 'history_pooling_0', 'history_pooling_1',
-          'newest_movies'} <= names
+  assert {'rated_history', 'history_encoder'} <= {
+      layer.name for layer in model.layers}
+  encoder = model.get_layer('history_encoder')
+  assert [pool.decay for pool in encoder.pooling] == [1.0, 0.5]
+  assert encoder.newest.count == 3
   assert model(_batch([[1], [], [2, 3, 4, 5]]))[
       features.RATING_HEAD].shape == (3, 1)
 

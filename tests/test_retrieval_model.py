@@ -7,7 +7,9 @@ from contract import features
 from models import hyperparameters
 from models import ranking_model
 from models import retrieval_model
+from models import retrieval_sequences
 from models import retrieval_training
+from models import training
 
 SIZES = ranking_model.VocabularySizes(
     movie=30, user=10, genre=5, zip_prefix=4, gender=3, age=8, occupation=22)
@@ -43,20 +45,57 @@ def test_the_newest_history_movie_changes_the_user_vector():
   assert not np.allclose(users[0], users[1])
 
 
-def test_training_on_one_next_movie_makes_it_the_top_score():
+def _sequences(sequences: list[list[int]]) -> training.Features:
+  """One transformed example per rating of each sequence, one user each."""
+  examples = [(user, position, sequence[:position], movie)
+              for user, sequence in enumerate(sequences)
+              for position, movie in enumerate(sequence)]
+  data = _batch([history for _, _, history, _ in examples])
+  data[features.USER_INDEX] = tf.constant([e[0] for e in examples], tf.int64)
+  data[features.SEQUENCE_POSITION] = tf.constant([e[1] for e in examples],
+                                                 tf.int64)
+  data[features.MOVIE_INDEX] = tf.constant([e[3] for e in examples], tf.int64)
+  return data
+
+
+def test_training_on_sequences_makes_each_next_movie_the_top_score():
   tf.keras.utils.set_random_seed(0)
-  model = retrieval_model.RetrievalModel(
-      SIZES, hyperparameters.RetrievalConfig(
-          movie_embedding_dim=8, hidden_units=(16,), user_vector_dim=6,
-          num_sampled=20))
+  config = hyperparameters.RetrievalConfig(
+      movie_embedding_dim=8, hidden_units=(16,), user_vector_dim=6,
+      num_sampled=20, chunk_length=4, chunks_per_batch=8)
+  model = retrieval_model.RetrievalModel(SIZES, config)
   model.compile(optimizer=tf.keras.optimizers.Adam(0.05))
-  inputs = _batch([[1, 2], [3], [4, 5, 6]] * 20)
-  targets = tf.constant([7, 8, 9] * 20, tf.int64)
-  history = model.fit(inputs, targets, batch_size=60, epochs=60, verbose=0)
+  data = _sequences([[1, 2, 7], [3, 8], [4, 5, 6, 9]] * 20)
+  chunks = retrieval_training.sequence_chunks(
+      data, np.ones(training.num_examples(data), bool), config)
+  history = model.fit(
+      retrieval_training.sequence_batches(data, chunks, config), epochs=30,
+      verbose=0)
   assert history.history['loss'][-1] < history.history['loss'][0]
   top = tf.argmax(model.scores(model(_batch([[1, 2], [3], [4, 5, 6]]))),
                   axis=1)
   np.testing.assert_array_equal(top, [7, 8, 9])
+
+
+def test_the_tower_gives_a_target_in_a_chunk_the_vector_of_its_example():
+  rng = np.random.default_rng(1)
+  data = _sequences([rng.integers(0, 29, size=length).tolist()
+                     for length in (1, 9, 60, 4, 23)])
+  data[features.GENDER_INDEX] = tf.constant(
+      rng.integers(0, 3, size=training.num_examples(data)))
+  config = hyperparameters.RetrievalConfig(
+      movie_embedding_dim=8, hidden_units=(16,), user_vector_dim=6,
+      chunk_length=16)
+  model = retrieval_model.RetrievalModel(SIZES, config)
+  trained = np.ones(training.num_examples(data), bool)
+  chunks = retrieval_training.sequence_chunks(data, trained, config)
+  inputs, _ = retrieval_training.chunk_inputs(data)(chunks.as_features())
+  rows = chunks.examples[chunks.examples != retrieval_sequences.NO_EXAMPLE]
+  one_per_row = training.take(
+      {name: data[name] for name in retrieval_model.USER_INPUT_NAMES}, rows)
+  np.testing.assert_allclose(model.user_tower.from_sequence_chunks(inputs),
+                             model(one_per_row), rtol=1e-5, atol=1e-6)
+  assert sorted(rows) == list(range(len(trained)))
 
 
 def test_the_validation_carve_out_is_a_fixed_share_and_selection_keeps_rows():
