@@ -166,7 +166,7 @@ def parser() -> argparse.ArgumentParser:
                    default=ingestion_config.IngestionConfig.max_reject_share)
   run.add_argument('--beam-arg', action='append',
                    help='a Beam pipeline argument, repeatable (default: '
-                   + ' '.join(configs.DEFAULT_BEAM_ARGS) + ')')
+                   'none, so Beam runs in this process)')
   run.set_defaults(handler=_run)
 
   report = commands.add_parser(

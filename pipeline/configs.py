@@ -19,10 +19,14 @@ PREPROCESSING_FN = 'transforms.preprocessing.preprocessing_fn'
 RUN_FN = 'trainer_module.run_fn'
 RETRIEVAL_RUN_FN = 'retrieval_trainer_module.run_fn'
 
-# Local runs keep Beam in one process to save memory: on full ml-1m with 2
-# cores, multi-processing with 2 workers was faster (471 s against 619 s) but
-# peaked at 7.84 GB RSS against 4.78 GB (docs/benchmarks.md).
-DEFAULT_BEAM_ARGS = ('--direct_running_mode=in_memory', '--direct_num_workers=1')
+# None: Beam's own defaults, the DirectRunner in memory in one process. That
+# saves memory: on full ml-1m with 2 cores, multi-processing with 2 workers
+# was faster (471 s against 619 s) but peaked at 7.84 GB RSS against 4.78 GB
+# (docs/benchmarks.md). Spelling those defaults out as arguments would cost
+# time: TFX's Beam executors, given any Beam argument but a dependency flag,
+# copy the installed TFX (49 MB) and build a source package of it for remote
+# workers, at every step, and leave it in the temp directory.
+DEFAULT_BEAM_ARGS: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)

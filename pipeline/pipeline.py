@@ -73,12 +73,15 @@ def create_pipeline(
   # examples themselves and keep the result in memory (trainer_module), so
   # the transformed examples are never written and read back. Nothing reads
   # Transform's own statistics: StatisticsGen has already described the data.
+  # Nor does anything read an analyzer cache: it serves runs that add spans to
+  # data already analyzed, and a rerun on the same data is cached whole.
   transform = tfx.components.Transform(
       examples=examples,
       schema=schema_gen.outputs['schema'],
       preprocessing_fn=preprocessing_fn,
       materialize=False,
-      disable_statistics=True)
+      disable_statistics=True,
+      disable_analyzer_cache=True)
   transform.add_upstream_node(anomalies_gate)
 
   trainer = tfx.components.Trainer(
