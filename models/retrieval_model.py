@@ -8,7 +8,7 @@ of the softmax weights, plus its bias. The loss lives in models/tasks.py.
 
 Serving and validation pass one example per row; training passes chunks of
 users' rating sequences (models/retrieval_sequences.py), which give every
-target the same history vectors for a quarter of the work per target.
+target the same history vectors in about half the time per target.
 """
 
 import tensorflow as tf
