@@ -112,3 +112,10 @@ def test_continuous_features_are_normalized_with_powers(transformed):
         row[f'{features.MOVIE_RATING_COUNT}_squared'], x * x, rtol=1e-6)
     np.testing.assert_allclose(
         row[f'{features.MOVIE_RATING_COUNT}_sqrt'], np.sqrt(x), rtol=1e-6)
+
+
+def test_example_age_is_highest_for_the_oldest_example(transformed):
+  # The fixture's timestamps are 1000 + movie id: movies 10, 20, 30, 20.
+  ages = [row[features.EXAMPLE_AGE] for row in transformed]
+  assert ages[0] > ages[1] > ages[2]
+  assert ages[1] == ages[3]
