@@ -10,7 +10,6 @@ from components.ingestion.ingestion_config import IngestionConfig
 from components.retrieval_evaluator import RetrievalEvaluator
 from components.serving_baseline import Evaluator
 from components.serving_baseline import ServingBaseline
-from components.transform import Transform
 from contract import paths
 from contract import splits
 from models import hyperparameters
@@ -76,8 +75,7 @@ def create_pipeline(
   # Transform's own statistics: StatisticsGen has already described the data.
   # Nor does anything read an analyzer cache: it serves runs that add spans to
   # data already analyzed, and a rerun on the same data is cached whole.
-  # It analyzes in large batches (components/transform.py).
-  transform = Transform(
+  transform = tfx.components.Transform(
       examples=examples,
       schema=schema_gen.outputs['schema'],
       preprocessing_fn=preprocessing_fn,
