@@ -12,6 +12,7 @@ import tensorflow_transform as tft
 from benchmarks import bare_trainer
 from contract import features
 from contract import paths
+from models import tasks
 from models import training
 
 
@@ -76,3 +77,12 @@ def test_vocabulary_sizes_leave_one_row_for_unknown_values(graph):
   assert sizes.movie == graph.vocabulary_size_by_name(
       features.MOVIE_VOCABULARY) + 1
   assert sizes.gender == 3, 'F, M and the OOV row'
+
+
+def test_the_trainers_datasets_run_without_the_autotuning_thread(data):
+  """Its sleep delayed the end of every fit by up to a minute (training.without_autotuning)."""
+  for dataset in (
+      training.shuffled_batches(data, 256).map(tasks.split_labels).prefetch(
+          tf.data.AUTOTUNE),
+      training.in_order_batches(data, 256).cache()):
+    assert dataset.options().autotune.enabled is False
