@@ -78,8 +78,9 @@ class RatedHistory(tf.keras.layers.Layer):
 
   Pooled, the three parts give the history's mean, a mean that leans towards
   what the user liked and away from what they did not, and the user's mean
-  earlier rating, all in one pass. The Transform guarantees one rating per
-  history movie, so the flat values line up.
+  earlier rating. HistoryVectors pools them without building them, and
+  gives the newest movies' slots these parts. The Transform guarantees one
+  rating per history movie, so the flat values line up.
   """
 
   def call(self, history: tf.RaggedTensor,
@@ -90,22 +91,64 @@ class RatedHistory(tf.keras.layers.Layer):
         tf.concat([embeddings, embeddings * centered, centered], axis=1))
 
 
-def _user_history(inputs: dict[str, tf.Tensor],
-                  movie_embedding: tf.keras.layers.Embedding,
-                  config: hyperparameters.ModelConfig) -> list[tf.Tensor]:
-  """The watch history (with its ratings, if configured) as fixed-size vectors.
+class HistoryVectors(tf.keras.layers.Layer):
+  """The watch history (with its ratings, if given) as fixed-size vectors.
 
-  One pooled vector per recency decay (1.0 is the paper's plain mean) and the
-  newest movies in their own slots. The ratings matter because users rate in
+  The vectors pooling.HistoryEncoder gives for the history's embeddings,
+  or for its RatedHistory when the ratings are given: one pooled vector per
+  recency decay (1.0 is the paper's plain mean) and the newest movies in
+  their own slots. The pooled vectors are weighted sums of the embedding
+  table's rows (pooling.weighted_embedding_sums), so the history's
+  embeddings are never gathered. The ratings matter because users rate in
   sessions: their latest ratings predict the next one better than their
   all-time mean (benchmarks/rating_drift.py).
   """
-  history = movie_embedding(inputs[features.HISTORY_INDICES])
+
+  def __init__(self, movie_embedding: tf.keras.layers.Embedding,
+               decays: tuple[float, ...], newest_movies: int, **kwargs):
+    super().__init__(**kwargs)
+    self.movie_embedding = movie_embedding
+    self.decays = tuple(decays)
+    self.newest_movies = newest_movies
+    self.newest = (pooling.NewestEmbeddings(newest_movies, name='newest_movies')
+                   if newest_movies else None)
+    self.rated_newest = RatedHistory(name='rated_newest')
+
+  def call(self, history: tf.RaggedTensor,
+           ratings: tf.RaggedTensor | None = None) -> list[tf.Tensor]:
+    weights = [pooling.recency_weights(history, decay)
+               for decay in self.decays]
+    table = self.movie_embedding.embeddings
+    if ratings is None:
+      vectors = pooling.weighted_embedding_sums(history, weights, table)
+    else:
+      centered = ratings.flat_values - RATING_PRIOR
+      sums = pooling.weighted_embedding_sums(
+          history, [column for weight in weights
+                    for column in (weight, weight * centered)], table)
+      vectors = [
+          tf.concat([sums[2 * i], sums[2 * i + 1], tf.math.unsorted_segment_sum(
+              weight * centered, history.value_rowids(),
+              history.nrows())[:, tf.newaxis]], axis=1)
+          for i, weight in enumerate(weights)]
+    if self.newest is not None:
+      newest = self.movie_embedding(history[:, -self.newest_movies:])
+      if ratings is not None:
+        newest = self.rated_newest(newest, ratings[:, -self.newest_movies:])
+      vectors.append(self.newest(newest))
+    return vectors
+
+
+def _user_history(inputs: dict[str, tf.Tensor],
+                  movie_embedding: tf.keras.layers.Embedding,
+                  config: hyperparameters.ModelConfig) -> list[tf.Tensor]:
+  """The history's vectors; `movie_embedding` must be built (HistoryVectors reads its table)."""
+  encoder = HistoryVectors(movie_embedding, config.history_decays,
+                           config.newest_movies, name='history_vectors')
   if config.use_history_ratings:
-    history = RatedHistory(name='rated_history')(
-        history, inputs[features.HISTORY_RATING_VALUES])
-  return pooling.HistoryEncoder(config.history_decays, config.newest_movies,
-                                name='history_encoder')(history)
+    return encoder(inputs[features.HISTORY_INDICES],
+                   inputs[features.HISTORY_RATING_VALUES])
+  return encoder(inputs[features.HISTORY_INDICES])
 
 
 def build_ranking_model(sizes: VocabularySizes,
@@ -118,6 +161,7 @@ def build_ranking_model(sizes: VocabularySizes,
   inputs = model_inputs(config)
   movie_embedding = _regularized_embedding(
       sizes.movie, config.movie_embedding_dim, config.l2, 'movie_embedding')
+  target_movie = movie_embedding(inputs[features.MOVIE_INDEX])
 
   def small(name: str, rows: int) -> tf.Tensor:
     return tf.keras.layers.Embedding(
@@ -136,7 +180,7 @@ def build_ranking_model(sizes: VocabularySizes,
   genre_embedding = tf.keras.layers.Embedding(
       sizes.genre, config.small_embedding_dim, name='genre_embedding')
   movie_features = tf.concat([
-      movie_embedding(inputs[features.MOVIE_INDEX]),
+      target_movie,
       pooling.MaskedMeanPooling(name='genre_pooling')(
           genre_embedding(inputs[features.GENRE_INDICES])),
       _continuous(inputs, MOVIE_CONTEXT),

@@ -1,10 +1,12 @@
 """The ranking model: representations ignore padding, heads have the right shapes."""
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from contract import features
 from models import hyperparameters
+from models import pooling
 from models import ranking_model
 
 SIZES = ranking_model.VocabularySizes(
@@ -68,13 +70,47 @@ def test_without_history_ratings_the_model_does_not_read_them():
 def test_recency_decays_and_newest_slots_add_history_vectors():
   config = hyperparameters.ModelConfig(history_decays=(1.0, 0.5), newest_movies=3)
   model = ranking_model.build_ranking_model(SIZES, config)
-  assert {'rated_history', 'history_encoder'} <= {
-      layer.name for layer in model.layers}
-  encoder = model.get_layer('history_encoder')
-  assert [pool.decay for pool in encoder.pooling] == [1.0, 0.5]
+  encoder = model.get_layer('history_vectors')
+  assert encoder.decays == (1.0, 0.5)
   assert encoder.newest.count == 3
   assert model(_batch([[1], [], [2, 3, 4, 5]]))[
       features.RATING_HEAD].shape == (3, 1)
+
+
+@pytest.mark.parametrize('with_ratings', [True, False])
+def test_history_vectors_equal_the_pooled_gathered_embeddings(with_ratings):
+  """The sparse product gives what gathering and pooling the embeddings gives."""
+  embedding = tf.keras.layers.Embedding(SIZES.movie, 4)
+  embedding.build(None)
+  embedding.embeddings.assign(tf.random.stateless_normal(
+      [SIZES.movie, 4], seed=[1, 2]))
+  history = tf.ragged.constant([[3, 7, 1, 12], [], [5], [19, 0]],
+                               dtype=tf.int64)
+  ratings = tf.ragged.constant([[5.0, 1.0, 3.0, 4.0], [], [2.0], [4.0, 5.0]])
+  gathered = embedding(history)
+  if with_ratings:
+    gathered = ranking_model.RatedHistory()(gathered, ratings)
+  expected = pooling.HistoryEncoder((1.0, 0.5, 0.0), 3)(gathered)
+  vectors = ranking_model.HistoryVectors(embedding, (1.0, 0.5, 0.0), 3)(
+      history, *([ratings] if with_ratings else []))
+  assert len(vectors) == len(expected)
+  for vector, reference in zip(vectors, expected):
+    np.testing.assert_allclose(vector, reference, rtol=1e-5, atol=1e-6)
+
+
+def test_history_vectors_train_the_rows_of_the_history_movies():
+  embedding = tf.keras.layers.Embedding(SIZES.movie, 4)
+  embedding.build(None)
+  history = tf.ragged.constant([[3, 7], [7]], dtype=tf.int64)
+  ratings = tf.ragged.constant([[5.0, 1.0], [2.0]])
+  with tf.GradientTape() as tape:
+    vectors = ranking_model.HistoryVectors(embedding, (1.0,), 0)(
+        history, ratings)
+    loss = tf.reduce_sum(tf.concat(vectors, axis=1))
+  gradient = tf.convert_to_tensor(
+      tape.gradient(loss, embedding.embeddings))
+  touched = np.flatnonzero(np.abs(gradient.numpy()).sum(axis=1))
+  assert touched.tolist() == [3, 7]
 
 
 def test_heads_and_shapes():
