@@ -112,7 +112,8 @@ class HistoryVectors(tf.keras.layers.Layer):
     self.newest_movies = newest_movies
     self.newest = (pooling.NewestEmbeddings(newest_movies, name='newest_movies')
                    if newest_movies else None)
-    self.rated_newest = RatedHistory(name='rated_newest')
+    self.rated_newest = (RatedHistory(name='rated_newest')
+                         if newest_movies else None)
 
   def call(self, history: tf.RaggedTensor,
            ratings: tf.RaggedTensor | None = None) -> list[tf.Tensor]:
