@@ -274,15 +274,24 @@ def test_every_feature_has_the_schema_type_even_numeric_zips(clean_run):
   assert {'48067', '70072'} <= zips
 
 
-def test_shards_are_shuffled_not_grouped_by_movie(clean_run):
+def test_each_shard_holds_its_users_in_shuffled_order(clean_run):
   examples_artifact, _ = clean_run
+  shard_users = []
+  for shard in range(outputs.NUM_SHARDS):
+    path = outputs.shard_path(examples_artifact.uri, splits.TRAIN_SPLIT, shard)
+    rows = outputs.deserialize_examples(
+        record.numpy() for record in tf.data.TFRecordDataset(
+            path, compression_type='GZIP'))
+    users = {row[features.USER_ID] for row in rows}
+    assert {outputs.user_shard(user) for user in users} <= {shard}
+    keys = [outputs.shuffle_key(row[features.USER_ID], row[features.MOVIE_ID])
+            for row in rows]
+    assert keys == sorted(keys)
+    shard_users.append(users)
+  assert sum(1 for users in shard_users if users) > 1
   movies = [row[features.MOVIE_ID] for row in _rows(
       examples_artifact.uri, splits.TRAIN_SPLIT)]
   assert movies != sorted(movies)
-  keys = [outputs.shuffle_key(int(row[features.USER_ID]),
-                              int(row[features.MOVIE_ID]))
-          for row in _rows(examples_artifact.uri, splits.TRAIN_SPLIT)]
-  assert {key % outputs.NUM_SHARDS for key in keys} != {keys[0] % 8}
 
 
 def test_random90_follows_the_benchmark_hash(tmp_path):

@@ -74,15 +74,20 @@ def test_a_feature_outside_the_schema_is_refused_by_name():
     outputs.serialize_examples([{'colour': 'red'}], TYPES)
 
 
-def test_shuffle_keys_are_fixed_and_spread_over_the_shards():
+def test_shuffle_keys_are_fixed_and_fit_beams_integers():
   keys = [outputs.shuffle_key(user, movie)
           for user in range(1, 41) for movie in range(1, 41)]
   assert keys == [outputs.shuffle_key(user, movie)
                   for user in range(1, 41) for movie in range(1, 41)]
   assert all(0 <= key < 2**63 for key in keys)
-  shards = [key % outputs.NUM_SHARDS for key in keys]
+  assert len(set(keys)) == len(keys)
+
+
+def test_users_are_spread_over_the_shards():
+  shards = [outputs.user_shard(user) for user in range(1, 6041)]
+  assert shards == [outputs.user_shard(user) for user in range(1, 6041)]
   assert min(shards.count(shard) for shard in range(outputs.NUM_SHARDS)) > (
-      0.7 * len(keys) / outputs.NUM_SHARDS)
+      0.9 * len(shards) / outputs.NUM_SHARDS)
 
 
 def test_reject_line_escapes_tabs_so_columns_stay_four():
