@@ -32,7 +32,10 @@ setuptools.setup(
     extras_require={
         # selenium drives the Debian chromium that .ci/run installs, for the
         # report's browser test.
-        'test': ['pytest==9.2.0', 'selenium==4.32.0'],
+        'test': ['pytest==9.2.0', 'selenium==4.32.0',
+                 # A GCS server on loopback for the Kubeflow entry point's
+                 # directory-marker repair (tests/test_kfp_executor.py).
+                 'gcp-storage-emulator==2026.7.19'],
         # The newest kfp 2.x needs protobuf 6, which TF 2.16 and TFX 1.16 cannot
         # use; 2.5.0 is the one pip settles on with this stack.
         'kubeflow': ['kfp==2.5.0'],

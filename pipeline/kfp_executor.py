@@ -2,7 +2,7 @@
 
 `ytdnn compile-kfp --target kubeflow` starts every step with
 `python -m pipeline.kfp_executor` and TFX's own arguments. It runs TFX's
-`kubeflow_v2_run_executor` after one repair:
+`kubeflow_v2_run_executor` with two repairs, one before it and one after:
 
 - Empty input artifact types (tensorflow/tfx#7768). The self-hosted backend
   hands every input artifact an empty type schema
@@ -11,21 +11,31 @@
   consumer of any artifact crashes. The inputs spec that TFX compiled into the
   step's own arguments (`--json_serialized_inputs_spec_args`) declares each
   input's type, so empty ones are filled from it.
+- GCS directory markers (kubeflow/pipelines#13476). TensorFlow's GCS
+  filesystem marks every directory it creates with a zero-byte object named
+  `<directory>/`. The self-hosted launcher downloads each input artifact of
+  the next step, turns that object into a file path ending in `/`, and fails
+  with `mkdir ...: not a directory`: a SavedModel, with its `variables/` and
+  `assets/`, never reaches the Evaluator or the Pushers. So once the executor
+  has finished, the markers under its gs:// output artifacts are deleted.
 
 Importing `contract` first also selects Keras 2 before TFX loads tf.keras.
 """
 
 import contract  # pylint: disable=unused-import,g-bad-import-order
 
+import argparse
 import sys
 
 from absl import app
+from google.cloud import storage
 from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx.orchestration.kubeflow.v2.container import kubeflow_v2_run_executor
 
 INVOCATION_FLAG = '--json_serialized_invocation_args'
 INPUTS_SPEC_FLAG = '--json_serialized_inputs_spec_args'
+GCS_SCHEME = 'gs://'
 
 
 def with_input_types(invocation: str, inputs_spec: str) -> str:
@@ -70,7 +80,42 @@ def repaired_argv(argv: list[str]) -> list[str]:
   return repaired
 
 
+def output_uris(invocation: str) -> list[str]:
+  """The URIs of every output artifact of the executor input."""
+  executor_input = json_format.Parse(
+      invocation, pipeline_spec_pb2.ExecutorInput(), ignore_unknown_fields=True)
+  return [artifact.uri
+          for artifact_list in executor_input.outputs.artifacts.values()
+          for artifact in artifact_list.artifacts]
+
+
+def remove_directory_markers(uri: str, client: storage.Client) -> list[str]:
+  """Deletes the zero-byte `.../` objects at and under a gs:// URI.
+
+  Returns the names deleted. Files, empty ones included, are kept: only an
+  object whose name ends in `/` is a marker.
+  """
+  bucket, _, path = uri[len(GCS_SCHEME):].partition('/')
+  removed = []
+  for blob in client.list_blobs(bucket, prefix=path.rstrip('/') + '/'):
+    if blob.name.endswith('/') and blob.size == 0:
+      blob.delete()
+      removed.append(blob.name)
+  return removed
+
+
+def main(parsed_argv: tuple[argparse.Namespace, list[str]]) -> None:
+  """TFX's executor, then the markers under its gs:// outputs removed."""
+  kubeflow_v2_run_executor.main(parsed_argv)
+  args, _ = parsed_argv
+  uris = [uri for uri in output_uris(args.json_serialized_invocation_args)
+          if uri.startswith(GCS_SCHEME)]
+  if uris:
+    client = storage.Client()
+    for uri in uris:
+      remove_directory_markers(uri, client)
+
+
 if __name__ == '__main__':
   sys.argv = repaired_argv(sys.argv)
-  app.run(kubeflow_v2_run_executor.main,
-          flags_parser=kubeflow_v2_run_executor._parse_flags)  # pylint: disable=protected-access
+  app.run(main, flags_parser=kubeflow_v2_run_executor._parse_flags)  # pylint: disable=protected-access

@@ -5,15 +5,19 @@ container command, `{{$}}` replaced by the executor input a KFP driver would
 build, in dependency order, on the tiny sample. Input artifacts get an empty
 type schema, as the self-hosted backend gives them, so pipeline/kfp_executor.py
 must repair them for any step to run. What a cluster adds and this does not:
-the image, the pods, object storage and the backend's own driver.
+the image, the pods, object storage and the backend's own driver. The other
+repair, of GCS directory markers, runs against a GCS emulator on loopback.
 """
 
 from concurrent import futures
 import json
 import os
+import socket
 import subprocess
 import sys
 
+from gcp_storage_emulator import server as gcs_server
+from google.cloud import storage
 from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 import pytest
@@ -74,6 +78,51 @@ def test_the_invocation_flag_is_repaired_in_either_spelling(separate):
   value = (repaired[4] if separate else repaired[3].split('=', 1)[1])
   assert _input_type(value).instance_schema.startswith('title: tfx.Examples')
   assert repaired[-1] == '--runner=X' and len(repaired) == len(argv)
+
+
+def test_output_uris_are_read_from_the_executor_input():
+  invocation = json.dumps({'outputs': {'artifacts': {
+      'model': {'artifacts': [{'name': 'model-5', 'uri': 'gs://b/root/model/5'}]},
+      'model_run': {'artifacts': [{'name': 'run-5', 'uri': '/local/run/5'}]}}}})
+  assert sorted(kfp_executor.output_uris(invocation)) == [
+      '/local/run/5', 'gs://b/root/model/5']
+
+
+@pytest.fixture(name='gcs_client')
+def fixture_gcs_client(monkeypatch):
+  """A client of a GCS emulator on loopback, with an empty bucket 'pipelines'."""
+  with socket.socket() as probe:
+    probe.bind(('127.0.0.1', 0))
+    port = probe.getsockname()[1]
+  emulator = gcs_server.create_server('127.0.0.1', port, in_memory=True,
+                                      default_bucket='pipelines')
+  emulator.start()
+  monkeypatch.setenv('STORAGE_EMULATOR_HOST', f'http://127.0.0.1:{port}')
+  try:
+    yield storage.Client(project='test')
+  finally:
+    emulator.stop()
+
+
+def test_directory_markers_under_an_output_are_removed_and_files_kept(
+    gcs_client):
+  bucket = gcs_client.bucket('pipelines')
+  markers = ['root/Trainer/model/5/', 'root/Trainer/model/5/Format-Serving/',
+             'root/Trainer/model/5/Format-Serving/variables/']
+  files = {'root/Trainer/model/5/Format-Serving/saved_model.pb': b'graph',
+           'root/Trainer/model/5/Format-Serving/assets/empty.txt': b''}
+  elsewhere = ['root/Trainer/model/50/', 'root/Trainer/model_run/5/']
+  for name in markers + elsewhere:
+    bucket.blob(name).upload_from_string(b'')
+  for name, content in files.items():
+    bucket.blob(name).upload_from_string(content)
+
+  removed = kfp_executor.remove_directory_markers(
+      'gs://pipelines/root/Trainer/model/5', gcs_client)
+
+  assert sorted(removed) == sorted(markers)
+  assert sorted(blob.name for blob in gcs_client.list_blobs('pipelines')) == (
+      sorted([*files, *elsewhere]))
 
 
 def _executor_input(task_name: str, task: dict, component: dict,
