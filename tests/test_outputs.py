@@ -74,7 +74,7 @@ def test_a_feature_outside_the_schema_is_refused_by_name():
     outputs.serialize_examples([{'colour': 'red'}], TYPES)
 
 
-def test_shuffle_keys_are_fixed_and_fit_beams_integers():
+def test_shuffle_keys_are_fixed_distinct_and_non_negative():
   keys = [outputs.shuffle_key(user, movie)
           for user in range(1, 41) for movie in range(1, 41)]
   assert keys == [outputs.shuffle_key(user, movie)
