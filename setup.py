@@ -35,10 +35,18 @@ setuptools.setup(
         'test': ['pytest==9.2.0', 'selenium==4.32.0',
                  # A GCS server on loopback for the Kubeflow entry point's
                  # directory-marker repair (tests/test_kfp_executor.py).
-                 'gcp-storage-emulator==2026.7.19'],
+                 'gcp-storage-emulator==2026.7.19',
+                 # An S3 server on loopback for the Kubeflow spec's execution
+                 # test. Its server mode needs Flask; moto[server] would also
+                 # pull every AWS service's dependencies.
+                 'moto[s3]==5.2.5', 'flask==3.1.3', 'flask-cors==6.0.5'],
         # The newest kfp 2.x needs protobuf 6, which TF 2.16 and TFX 1.16 cannot
         # use; 2.5.0 is the one pip settles on with this stack.
-        'kubeflow': ['kfp==2.5.0'],
+        # tensorflow-io gives TensorFlow the s3:// filesystem it dropped in
+        # 2.6 (0.37.1 is the release built for TF 2.16), and Beam's aws extra
+        # gives Beam its own: self-hosted Kubeflow keeps artifacts in MinIO.
+        'kubeflow': ['kfp==2.5.0', 'tensorflow-io==0.37.1',
+                     'apache-beam[aws]==2.62.0'],
         # The matrix-factorization baselines of benchmarks/baselines.py, and
         # the process-tree memory sampling of the pipeline benchmarks.
         'benchmarks': ['scikit-surprise==1.1.5', 'psutil==7.2.2'],

@@ -19,23 +19,37 @@
   `assets/`, never reaches the Evaluator or the Pushers. So once the executor
   has finished, the markers under its gs:// output artifacts are deleted.
 
+It also lets a step read and write `s3://` (MinIO, S3): importing
+tensorflow-io registers TensorFlow's S3 filesystem, and Beam's comes with
+`apache-beam[aws]`. Both read the endpoint and credentials from the
+environment (docs/deploy.md). A step with artifacts on S3 ends with
+`os._exit` once everything is written (tensorflow/io#2039): with
+tensorflow-io 0.37.1, the last release for TF 2.16, a process that has used
+the S3 filesystem aborts in a C++ destructor on its way out ("pure virtual
+method called", exit code 134), which would fail a step whose work is done.
+The fix (tensorflow/io#2120) is merged but not released.
+
 Importing `contract` first also selects Keras 2 before TFX loads tf.keras.
 """
 
 import contract  # pylint: disable=unused-import,g-bad-import-order
 
 import argparse
+import logging
+import os
 import sys
 
 from absl import app
 from google.cloud import storage
 from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
+import tensorflow_io  # pylint: disable=unused-import  # registers s3://
 from tfx.orchestration.kubeflow.v2.container import kubeflow_v2_run_executor
 
 INVOCATION_FLAG = '--json_serialized_invocation_args'
 INPUTS_SPEC_FLAG = '--json_serialized_inputs_spec_args'
 GCS_SCHEME = 'gs://'
+S3_SCHEME = 's3://'
 
 
 def with_input_types(invocation: str, inputs_spec: str) -> str:
@@ -80,12 +94,12 @@ def repaired_argv(argv: list[str]) -> list[str]:
   return repaired
 
 
-def output_uris(invocation: str) -> list[str]:
-  """The URIs of every output artifact of the executor input."""
+def artifact_uris(invocation: str, side: str) -> list[str]:
+  """The URIs of every artifact on one side ('inputs' or 'outputs')."""
   executor_input = json_format.Parse(
       invocation, pipeline_spec_pb2.ExecutorInput(), ignore_unknown_fields=True)
   return [artifact.uri
-          for artifact_list in executor_input.outputs.artifacts.values()
+          for artifact_list in getattr(executor_input, side).artifacts.values()
           for artifact in artifact_list.artifacts]
 
 
@@ -104,16 +118,36 @@ def remove_directory_markers(uri: str, client: storage.Client) -> list[str]:
   return removed
 
 
+def _exit_before_native_destructors() -> None:
+  """Ends the process with status 0, skipping the destructors that abort it.
+
+  Only called once the step's outputs and executor output are written; see
+  the module docstring (tensorflow/io#2039).
+  """
+  logging.shutdown()
+  sys.stdout.flush()
+  sys.stderr.flush()
+  os._exit(0)  # pylint: disable=protected-access
+
+
 def main(parsed_argv: tuple[argparse.Namespace, list[str]]) -> None:
-  """TFX's executor, then the markers under its gs:// outputs removed."""
+  """TFX's executor, then the markers under its gs:// outputs removed.
+
+  A step that read or wrote artifacts on S3 then ends at once (see
+  _exit_before_native_destructors).
+  """
   kubeflow_v2_run_executor.main(parsed_argv)
   args, _ = parsed_argv
-  uris = [uri for uri in output_uris(args.json_serialized_invocation_args)
-          if uri.startswith(GCS_SCHEME)]
-  if uris:
+  invocation = args.json_serialized_invocation_args
+  outputs = artifact_uris(invocation, 'outputs')
+  gcs_outputs = [uri for uri in outputs if uri.startswith(GCS_SCHEME)]
+  if gcs_outputs:
     client = storage.Client()
-    for uri in uris:
+    for uri in gcs_outputs:
       remove_directory_markers(uri, client)
+  if any(uri.startswith(S3_SCHEME)
+         for uri in artifact_uris(invocation, 'inputs') + outputs):
+    _exit_before_native_destructors()
 
 
 if __name__ == '__main__':

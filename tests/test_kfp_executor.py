@@ -4,9 +4,14 @@ Each task of the compiled spec runs as its own process with the spec's own
 container command, `{{$}}` replaced by the executor input a KFP driver would
 build, in dependency order, on the tiny sample. Input artifacts get an empty
 type schema, as the self-hosted backend gives them, so pipeline/kfp_executor.py
-must repair them for any step to run. What a cluster adds and this does not:
-the image, the pods, object storage and the backend's own driver. The other
-repair, of GCS directory markers, runs against a GCS emulator on loopback.
+must repair them for any step to run. The pipeline root, the data and the
+serving directories are in a bucket of an S3 server on loopback (moto), as a
+self-hosted deployment keeps them in MinIO. What a cluster adds and this does
+not: the image, the pods and the backend's own driver. The other repair, of
+GCS directory markers, runs against a GCS emulator on loopback.
+
+This process itself reads the bucket through boto3 only: TensorFlow's S3
+filesystem would abort it on exit (tensorflow/io#2039, see kfp_executor).
 """
 
 from concurrent import futures
@@ -15,7 +20,9 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
+import boto3
 from gcp_storage_emulator import server as gcs_server
 from google.cloud import storage
 from google.protobuf import json_format
@@ -35,6 +42,7 @@ BEAM_ARGS = ['--direct_running_mode=in_memory', '--direct_num_workers=1']
 STEP_TIMEOUT_S = 600
 # Steps run at once when their dependencies allow: this machine's 2 cores.
 PARALLEL_STEPS = 2
+S3_BUCKET = 'ytdnn-test'
 
 INPUTS_SPEC = json.dumps({'artifacts': {'examples': {'artifactType': {
     'instanceSchema': 'title: tfx.Examples\ntype: object\n'}}}})
@@ -80,20 +88,31 @@ def test_the_invocation_flag_is_repaired_in_either_spelling(separate):
   assert repaired[-1] == '--runner=X' and len(repaired) == len(argv)
 
 
-def test_output_uris_are_read_from_the_executor_input():
-  invocation = json.dumps({'outputs': {'artifacts': {
-      'model': {'artifacts': [{'name': 'model-5', 'uri': 'gs://b/root/model/5'}]},
-      'model_run': {'artifacts': [{'name': 'run-5', 'uri': '/local/run/5'}]}}}})
-  assert sorted(kfp_executor.output_uris(invocation)) == [
+def test_artifact_uris_are_read_from_each_side_of_the_executor_input():
+  invocation = json.dumps({
+      'inputs': {'artifacts': {'examples': {'artifacts': [
+          {'name': 'examples-1', 'uri': 's3://b/root/examples/1'}]}}},
+      'outputs': {'artifacts': {
+          'model': {'artifacts': [{'name': 'model-5',
+                                   'uri': 'gs://b/root/model/5'}]},
+          'model_run': {'artifacts': [{'name': 'run-5',
+                                       'uri': '/local/run/5'}]}}}})
+  assert sorted(kfp_executor.artifact_uris(invocation, 'outputs')) == [
       '/local/run/5', 'gs://b/root/model/5']
+  assert kfp_executor.artifact_uris(invocation, 'inputs') == [
+      's3://b/root/examples/1']
+
+
+def _free_port() -> int:
+  with socket.socket() as probe:
+    probe.bind(('127.0.0.1', 0))
+    return probe.getsockname()[1]
 
 
 @pytest.fixture(name='gcs_client')
 def fixture_gcs_client(monkeypatch):
   """A client of a GCS emulator on loopback, with an empty bucket 'pipelines'."""
-  with socket.socket() as probe:
-    probe.bind(('127.0.0.1', 0))
-    port = probe.getsockname()[1]
+  port = _free_port()
   emulator = gcs_server.create_server('127.0.0.1', port, in_memory=True,
                                       default_bucket='pipelines')
   emulator.start()
@@ -125,8 +144,74 @@ def test_directory_markers_under_an_output_are_removed_and_files_kept(
       sorted([*files, *elsewhere]))
 
 
+@pytest.fixture(name='s3_bucket')
+def fixture_s3_bucket(monkeypatch):
+  """An empty bucket of an S3 server on loopback, as `s3://...`.
+
+  The environment points both TensorFlow's S3 filesystem (tensorflow-io) and
+  Beam's (boto3) at the server, as docs/deploy.md says to point them at MinIO.
+  The steps inherit it.
+  """
+  port = _free_port()
+  endpoint = f'http://127.0.0.1:{port}'
+  server = subprocess.Popen(
+      [sys.executable, '-m', 'moto.server', '-H', '127.0.0.1', '-p',
+       str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+  for name, value in {'AWS_ACCESS_KEY_ID': 'test',
+                      'AWS_SECRET_ACCESS_KEY': 'test',
+                      'AWS_REGION': 'us-east-1',
+                      'AWS_ENDPOINT_URL': endpoint,
+                      'S3_ENDPOINT': endpoint,
+                      'S3_USE_HTTPS': '0',
+                      'S3_VERIFY_SSL': '0'}.items():
+    monkeypatch.setenv(name, value)
+  try:
+    client = boto3.client('s3')
+    for _ in range(100):
+      try:
+        client.create_bucket(Bucket=S3_BUCKET)
+        break
+      except Exception:  # pylint: disable=broad-except
+        assert server.poll() is None, 'the S3 server did not start'
+        time.sleep(0.1)
+    yield f's3://{S3_BUCKET}'
+  finally:
+    server.terminate()
+    server.wait()
+
+
+def _split_s3_uri(uri: str) -> tuple[str, str]:
+  bucket, _, key = uri[len('s3://'):].partition('/')
+  return bucket, key
+
+
+def _upload(local_dir: str, uri: str) -> None:
+  """Copies a local directory's files to an s3:// prefix."""
+  bucket, prefix = _split_s3_uri(uri)
+  client = boto3.client('s3')
+  for name in os.listdir(local_dir):
+    client.upload_file(os.path.join(local_dir, name), bucket,
+                       f'{prefix}/{name}')
+
+
+def _download(uri: str, local_dir: str) -> str:
+  """Copies every object under an s3:// prefix into local_dir; returns it."""
+  bucket, prefix = _split_s3_uri(uri.rstrip('/'))
+  client = boto3.client('s3')
+  pages = client.get_paginator('list_objects_v2').paginate(
+      Bucket=bucket, Prefix=prefix + '/')
+  for page in pages:
+    for item in page.get('Contents', []):
+      path = os.path.join(local_dir, item['Key'][len(prefix) + 1:])
+      if item['Key'].endswith('/'):
+        continue
+      os.makedirs(os.path.dirname(path), exist_ok=True)
+      client.download_file(bucket, item['Key'], path)
+  return local_dir
+
+
 def _executor_input(task_name: str, task: dict, component: dict,
-                    produced: dict, root: str) -> dict:
+                    produced: dict, root: str, output_file: str) -> dict:
   """What the KFP driver hands a step: inputs as the backend stores them."""
   inputs = task.get('inputs', {})
   parameters = {name: value['runtimeValue']['constant']
@@ -147,8 +232,7 @@ def _executor_input(task_name: str, task: dict, component: dict,
       for key, definition in component.get('outputDefinitions', {}).get(
           'artifacts', {}).items()}
   return {'inputs': {'parameterValues': parameters, 'artifacts': artifacts},
-          'outputs': {'artifacts': outputs, 'outputFile': os.path.join(
-              root, task_name, 'executor_output.json')}}
+          'outputs': {'artifacts': outputs, 'outputFile': output_file}}
 
 
 def _run_step(name: str, spec: dict, executor_input: dict) -> dict:
@@ -157,9 +241,6 @@ def _run_step(name: str, spec: dict, executor_input: dict) -> dict:
       spec['root']['dag']['tasks'][name]['componentRef']['name']]
   container = spec['deploymentSpec']['executors'][
       component['executorLabel']]['container']
-  # The launcher makes each output artifact's directory before the step.
-  for declared in executor_input['outputs']['artifacts'].values():
-    os.makedirs(declared['artifacts'][0]['uri'])
   command = [sys.executable if part == 'python' else part
              for part in container['command']] + [
                  json.dumps(executor_input) if arg == '{{$}}' else arg
@@ -177,11 +258,12 @@ def _run_step(name: str, spec: dict, executor_input: dict) -> dict:
   return outputs
 
 
-def _run_spec(job: dict, root: str) -> dict:
+def _run_spec(job: dict, root: str, local_dir: str) -> dict:
   """Runs every task once its dependencies are done, as the KFP driver does.
 
-  Independent tasks (the two Trainers, say) run at the same time. Returns
-  each output artifact by (task, key).
+  Independent tasks (the two Trainers, say) run at the same time. Each step
+  writes its executor output to a local file under local_dir, as in a pod.
+  Returns each output artifact by (task, key).
   """
   spec = job['pipelineSpec']
   tasks = spec['root']['dag']['tasks']
@@ -193,7 +275,8 @@ def _run_spec(job: dict, root: str) -> dict:
           component = spec['components'][tasks[name]['componentRef']['name']]
           running[name] = pool.submit(
               _run_step, name, spec,
-              _executor_input(name, tasks[name], component, produced, root))
+              _executor_input(name, tasks[name], component, produced, root,
+                              os.path.join(local_dir, f'{name}.json')))
       assert running, f'a cycle among {set(tasks) - done}'
       finished, _ = futures.wait(running.values(),
                                  return_when=futures.FIRST_COMPLETED)
@@ -205,10 +288,12 @@ def _run_spec(job: dict, root: str) -> dict:
   return produced
 
 
-def test_the_kubeflow_spec_runs_step_by_step_and_pushes_a_model(tmp_path):
-  data_dir, root = str(tmp_path / 'data'), str(tmp_path / 'root')
-  serving_dir = str(tmp_path / 'serving')
-  make_tiny_sample(data_dir)
+def test_the_kubeflow_spec_runs_step_by_step_on_s3_and_pushes_a_model(
+    tmp_path, s3_bucket):
+  data_dir, root = f'{s3_bucket}/data', f'{s3_bucket}/root'
+  serving_dir = f'{s3_bucket}/serving'
+  make_tiny_sample(str(tmp_path / 'data'))
+  _upload(str(tmp_path / 'data'), data_dir)
   spec_file = kubeflow_v2_runner.compile_pipeline(
       output_file=str(tmp_path / 'ytdnn.json'), pipeline_root=root,
       data_dir=data_dir, image='unused', beam_args=BEAM_ARGS,
@@ -216,16 +301,18 @@ def test_the_kubeflow_spec_runs_step_by_step_and_pushes_a_model(tmp_path):
       schema_path=paths.SCHEMA_PATH,
       model_config=hyperparameters.ModelConfig(epochs=3, batch_size=128))
   with open(spec_file) as f:
-    produced = _run_spec(json.load(f), root)
+    produced = _run_spec(json.load(f), root, str(tmp_path))
 
   blessing = produced['Evaluator', 'blessing']['metadata']
   assert blessing['blessed'] == 1
-  model_dir = scoring.latest_pushed_model(
-      os.path.join(serving_dir, paths.RANKING_MODEL))
-  eval_split = paths.split_dir(
-      produced['MovieLensIngestion', 'examples']['uri'], splits.EVAL_SPLIT)
+  model_dir = scoring.latest_pushed_model(_download(
+      f'{serving_dir}/{paths.RANKING_MODEL}', str(tmp_path / 'ranking')))
+  eval_split = _download(paths.split_dir(
+      produced['MovieLensIngestion', 'examples']['uri'], splits.EVAL_SPLIT),
+                         str(tmp_path / 'eval'))
   rows = scoring.read_rows(eval_split)[:32]
   scores = scoring.score(scoring.load_serving_fn(model_dir),
                          scoring.serialize_rows(rows, scoring.load_schema()))
   assert scores['rating'].shape == (len(rows), 1)
-  assert os.listdir(os.path.join(serving_dir, paths.RETRIEVAL_MODEL))
+  assert os.listdir(_download(f'{serving_dir}/{paths.RETRIEVAL_MODEL}',
+                              str(tmp_path / 'retrieval')))

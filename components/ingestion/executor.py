@@ -5,6 +5,7 @@ import os
 from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
 import tensorflow_data_validation as tfdv
 from tfx import types
 from tfx.components.example_gen import write_split
@@ -66,6 +67,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
     ingestion_report = artifact_utils.get_single_instance(
         output_dict[REPORT_KEY])
 
+    # The raw files are checked before the Beam pipeline exists, and Beam's
+    # S3 filesystem takes its client settings from the pipeline's options.
+    FileSystems.set_options(PipelineOptions(self._beam_pipeline_args or []))
     paths = input_files.check_input_files(exec_properties[DATA_DIR_KEY])
     feature_types = outputs.feature_types(tfdv.load_schema_text(
         os.path.join(schema.uri, curated_schema.SCHEMA_FILE)))
