@@ -232,6 +232,91 @@ def test_slice_buckets_follow_the_earlier_counts(clean_run):
   assert _by_pair(rows)[('1', '1')][features.USER_ACTIVITY_BUCKET] == '0-9'
 
 
+# The leak checks perturb RATINGS around this second: user 1 rates movies
+# 6-8 at it, movies 9-11 after it; users 2 and 3 rate after it too.
+CUTOFF = 1200
+
+
+def _parsed(line: str) -> list[int]:
+  return [int(field) for field in line.split('::')]
+
+
+def _line(user_id: int, movie_id: int, rating: int, timestamp: int) -> str:
+  return f'{user_id}::{movie_id}::{rating}::{timestamp}'
+
+
+def _every_example(examples_uri: str) -> dict[tuple[str, str], dict]:
+  """The examples of both splits by pair.
+
+  The temporal split of an example moves with the number of its user's
+  ratings, and a split is not a feature.
+  """
+  return _by_pair(_rows(examples_uri, splits.TRAIN_SPLIT)
+                  + _rows(examples_uri, splits.EVAL_SPLIT))
+
+
+def _ingested(run_dir, ratings: list[str]) -> dict[tuple[str, str], dict]:
+  """Every example of an ingestion of `ratings` with USERS and MOVIES."""
+  examples_artifact, _ = _run(
+      _write_data(run_dir / 'data', USERS, MOVIES, ratings), run_dir / 'out')
+  return _every_example(examples_artifact.uri)
+
+
+def test_no_feature_of_an_example_moves_when_later_ratings_change(
+    clean_run, tmp_path):
+  """Later ratings changed, added and removed, by the user and by others.
+
+  Later ratings of the same movies (7 by user 2) and of the same user
+  (12 by user 1) included; every feature of the examples up to CUTOFF stays.
+  """
+  before = _every_example(clean_run[0].uri)
+  perturbed = []
+  for line in RATINGS:
+    user_id, movie_id, rating, timestamp = _parsed(line)
+    if timestamp <= CUTOFF:
+      perturbed.append(line)
+    elif (user_id, movie_id) != (2, 2):
+      perturbed.append(_line(user_id, movie_id, rating % 5 + 1, timestamp))
+  perturbed += [_line(1, 12, 1, CUTOFF + 1), _line(2, 7, 5, CUTOFF + 50),
+                _line(3, 6, 2, 3000)]
+  after = _ingested(tmp_path, perturbed)
+
+  kept = [pair for pair, row in before.items()
+          if int(row[features.TIMESTAMP]) <= CUTOFF]
+  assert len(kept) == 9
+  for pair in kept:
+    assert after[pair] == before[pair], pair
+  assert any(after.get(pair) != row for pair, row in before.items()
+             if pair not in kept)
+
+
+def test_each_derived_feature_moves_when_an_earlier_rating_changes(
+    clean_run, tmp_path):
+  """One earlier rating changed or added per case; a later example's feature moves."""
+  before = _every_example(clean_run[0].uri)
+  # feature: (the line replaced or None to add, the new line, the example).
+  cases = {
+      # User 1 rated movie 1 with 2 at second 1000; movie 4 (1100) sees it.
+      features.HISTORY_RATINGS: ('1::1::2::1000', '1::1::5::1000', ('1', '4')),
+      # User 1 rated movie 3 at 1100. Moved before movie 1, it leaves the
+      # 3-movie history of movie 5 (1100), and movie 1 enters it.
+      features.HISTORY: ('1::3::4::1100', '1::3::4::900', ('1', '5')),
+      # One more rating of user 1, before all of theirs.
+      features.USER_RATING_COUNT: (None, '1::12::3::500', ('1', '11')),
+      # User 1 rated movie 8 at 1200, the one before movie 9 at 1300.
+      features.SECONDS_SINCE_PREVIOUS: ('1::8::4::1200', '1::8::4::1250',
+                                        ('1', '9')),
+      # User 2 rated movie 2 at 1500, after user 1; now before.
+      features.MOVIE_RATING_COUNT: ('2::2::4::1500', '2::2::4::900',
+                                    ('1', '2')),
+  }
+  for feature, (replaced, added, pair) in cases.items():
+    assert replaced is None or replaced in RATINGS, replaced
+    ratings = [line for line in RATINGS if line != replaced] + [added]
+    after = _ingested(tmp_path / feature, ratings)
+    assert after[pair][feature] != before[pair][feature], feature
+
+
 def test_report_and_outputs_of_a_clean_run(clean_run):
   _, ingestion_report = clean_run
   report = _report(ingestion_report.uri)
