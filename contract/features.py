@@ -115,7 +115,8 @@ LIKED_HEAD = 'liked'
 # Example age is not among them: the model sets it to 0 at serving, as the
 # paper does. `excluded_movie_ids` lists movies the answer must leave out.
 RETRIEVAL_REQUEST_FEATURES = (GENDER, AGE, OCCUPATION, ZIP, HISTORY,
-                              HISTORY_RATINGS, USER_RATING_COUNT)
+                              HISTORY_RATINGS, USER_RATING_COUNT,
+                              SECONDS_SINCE_PREVIOUS)
 EXCLUDED_MOVIE_IDS = 'excluded_movie_ids'
 # Outputs of the retrieval model's serving signature, best movie first.
 RETRIEVED_MOVIE_IDS = 'movie_ids'
