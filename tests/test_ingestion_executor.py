@@ -134,6 +134,16 @@ def _by_pair(rows: list[dict[str, str]]) -> dict[tuple[str, str], dict]:
   return {(row[features.USER_ID], row[features.MOVIE_ID]): row for row in rows}
 
 
+def _every_example(examples_uri: str) -> dict[tuple[str, str], dict]:
+  """The examples of both splits by pair.
+
+  The temporal split of an example moves with the number of its user's
+  ratings, and a split is not a feature.
+  """
+  return _by_pair(_rows(examples_uri, splits.TRAIN_SPLIT)
+                  + _rows(examples_uri, splits.EVAL_SPLIT))
+
+
 def _report(uri: str) -> dict:
   with open(os.path.join(uri, 'report.json')) as file:
     return json.load(file)
@@ -206,9 +216,7 @@ def test_history_is_the_last_earlier_movies_with_ties_by_movie_id(clean_run):
 
 
 def test_movie_rating_count_ignores_same_second_ratings(clean_run):
-  examples_artifact, _ = clean_run
-  rows = _by_pair(_rows(examples_artifact.uri, splits.TRAIN_SPLIT)
-                  + _rows(examples_artifact.uri, splits.EVAL_SPLIT))
+  rows = _every_example(clean_run[0].uri)
   # Movie 1: users 1 and 2 at second 1000, user 3 at 2000.
   assert [rows[(user_id, '1')][features.MOVIE_RATING_COUNT]
           for user_id in ('1', '2', '3')] == ['0', '0', '2']
@@ -243,16 +251,6 @@ def _parsed(line: str) -> list[int]:
 
 def _line(user_id: int, movie_id: int, rating: int, timestamp: int) -> str:
   return f'{user_id}::{movie_id}::{rating}::{timestamp}'
-
-
-def _every_example(examples_uri: str) -> dict[tuple[str, str], dict]:
-  """The examples of both splits by pair.
-
-  The temporal split of an example moves with the number of its user's
-  ratings, and a split is not a feature.
-  """
-  return _by_pair(_rows(examples_uri, splits.TRAIN_SPLIT)
-                  + _rows(examples_uri, splits.EVAL_SPLIT))
 
 
 def _ingested(run_dir, ratings: list[str]) -> dict[tuple[str, str], dict]:

@@ -202,9 +202,9 @@ def _download(uri: str, local_dir: str) -> str:
       Bucket=bucket, Prefix=prefix + '/')
   for page in pages:
     for item in page.get('Contents', []):
-      path = os.path.join(local_dir, item['Key'][len(prefix) + 1:])
       if item['Key'].endswith('/'):
         continue
+      path = os.path.join(local_dir, item['Key'][len(prefix) + 1:])
       os.makedirs(os.path.dirname(path), exist_ok=True)
       client.download_file(bucket, item['Key'], path)
   return local_dir
