@@ -49,6 +49,10 @@ RAW_FEATURES = (
     *GENRE_COLUMNS, MOVIE_YEAR, HISTORY, HISTORY_RATINGS, USER_RATING_COUNT,
     SECONDS_SINCE_PREVIOUS, MOVIE_RATING_COUNT, *EVALUATION_ONLY_COLUMNS,
 )
+# The features that depend on an example's movie alone; the rest are the
+# rating's and its user's.
+MOVIE_FEATURES = (MOVIE_ID, *GENRE_COLUMNS, MOVIE_YEAR, MOVIE_RATING_COUNT,
+                  MOVIE_POPULARITY_BUCKET)
 
 # Separators: of the movie ids in the `history` cell (and of the ratings in
 # `history_ratings`), of movies.dat's genres.

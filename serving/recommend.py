@@ -50,23 +50,25 @@ class Recommender:
     self._ratings = collections.defaultdict(list)
     for rating in records.ratings:
       self._ratings[rating.user_id].append(rating)
-    self._movie_rating_counts = collections.Counter(
+    movie_rating_counts = collections.Counter(
         rating.movie_id for rating in records.ratings)
     self._now = max(rating.timestamp for rating in records.ratings)
     self._history_length = history_length
     self._schema = scoring.load_schema()
+    self._movie_examples = dict(zip(self._movies, scoring.serialize_rows(
+        [outputs.movie_values(movie, movie_rating_counts[movie.movie_id])
+         for movie in self._movies.values()], self._schema)))
     self._retrieve = scoring.load_serving_fn(scoring.latest_pushed_model(
         paths.retrieval_serving_model_dir(output_dir)))
     self._rank = scoring.load_serving_fn(scoring.latest_pushed_model(
         paths.serving_model_dir(output_dir)))
 
-  def _candidate_row(self, user: rules.User, rated: list[rules.Rating],
-                     movie_id: int) -> dict[str, outputs.Value]:
-    """The raw features of the user rating `movie_id` now."""
+  def _user_row(self, user: rules.User,
+                rated: list[rules.Rating]) -> dict[str, outputs.Value]:
+    """The raw features of the user's side of a request now."""
     history = rated[-self._history_length:]
     example = examples.Example(
-        user_id=user.user_id, movie_id=movie_id, rating=0,
-        timestamp=self._now,
+        user_id=user.user_id, movie_id=0, rating=0, timestamp=self._now,
         history=features.HISTORY_SEPARATOR.join(
             str(rating.movie_id) for rating in history),
         history_ratings=features.HISTORY_SEPARATOR.join(
@@ -74,18 +76,19 @@ class Recommender:
         user_rating_count=len(rated),
         seconds_since_previous=self._now - rated[-1].timestamp,
         split='')
-    return outputs.example_values(example, user, self._movies[movie_id],
-                                  self._movie_rating_counts[movie_id])
+    return outputs.user_values(example, user)
 
-  def _retrieval_request(self, row: dict[str, outputs.Value],
+  def _retrieval_request(self, user_example: bytes,
                          rated: list[rules.Rating]) -> bytes:
-    """The user's side of a row, excluding every movie they already rated."""
-    request = tf.train.Example.FromString(scoring.serialize_rows(
-        [{name: row[name] for name in features.RETRIEVAL_REQUEST_FEATURES}],
-        self._schema)[0])
-    request.features.feature[features.EXCLUDED_MOVIE_IDS].int64_list.value[:] = (
+    """The user's side, excluding every movie they already rated.
+
+    The retrieval signature reads RETRIEVAL_REQUEST_FEATURES of it and
+    ignores the rest, so one encoding of the user's side serves both stages.
+    """
+    excluded = tf.train.Example()
+    excluded.features.feature[features.EXCLUDED_MOVIE_IDS].int64_list.value[:] = (
         [rating.movie_id for rating in rated])
-    return request.SerializeToString()
+    return user_example + excluded.SerializeToString()
 
   def recommend(self, user_id: int, k: int = 10) -> list[Recommendation]:
     """The user's top `k` movies by liked probability, ties by predicted rating."""
@@ -94,17 +97,16 @@ class Recommender:
     user = self._users[user_id]
     rated = sorted(self._ratings[user_id],
                    key=lambda rating: (rating.timestamp, rating.movie_id))
-    # The user's columns of a row do not depend on its movie: any will do.
-    user_row = self._candidate_row(user, rated, rated[-1].movie_id)
+    user_example = scoring.serialize_rows([self._user_row(user, rated)],
+                                          self._schema)[0]
     retrieved = self._retrieve(examples=tf.constant(
-        [self._retrieval_request(user_row, rated)]))
+        [self._retrieval_request(user_example, rated)]))
     scores = retrieved[features.RETRIEVAL_SCORES].numpy()[0]
     candidates = [int(movie) for movie, score in zip(
         retrieved[features.RETRIEVED_MOVIE_IDS].numpy()[0], scores)
                   if np.isfinite(score) and int(movie) in self._movies]
-    ranked = scoring.score(self._rank, scoring.serialize_rows(
-        [self._candidate_row(user, rated, movie) for movie in candidates],
-        self._schema))
+    ranked = scoring.score(self._rank, joined_examples(
+        user_example, [self._movie_examples[movie] for movie in candidates]))
     liked = ranked[features.LIKED_HEAD][:, 0]
     predicted = ranked[features.RATING_HEAD][:, 0]
     order = np.lexsort((-predicted, -liked))[:k]
@@ -112,6 +114,19 @@ class Recommender:
         movie_id=candidates[i], title=self._movies[candidates[i]].title,
         genres=self._movies[candidates[i]].genres, liked=float(liked[i]),
         rating=float(predicted[i])) for i in order]
+
+
+def joined_examples(user_example: bytes,
+                    movie_examples: list[bytes]) -> list[bytes]:
+  """Serialized tf.Examples of one user's side joined to each movie's side.
+
+  Two serialized protobuf messages, one after the other, parse as the two
+  merged (protobuf's encoding guide), and a tf.Example's features are a map:
+  so the user's side, encoded once per request, and each movie's, encoded
+  once at load, join into the full row without encoding it again. Encoding
+  300 whole rows per request took 25 of `recommend`'s 37 ms on ml-1m.
+  """
+  return [user_example + movie_example for movie_example in movie_examples]
 
 
 def timed_recommend(recommender: Recommender, user_id: int,

@@ -13,15 +13,17 @@ TYPES = {features.USER_ID: schema_pb2.INT, features.ZIP: schema_pb2.BYTES,
          features.GENRE_COLUMNS[1]: schema_pb2.BYTES}
 
 
+EXAMPLE = examples.Example(
+    user_id=3, movie_id=12, rating=4, timestamp=978300760, history='7 9',
+    history_ratings='5 3', user_rating_count=2, seconds_since_previous=60,
+    split='train')
+USER = rules.User(3, 'F', 25, 15, '98107-3245', line=3, text='')
+MOVIE = rules.Movie(12, 1995, 'Drama|Musical', line=12, text='')
+
+
 def test_example_values_hold_every_raw_feature():
-  example = examples.Example(
-      user_id=3, movie_id=12, rating=4, timestamp=978300760, history='7 9',
-      history_ratings='5 3', user_rating_count=2, seconds_since_previous=60,
-      split='train')
-  user = rules.User(3, 'F', 25, 15, '98107-3245', line=3, text='')
-  movie = rules.Movie(12, 1995, 'Drama|Musical', line=12, text='')
-  values = outputs.example_values(example, user, movie, movie_rating_count=8)
-  assert list(values) == list(features.RAW_FEATURES)
+  values = outputs.example_values(EXAMPLE, USER, MOVIE, movie_rating_count=8)
+  assert sorted(values) == sorted(features.RAW_FEATURES)
   assert values == {
       features.USER_ID: 3, features.MOVIE_ID: 12, features.RATING: 4,
       features.TIMESTAMP: 978300760, features.GENDER: 'F',
@@ -35,6 +37,15 @@ def test_example_values_hold_every_raw_feature():
       features.USER_ACTIVITY_BUCKET: '0-9',
       features.MOVIE_POPULARITY_BUCKET: '0-9',
   }
+
+
+def test_an_example_is_its_user_side_and_its_movie_side_without_overlap():
+  user_side = outputs.user_values(EXAMPLE, USER)
+  movie_side = outputs.movie_values(MOVIE, movie_rating_count=8)
+  assert list(movie_side) == list(features.MOVIE_FEATURES)
+  assert not set(user_side) & set(movie_side)
+  assert outputs.example_values(EXAMPLE, USER, MOVIE, 8) == {**user_side,
+                                                              **movie_side}
 
 
 def test_example_values_bucket_the_counts_by_the_configured_boundaries():

@@ -3,16 +3,42 @@
 import subprocess
 
 import pytest
+import tensorflow as tf
 
+from components.ingestion import examples
+from components.ingestion import outputs
+from components.ingestion import rules
 from components.ingestion import validate
 from conftest import YTDNN
 from serving import recommend
+from serving import scoring
 
 
 @pytest.fixture(scope='module')
 def recommender(run):
   assert run.completed.returncode == 0, run.completed.stderr[-5000:]
   return recommend.Recommender(run.data_dir, run.output_dir)
+
+
+def test_a_joined_example_is_the_example_of_the_whole_row():
+  schema = scoring.load_schema()
+  example = examples.Example(
+      user_id=3, movie_id=12, rating=4, timestamp=978300760, history='7 9',
+      history_ratings='5 3', user_rating_count=2, seconds_since_previous=60,
+      split='')
+  user = rules.User(3, 'F', 25, 15, '98107', line=3, text='')
+  movies = [rules.Movie(12, 1995, 'Drama|Musical', line=12, text=''),
+            rules.Movie(40, 1972, 'Western', line=40, text='')]
+  [user_side] = scoring.serialize_rows([outputs.user_values(example, user)],
+                                       schema)
+  movie_sides = scoring.serialize_rows(
+      [outputs.movie_values(movie, 8) for movie in movies], schema)
+  whole_rows = scoring.serialize_rows(
+      [outputs.example_values(example, user, movie, 8) for movie in movies],
+      schema)
+  assert [tf.train.Example.FromString(joined) for joined in
+          recommend.joined_examples(user_side, movie_sides)] == [
+              tf.train.Example.FromString(whole) for whole in whole_rows]
 
 
 def test_recommends_unrated_movies_by_liked_probability(recommender, run):

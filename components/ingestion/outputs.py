@@ -99,31 +99,49 @@ def genre_cells(genres: str) -> dict[str, str]:
           for position, column in enumerate(features.GENRE_COLUMNS)}
 
 
-def example_values(example: examples.Example, user: rules.User,
-                   movie: rules.Movie, movie_rating_count: int
-                   ) -> dict[str, Value]:
-  """Every feature of one example; serving clients build requests from it too."""
+def movie_values(movie: rules.Movie, movie_rating_count: int
+                 ) -> dict[str, Value]:
+  """The features of an example that depend on its movie alone (MOVIE_FEATURES).
+
+  A serving client can encode them once per movie and join them to each
+  request's user side (serving/recommend.py).
+  """
+  return {
+      features.MOVIE_ID: movie.movie_id,
+      **genre_cells(movie.genres),
+      features.MOVIE_YEAR: movie.year,
+      features.MOVIE_RATING_COUNT: movie_rating_count,
+      features.MOVIE_POPULARITY_BUCKET: examples.bucket_label(
+          movie_rating_count, features.MOVIE_POPULARITY_BOUNDARIES),
+  }
+
+
+def user_values(example: examples.Example,
+                user: rules.User) -> dict[str, Value]:
+  """Every feature of an example but its movie's: the rating and its user's."""
   return {
       features.USER_ID: example.user_id,
-      features.MOVIE_ID: example.movie_id,
       features.RATING: example.rating,
       features.TIMESTAMP: example.timestamp,
       features.GENDER: user.gender,
       features.AGE: user.age,
       features.OCCUPATION: user.occupation,
       features.ZIP: user.zip,
-      **genre_cells(movie.genres),
-      features.MOVIE_YEAR: movie.year,
       features.HISTORY: example.history,
       features.HISTORY_RATINGS: example.history_ratings,
       features.USER_RATING_COUNT: example.user_rating_count,
       features.SECONDS_SINCE_PREVIOUS: example.seconds_since_previous,
-      features.MOVIE_RATING_COUNT: movie_rating_count,
       features.USER_ACTIVITY_BUCKET: examples.bucket_label(
           example.user_rating_count, features.USER_ACTIVITY_BOUNDARIES),
-      features.MOVIE_POPULARITY_BUCKET: examples.bucket_label(
-          movie_rating_count, features.MOVIE_POPULARITY_BOUNDARIES),
   }
+
+
+def example_values(example: examples.Example, user: rules.User,
+                   movie: rules.Movie, movie_rating_count: int
+                   ) -> dict[str, Value]:
+  """Every feature of one example; serving clients build requests from it too."""
+  return {**user_values(example, user),
+          **movie_values(movie, movie_rating_count)}
 
 
 def _column(values: list[Value | None], feature_type: int) -> pa.Array:
