@@ -98,7 +98,11 @@ class RetrievalConfig(TrainerCustomConfig):
   chunk_length: int = 32
   chunks_per_batch: int = 48
   batch_size: int = 1024
-  # Negatives per batch for the sampled softmax over the movie corpus.
+  # Every movie in the softmax, or num_sampled negatives per batch from the
+  # log-uniform sampler. On the last1 train split's carve-out after 5 epochs
+  # the full softmax gave HR@10 0.353, NDCG@10 0.203 and HR@50 0.619 against
+  # 0.345, 0.198 and 0.608 with 1,000 sampled, for 41 s an epoch against 32.
+  full_softmax: bool = True
   num_sampled: int = 1000
   # Movies the pushed model returns per request: the ranking model's candidates.
   top_k: int = 300

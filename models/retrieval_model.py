@@ -118,9 +118,10 @@ class RetrievalModel(tf.keras.Model):
         regularizer=tf.keras.regularizers.l2(config.l2))
     self.movie_biases = self.add_weight(
         name='movie_biases', shape=(sizes.movie,), initializer='zeros')
-    self.task = tasks.SampledSoftmaxRetrieval(
-        num_sampled=min(config.num_sampled, sizes.movie - 1),
-        num_movies=sizes.movie)
+    self.task = tasks.FullSoftmaxRetrieval() if config.full_softmax else (
+        tasks.SampledSoftmaxRetrieval(
+            num_sampled=min(config.num_sampled, sizes.movie - 1),
+            num_movies=sizes.movie))
     self.loss_tracker = tf.keras.metrics.Mean(name='loss')
 
   @property

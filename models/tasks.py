@@ -78,6 +78,23 @@ class SampledSoftmaxRetrieval:
         num_classes=self.num_movies, remove_accidental_hits=True))
 
 
+@dataclasses.dataclass(frozen=True)
+class FullSoftmaxRetrieval:
+  """The candidate generation task with every movie in the softmax.
+
+  No sampling, so no correction for it: ml-1m's few thousand movies make the
+  batch's [targets, movies] logits cheap to compute.
+  """
+
+  def loss(self, user_vectors: tf.Tensor, movie_weights: tf.Tensor,
+           movie_biases: tf.Tensor, target_movies: tf.Tensor) -> tf.Tensor:
+    """Mean cross-entropy of a batch of users' next movies over all movies."""
+    logits = tf.matmul(user_vectors, movie_weights,
+                       transpose_b=True) + movie_biases
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.cast(target_movies, tf.int64), logits=logits))
+
+
 def split_labels(
     transformed: dict[str, tf.Tensor]) -> tuple[dict[str, tf.Tensor],
                                                 dict[str, tf.Tensor]]:

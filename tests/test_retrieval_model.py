@@ -1,6 +1,7 @@
 """The retrieval model: user vector shapes, scores and training."""
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from contract import features
@@ -58,11 +59,14 @@ def _sequences(sequences: list[list[int]]) -> training.Features:
   return data
 
 
-def test_training_on_sequences_makes_each_next_movie_the_top_score():
+@pytest.mark.parametrize('full_softmax', [True, False])
+def test_training_on_sequences_makes_each_next_movie_the_top_score(
+    full_softmax: bool):
   tf.keras.utils.set_random_seed(0)
   config = hyperparameters.RetrievalConfig(
       movie_embedding_dim=8, hidden_units=(16,), user_vector_dim=6,
-      num_sampled=20, chunk_length=4, chunks_per_batch=8)
+      full_softmax=full_softmax, num_sampled=20, chunk_length=4,
+      chunks_per_batch=8)
   model = retrieval_model.RetrievalModel(SIZES, config)
   model.compile(optimizer=tf.keras.optimizers.Adam(0.05))
   data = _sequences([[1, 2, 7], [3, 8], [4, 5, 6, 9]] * 20)
