@@ -50,6 +50,20 @@ def _ranking_batches(batches: tf.data.Dataset) -> tf.data.Dataset:
                          tf.data.AUTOTUNE)
 
 
+def fit(data: training.Features, tf_transform_output: tft.TFTransformOutput,
+        config: hyperparameters.ModelConfig,
+        validation: tf.data.Dataset | None = None
+        ) -> tuple[tf.keras.Model, tf.keras.callbacks.History]:
+  """A ranking model trained on in-memory transformed examples, as the Trainer trains it."""
+  model = ranking_model.build_ranking_model(
+      training.vocabulary_sizes(tf_transform_output), config)
+  training.compile_ranking_model(model, config)
+  history = model.fit(
+      _ranking_batches(training.shuffled_batches(data, config.batch_size)),
+      epochs=config.epochs, verbose=2, validation_data=validation)
+  return model, history
+
+
 def train(pipeline_root: str, config: hyperparameters.ModelConfig,
           validate: bool) -> dict:
   """Trains on train (minus the carve-out when validating); returns metrics.
@@ -71,13 +85,8 @@ def train(pipeline_root: str, config: hyperparameters.ModelConfig,
     validation = _ranking_batches(training.in_order_batches(
         training.take(data, positions[in_carve_out]), config.batch_size))
     data = training.take(data, positions[~in_carve_out])
-  model = ranking_model.build_ranking_model(
-      training.vocabulary_sizes(tf_transform_output), config)
-  training.compile_ranking_model(model, config)
   started = time.monotonic()
-  history = model.fit(
-      _ranking_batches(training.shuffled_batches(data, config.batch_size)),
-      epochs=config.epochs, verbose=2, validation_data=validation)
+  _, history = fit(data, tf_transform_output, config, validation)
   seconds = time.monotonic() - started
   examples_seen = training.num_examples(data) * config.epochs
   result = {'transform_s': transform_s, 'fit_s': seconds,

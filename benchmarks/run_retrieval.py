@@ -6,9 +6,10 @@
 Runs `ytdnn run --split-protocol last1` (wall time, peak RSS, per-component
 times), reads the RetrievalEvaluator's figures for the pushed model (HR@K and
 NDCG@10 of every user's last rating, full ranking over the movie vocabulary,
-earlier movies excluded, next to train popularity), times two-stage
-`recommend` for a sample of users, and writes
-benchmarks/results/retrieval_last1.json.
+earlier movies excluded, next to train popularity), measures HR@10 and
+NDCG@10 of each ordering of the retrieved movies by the ranking model
+(benchmarks/two_stage.py), times two-stage `recommend` for a sample of users,
+and writes benchmarks/results/retrieval_last1.json.
 """
 
 import argparse
@@ -24,6 +25,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 from benchmarks import baselines
 from benchmarks import run_ranking
 from benchmarks import speed_probe
+from benchmarks import two_stage
 from components import retrieval_evaluator
 from contract import paths
 from contract import splits
@@ -71,6 +73,7 @@ def main() -> None:
   result.update(metrics)
   result['retrieval_blessed'] = bool(run.output(
       paths.RETRIEVAL_EVALUATOR, 'blessing').custom_properties['blessed'].int_value)
+  result['two_stage'] = two_stage.on_eval(data_dir, output_dir)
   result.update(recommend_latency(data_dir, output_dir))
   result['retrieval_config'] = hyperparameters.RetrievalConfig().as_custom_config()
   print('wrote ' + baselines.write_results(

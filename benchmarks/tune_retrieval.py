@@ -14,12 +14,14 @@ and the Transform graph of a finished run:
 """
 
 import argparse
+import dataclasses
 import json
 import time
-
+from typing import Callable
 
 import numpy as np
 import tensorflow as tf
+import tensorflow_transform as tft
 
 from benchmarks import bare_trainer
 from components import retrieval_evaluator
@@ -33,6 +35,26 @@ from models import retrieval_training
 from models import signatures
 from models import training
 
+@dataclasses.dataclass(frozen=True)
+class Holdout:
+  """Train examples, which of them are held out, and the held-out targets.
+
+  `data` is every example transformed once, so several configurations train
+  on it without transforming it again.
+  """
+  tf_transform_output: tft.TFTransformOutput
+  serialized: list[bytes]
+  data: training.Features
+  held_out: np.ndarray
+  targets: retrieval_evaluator.Targets
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainedRetrieval:
+  serve: Callable[..., dict[str, tf.Tensor]]
+  fit_s: float
+
+
 def _subset(ratings: retrieval_evaluator.Ratings,
             keep: np.ndarray) -> retrieval_evaluator.Ratings:
   return retrieval_evaluator.Ratings(ratings.user_ids[keep],
@@ -40,47 +62,93 @@ def _subset(ratings: retrieval_evaluator.Ratings,
                                      ratings.earlier_counts[keep])
 
 
-def tune(output_dir: str, config: hyperparameters.RetrievalConfig) -> dict:
-  """Validation HR@K and NDCG@10 of one configuration after every epoch."""
-  root = paths.pipeline_root(output_dir)
-  tf_transform_output = bare_trainer.latest_transform_graph(root)
+def _holdout(output_dir: str, serialized: list[bytes], held_out: np.ndarray,
+             targets: retrieval_evaluator.Targets) -> Holdout:
+  tf_transform_output = bare_trainer.latest_transform_graph(
+      paths.pipeline_root(output_dir))
+  return Holdout(
+      tf_transform_output=tf_transform_output, serialized=serialized,
+      data=training.transform_in_memory(
+          tf.data.Dataset.from_tensor_slices(serialized), tf_transform_output,
+          with_positions=True),
+      held_out=held_out, targets=targets)
+
+
+def carve_out(output_dir: str) -> Holdout:
+  """A run's train split with each user's latest train rating held out."""
   train, serialized = retrieval_evaluator.read_split(
       paths.latest_ingested_split(output_dir, splits.TRAIN_SPLIT),
       keep_examples=True)
   carved = np.zeros(len(serialized), dtype=bool)
   carved[retrieval_evaluator.latest_per_user(train)] = True
-  targets = retrieval_evaluator.held_out_targets(
-      _subset(train, ~carved), _subset(train, carved),
-      [serialized[i] for i in np.flatnonzero(carved)])
+  return _holdout(output_dir, serialized, carved,
+                  retrieval_evaluator.held_out_targets(
+                      _subset(train, ~carved), _subset(train, carved),
+                      [serialized[i] for i in np.flatnonzero(carved)]))
 
+
+def eval_holdout(output_dir: str) -> Holdout:
+  """A last1 run's whole train split, with its eval split's targets.
+
+  For measuring configurations already chosen, never for choosing them.
+  """
+  train, serialized = retrieval_evaluator.read_split(
+      paths.latest_ingested_split(output_dir, splits.TRAIN_SPLIT),
+      keep_examples=True)
+  held_out, held_out_examples = retrieval_evaluator.read_split(
+      paths.latest_ingested_split(output_dir, splits.EVAL_SPLIT),
+      keep_examples=True)
+  return _holdout(output_dir, serialized,
+                  np.zeros(len(serialized), dtype=bool),
+                  retrieval_evaluator.held_out_targets(train, held_out,
+                                                       held_out_examples))
+
+
+def train_retrieval(
+    holdout: Holdout, config: hyperparameters.RetrievalConfig,
+    on_epoch_end: Callable[[Callable[..., dict[str, tf.Tensor]], int, dict],
+                           None] | None = None
+) -> TrainedRetrieval:
+  """A model trained on the examples that are not held out.
+
+  `on_epoch_end(serve, epoch, logs)` runs after every epoch; `fit_s`
+  includes it.
+  """
   tf.keras.utils.set_random_seed(0)
   model = retrieval_model.RetrievalModel(
-      training.vocabulary_sizes(tf_transform_output), config)
+      training.vocabulary_sizes(holdout.tf_transform_output), config)
   model.compile(optimizer=tf.keras.optimizers.Adam(config.learning_rate))
   serve = retrieval_signatures.make_signatures(
-      model, tf_transform_output, retrieval_metrics.CURVE_MAX_K)[
+      model, holdout.tf_transform_output, config.top_k)[
           signatures.SERVING_DEFAULT]
+  batches = retrieval_training.sequence_batches(
+      holdout.data, retrieval_training.sequence_chunks(
+          holdout.data, ~holdout.held_out, config), config)
+  callbacks = [] if on_epoch_end is None else [
+      tf.keras.callbacks.LambdaCallback(
+          on_epoch_end=lambda epoch, logs: on_epoch_end(serve, epoch, logs))]
+  started = time.monotonic()
+  model.fit(batches.prefetch(tf.data.AUTOTUNE), epochs=config.epochs,
+            verbose=2, callbacks=callbacks)
+  return TrainedRetrieval(serve, time.monotonic() - started)
+
+
+def tune(output_dir: str, config: hyperparameters.RetrievalConfig) -> dict:
+  """Validation HR@K and NDCG@10 of one configuration after every epoch."""
+  carve = carve_out(output_dir)
   by_epoch = []
 
-  def validate(epoch: int, logs: dict) -> None:
+  def validate(serve: Callable[..., dict[str, tf.Tensor]], epoch: int,
+               logs: dict) -> None:
     metrics = retrieval_metrics.metrics(
-        retrieval_evaluator.model_ranks(serve, targets))
+        retrieval_evaluator.model_ranks(serve, carve.targets))
     by_epoch.append({'epoch': epoch + 1, 'train_loss': logs['loss'],
                      **metrics})
     print(json.dumps(by_epoch[-1]), flush=True)
 
-  data = training.transform_in_memory(
-      tf.data.Dataset.from_tensor_slices(serialized), tf_transform_output,
-      with_positions=True)
-  batches = retrieval_training.sequence_batches(
-      data, retrieval_training.sequence_chunks(data, ~carved, config), config)
-  del data
-  started = time.monotonic()
-  model.fit(batches.prefetch(tf.data.AUTOTUNE), epochs=config.epochs,
-            verbose=2, callbacks=[tf.keras.callbacks.LambdaCallback(
-                on_epoch_end=validate)])
-  return {'validation_targets': len(targets.movie_ids),
-          'fit_and_validation_s': time.monotonic() - started,
+  trained = train_retrieval(carve, config, validate)
+  return {'validation_targets': len(carve.targets.movie_ids),
+          'fit_and_validation_s': trained.fit_s,
           'validation_by_epoch': by_epoch}
 
 

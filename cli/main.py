@@ -17,6 +17,7 @@ warnings.filterwarnings('ignore')
 from components.ingestion import ingestion_config
 from components.ingestion import rules
 from contract import errors
+from contract import features
 from contract import paths
 from contract import splits
 from data import download
@@ -133,9 +134,9 @@ def _recommend(args: argparse.Namespace) -> None:
   print(f'Loaded the data and both pushed models in '
         f'{time.monotonic() - started:.1f} s')
   recommendations, seconds = recommend.timed_recommend(
-      recommender, args.user_id, args.k)
-  print(f'Top {len(recommendations)} for user {args.user_id} '
-        f'({seconds * 1000:.0f} ms: retrieve, then rank):')
+      recommender, args.user_id, args.k, args.order_by)
+  print(f'Top {len(recommendations)} for user {args.user_id}, in '
+        f'{args.order_by} order ({seconds * 1000:.0f} ms):')
   for place, movie in enumerate(recommendations, start=1):
     print(f'{place:3d}. {movie.title} [{movie.genres}]  '
           f'liked {movie.liked:.2f}, rating {movie.rating:.2f}')
@@ -225,10 +226,15 @@ def parser() -> argparse.ArgumentParser:
   kfp.set_defaults(handler=_compile_kfp)
 
   recommend = commands.add_parser(
-      'recommend', help='top movies for a user: retrieve candidates with the '
-      'pushed retrieval model, order them with the pushed ranking model')
+      'recommend', help='top movies for a user: retrieved by the pushed '
+      'retrieval model, scored by the pushed ranking model')
   recommend.add_argument('--user-id', type=int, required=True)
   recommend.add_argument('--k', type=int, default=10)
+  recommend.add_argument(
+      '--order-by', choices=features.RECOMMEND_ORDERINGS,
+      default=features.ORDER_BY_RETRIEVAL,
+      help='the retrieval model\'s order (default), or the ranking model\'s '
+      'liked probability as in the paper (docs/benchmarks.md compares them)')
   recommend.add_argument('--data-dir', default=paths.SAMPLE_DATA_DIR,
                          help='the ml-1m files the models were trained on, '
                          'for the user\'s history and the movie titles')

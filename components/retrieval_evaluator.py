@@ -157,13 +157,18 @@ def popularity_ranks(train: Ratings, targets: Targets) -> list[int]:
   return ranks
 
 
-def evaluate(examples_uri: Callable[[str], str], model_dir: str,
-             split_protocol: str) -> dict:
-  """The retrieval metrics of a model and of popularity on the same targets."""
+def eval_targets(examples_uri: Callable[[str], str]) -> tuple[Ratings, Targets]:
+  """The train ratings, and each user's latest eval rating as a target."""
   train, _ = read_split(examples_uri(splits.TRAIN_SPLIT), keep_examples=False)
   held_out, held_out_examples = read_split(examples_uri(splits.EVAL_SPLIT),
                                            keep_examples=True)
-  targets = held_out_targets(train, held_out, held_out_examples)
+  return train, held_out_targets(train, held_out, held_out_examples)
+
+
+def evaluate(examples_uri: Callable[[str], str], model_dir: str,
+             split_protocol: str) -> dict:
+  """The retrieval metrics of a model and of popularity on the same targets."""
+  train, targets = eval_targets(examples_uri)
   serve = tf.saved_model.load(model_dir).signatures[signatures.SERVING_DEFAULT]
   ranks = model_ranks(serve, targets)
   return {

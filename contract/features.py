@@ -126,6 +126,11 @@ EXCLUDED_MOVIE_IDS = 'excluded_movie_ids'
 RETRIEVED_MOVIE_IDS = 'movie_ids'
 RETRIEVAL_SCORES = 'scores'
 
+# How `ytdnn recommend` orders the retrieved movies (serving/recommend.py).
+ORDER_BY_RETRIEVAL = 'retrieval'
+ORDER_BY_LIKED = 'liked'
+RECOMMEND_ORDERINGS = (ORDER_BY_RETRIEVAL, ORDER_BY_LIKED)
+
 # Features TFMA slices the evaluation by.
 SLICE_FEATURES = (GENDER, AGE, OCCUPATION, FIRST_GENRE,
                   USER_ACTIVITY_BUCKET, MOVIE_POPULARITY_BUCKET)

@@ -10,6 +10,7 @@ from components.ingestion import outputs
 from components.ingestion import rules
 from components.ingestion import validate
 from conftest import YTDNN
+from contract import features
 from serving import recommend
 from serving import scoring
 
@@ -41,17 +42,37 @@ def test_a_joined_example_is_the_example_of_the_whole_row():
               tf.train.Example.FromString(whole) for whole in whole_rows]
 
 
-def test_recommends_unrated_movies_by_liked_probability(recommender, run):
-  rated = {rating.movie_id for rating in
-           validate.read_valid_records(run.data_dir).ratings
-           if rating.user_id == 7}
+def _rated_by(data_dir: str, user_id: int) -> set[int]:
+  return {rating.movie_id for rating in
+          validate.read_valid_records(data_dir).ratings
+          if rating.user_id == user_id}
+
+
+def test_recommends_unrated_movies_in_the_retrieval_order(recommender, run):
   recommendations = recommender.recommend(7, k=5)
   assert len(recommendations) == 5
-  assert not {movie.movie_id for movie in recommendations} & rated
-  liked = [movie.liked for movie in recommendations]
-  assert liked == sorted(liked, reverse=True)
-  assert all(0.0 <= p <= 1.0 for p in liked)
+  assert not {movie.movie_id for movie in recommendations} & _rated_by(
+      run.data_dir, 7)
+  scores = [movie.retrieval_score for movie in recommendations]
+  assert scores == sorted(scores, reverse=True)
+  assert all(0.0 <= movie.liked <= 1.0 for movie in recommendations)
   assert all(movie.title and movie.genres for movie in recommendations)
+
+
+def test_the_papers_order_ranks_every_retrieved_movie_by_liked(recommender,
+                                                               run):
+  by_retrieval = recommender.recommend(7, k=5)
+  by_liked = recommender.recommend(7, k=5, order_by=features.ORDER_BY_LIKED)
+  assert not {movie.movie_id for movie in by_liked} & _rated_by(
+      run.data_dir, 7)
+  liked = [movie.liked for movie in by_liked]
+  assert liked == sorted(liked, reverse=True)
+  assert liked[0] >= max(movie.liked for movie in by_retrieval)
+
+
+def test_an_unknown_ordering_is_a_clear_error(recommender):
+  with pytest.raises(ValueError, match='order_by must be one of'):
+    recommender.recommend(7, order_by='popularity')
 
 
 def test_an_unknown_user_is_a_clear_error(recommender):
