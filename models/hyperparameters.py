@@ -75,6 +75,9 @@ class RetrievalConfig(TrainerCustomConfig):
   history_decays: tuple[float, ...] = (1.0, 0.5)
   # The embeddings of this many newest history movies, each in its own slot.
   newest_movies: int = 3
+  # Whether the tower reads the time since the user's previous rating
+  # (retrieval_model.USER_CONTINUOUS); off only to measure what it adds.
+  time_since_previous: bool = True
   l2: float = 1e-6
   # At most this many epochs: training stops early when the full-softmax loss
   # on a carve-out of the train split (1 example in validation_modulus) has

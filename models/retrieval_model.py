@@ -70,6 +70,9 @@ class UserTower(tf.keras.Model):
         for i, units in enumerate(config.hidden_units)]
     self.user_vector = tf.keras.layers.Dense(config.user_vector_dim,
                                              name='user_vector')
+    self.continuous_names = tuple(
+        name for name in USER_CONTINUOUS if config.time_since_previous
+        or not name.startswith(features.SECONDS_SINCE_PREVIOUS))
 
   def call(self, inputs: dict[str, tf.Tensor | tf.RaggedTensor],
            training: bool = False) -> tf.Tensor:
@@ -93,7 +96,8 @@ class UserTower(tf.keras.Model):
     """The history vectors beside the user's context, through the ReLU layers."""
     context = [embedding(inputs[name]) for name, embedding
                in zip(USER_INDICES, self.context_embeddings)]
-    continuous = tf.stack([inputs[name] for name in USER_CONTINUOUS], axis=1)
+    continuous = tf.stack([inputs[name] for name in self.continuous_names],
+                          axis=1)
     tower = tf.concat(history_vectors + context + [continuous], axis=1)
     for layer in self.hidden_layers:
       tower = layer(tower)

@@ -1,5 +1,7 @@
 """The retrieval model: user vector shapes, scores and training."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -44,6 +46,18 @@ def test_the_newest_history_movie_changes_the_user_vector():
   model = retrieval_model.RetrievalModel(SIZES, CONFIG)
   users = model(_batch([[1, 2, 3], [1, 3, 2]]))
   assert not np.allclose(users[0], users[1])
+
+
+@pytest.mark.parametrize('time_since_previous', [True, False])
+def test_the_time_since_the_previous_rating_is_read_only_when_switched_on(
+    time_since_previous: bool):
+  model = retrieval_model.RetrievalModel(SIZES, dataclasses.replace(
+      CONFIG, time_since_previous=time_since_previous))
+  recent, later = _batch([[1, 2]]), _batch([[1, 2]])
+  later.update({f'{features.SECONDS_SINCE_PREVIOUS}{power}': tf.fill([1], 3.0)
+                for power in features.CONTINUOUS_POWERS})
+  moved = not np.allclose(model(recent), model(later))
+  assert moved == time_since_previous
 
 
 def _sequences(sequences: list[list[int]]) -> training.Features:
