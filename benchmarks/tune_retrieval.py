@@ -51,6 +51,7 @@ class Holdout:
 
 @dataclasses.dataclass(frozen=True)
 class TrainedRetrieval:
+  """A trained model's serving signature and the seconds its `fit` took."""
   serve: Callable[..., dict[str, tf.Tensor]]
   fit_s: float
 

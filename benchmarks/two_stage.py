@@ -1,8 +1,9 @@
 """The two-stage system on held-out targets: retrieve 300 movies, order them, measure.
 
-`ytdnn recommend` asks the retrieval model for its top 300 movies and orders
-them by the ranking model. This measures, on BENCHMARKS.md's `last1` targets,
-HR@10 and NDCG@10 of each way to order the 300:
+The paper's second stage orders the retrieval model's top 300 movies by the
+ranking model (`ytdnn recommend --order-by liked`). This measures, on
+BENCHMARKS.md's `last1` targets, HR@K and NDCG@10 of each way to order the
+300, to choose `recommend`'s default:
 
   retrieval   the retrieval model's own order (no second stage);
   liked       the ranking model's liked probability;

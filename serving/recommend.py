@@ -42,7 +42,7 @@ class UnknownUserError(errors.YtdnnError, LookupError):
 
 @dataclasses.dataclass(frozen=True)
 class Recommendation:
-  """One recommended movie with the ranking model's scores for the user."""
+  """One recommended movie with both models' scores for the user."""
   movie_id: int
   title: str
   genres: str
@@ -86,7 +86,11 @@ class Recommender:
 
   def _user_row(self, user: rules.User,
                 rated: list[rules.Rating]) -> dict[str, outputs.Value]:
-    """The raw features of the user's side of a request now."""
+    """The raw features of the user's side of a request now.
+
+    The example's movie and rating are placeholders: `user_values` leaves
+    the movie's side out, and serialize_rows drops the label.
+    """
     history = rated[-self._history_length:]
     example = examples.Example(
         user_id=user.user_id, movie_id=0, rating=0, timestamp=self._now,
