@@ -35,6 +35,7 @@ from models import retrieval_training
 from models import signatures
 from models import training
 
+
 @dataclasses.dataclass(frozen=True)
 class Holdout:
   """Train examples, which of them are held out, and the held-out targets.
@@ -43,7 +44,6 @@ class Holdout:
   on it without transforming it again.
   """
   tf_transform_output: tft.TFTransformOutput
-  serialized: list[bytes]
   data: training.Features
   held_out: np.ndarray
   targets: retrieval_evaluator.Targets
@@ -68,7 +68,7 @@ def _holdout(output_dir: str, serialized: list[bytes], held_out: np.ndarray,
   tf_transform_output = bare_trainer.latest_transform_graph(
       paths.pipeline_root(output_dir))
   return Holdout(
-      tf_transform_output=tf_transform_output, serialized=serialized,
+      tf_transform_output=tf_transform_output,
       data=training.transform_in_memory(
           tf.data.Dataset.from_tensor_slices(serialized), tf_transform_output,
           with_positions=True),

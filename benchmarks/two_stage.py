@@ -149,11 +149,15 @@ def on_eval(data_dir: str, output_dir: str) -> dict[str, dict]:
 
 def _ranking_serve(carve: tune_retrieval.Holdout,
                    config: hyperparameters.ModelConfig) -> recommend.Serve:
-  """The serving signature of a ranking model trained without the carve-out."""
-  data = training.transform_in_memory(
-      tf.data.Dataset.from_tensor_slices(carve.serialized),
-      carve.tf_transform_output)
-  data = training.take(data, tf.constant(np.flatnonzero(~carve.held_out)))
+  """The serving signature of a ranking model trained without the carve-out.
+
+  Trains on the examples the retrieval model's hold-out already transformed,
+  without the sequence positions only the retrieval model reads.
+  """
+  data = training.take(
+      {name: value for name, value in carve.data.items()
+       if name != features.SEQUENCE_POSITION},
+      tf.constant(np.flatnonzero(~carve.held_out)))
   model, _ = bare_trainer.fit(data, carve.tf_transform_output, config)
   return signatures.make_signatures(model, carve.tf_transform_output)[
       signatures.SERVING_DEFAULT]

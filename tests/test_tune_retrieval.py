@@ -25,7 +25,7 @@ def test_the_carve_out_holds_out_each_users_latest_train_rating(run):
                                 np.sort(latest))
   np.testing.assert_array_equal(np.sort(carve.targets.movie_ids),
                                 np.sort(train.movie_ids[latest]))
-  assert len(carve.serialized) == len(train.movie_ids)
+  assert len(carve.held_out) == len(train.movie_ids)
 
 
 def test_the_eval_holdout_trains_on_all_of_train_and_targets_eval(run):
