@@ -1,13 +1,13 @@
 """The Trainer's `run_fn`: trains the multitask ranking model and saves it for serving."""
 
+import os
+
 import tensorflow as tf
 import tensorflow_transform as tft
 from tfx import v1 as tfx
 
 from models import hyperparameters
-from models import ranking_model
 from models import signatures
-from models import tasks
 from models import training
 
 
@@ -20,18 +20,17 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
   """
   config = hyperparameters.ModelConfig.from_custom_config(fn_args.custom_config)
   tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
-  train = training.shuffled_batches(
-      training.transform_in_memory(training.raw_records(fn_args.train_files),
-                                   tf_transform_output),
-      config.batch_size).map(
-          tasks.split_labels, num_parallel_calls=tf.data.AUTOTUNE).prefetch(
-              tf.data.AUTOTUNE)
+  data = training.transform_in_memory(
+      training.raw_records(fn_args.train_files), tf_transform_output)
 
-  model = ranking_model.build_ranking_model(
-      training.vocabulary_sizes(tf_transform_output), config)
-  training.compile_ranking_model(model, config)
-  training.fit_with_tensorboard(model, train, config.epochs,
-                                fn_args.model_run_dir)
+  def fit_member(member: tf.keras.Model, batches: tf.data.Dataset,
+                 index: int) -> None:
+    run_dir = (fn_args.model_run_dir if config.ensemble_size == 1 else
+               os.path.join(fn_args.model_run_dir, f'member_{index}'))
+    training.fit_with_tensorboard(member, batches, config.epochs, run_dir)
+
+  model = training.train_ranking_model(data, tf_transform_output, config,
+                                       fit_member)
   training.save_for_serving(
       model, fn_args.serving_model_dir,
       signatures.make_signatures(model, tf_transform_output))

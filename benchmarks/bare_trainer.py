@@ -19,13 +19,17 @@ import os
 import time
 
 
+import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
+from sklearn import metrics
 
+from benchmarks import serving_quality
+from contract import features
 from contract import paths
 from contract import splits
 from models import hyperparameters
-from models import ranking_model
+from models import signatures
 from models import tasks
 from models import training
 
@@ -38,65 +42,98 @@ def latest_transform_graph(pipeline_root: str) -> tft.TFTransformOutput:
       pipeline_root, paths.TRANSFORM, 'transform_graph'))
 
 
-def latest_raw_train_files(pipeline_root: str) -> list[str]:
-  """The train files' pattern of a run's newest ingested Examples."""
+def latest_raw_files(pipeline_root: str, split: str) -> list[str]:
+  """A split's files pattern of a run's newest ingested Examples."""
   examples = paths.latest_output(pipeline_root, paths.INGESTION, 'examples')
-  return [os.path.join(paths.split_dir(examples, splits.TRAIN_SPLIT), '*')]
+  return [os.path.join(paths.split_dir(examples, split), '*')]
 
 
-def _ranking_batches(batches: tf.data.Dataset) -> tf.data.Dataset:
-  return batches.map(tasks.split_labels,
-                     num_parallel_calls=tf.data.AUTOTUNE).prefetch(
-                         tf.data.AUTOTUNE)
+def quality(model: tf.keras.Model, data: training.Features,
+            batch_size: int) -> dict[str, float]:
+  """RMSE, predictions clipped to [1, 5] as serving_quality.py clips them, and AUC(liked)."""
+  batches = training.in_order_batches(data, batch_size).map(
+      lambda batch: tasks.split_labels(batch)[0])
+  outputs = model.predict(batches, verbose=0)
+  predicted = np.clip(outputs[features.RATING_HEAD][:, 0], 1, 5)
+  actual = data[features.RATING_LABEL].numpy().reshape(-1)
+  return {'rmse': round(float(np.sqrt(np.mean((predicted - actual)**2))), 4),
+          'auc_liked': round(float(metrics.roc_auc_score(
+              data[features.LIKED_LABEL].numpy().reshape(-1),
+              outputs[features.LIKED_HEAD][:, 0])), 4)}
 
 
 def fit(data: training.Features, tf_transform_output: tft.TFTransformOutput,
         config: hyperparameters.ModelConfig,
         validation: tf.data.Dataset | None = None
-        ) -> tuple[tf.keras.Model, tf.keras.callbacks.History]:
-  """A ranking model trained on in-memory transformed examples, as the Trainer trains it."""
-  model = ranking_model.build_ranking_model(
-      training.vocabulary_sizes(tf_transform_output), config)
-  training.compile_ranking_model(model, config)
-  history = model.fit(
-      _ranking_batches(training.shuffled_batches(data, config.batch_size)),
-      epochs=config.epochs, verbose=2, validation_data=validation)
-  return model, history
+        ) -> tuple[tf.keras.Model, list[dict[str, list[float]]]]:
+  """A ranking model trained on in-memory transformed examples, as the Trainer trains it.
+
+  Also each member's per-epoch Keras logs.
+  """
+  logs = []
+
+  def fit_member(member: tf.keras.Model, batches: tf.data.Dataset,
+                 _: int) -> None:
+    logs.append(member.fit(batches, epochs=config.epochs, verbose=2,
+                           validation_data=validation).history)
+
+  model = training.train_ranking_model(data, tf_transform_output, config,
+                                       fit_member)
+  return model, logs
 
 
 def train(pipeline_root: str, config: hyperparameters.ModelConfig,
-          validate: bool) -> dict:
+          validate: bool, on_eval: bool) -> dict:
   """Trains on train (minus the carve-out when validating); returns metrics.
 
   Batches come from the Trainer's own input pipeline, so the two loops differ
   only by what TFX adds around training. `transform_s` is the one-off read,
-  parse and transform of the split, `fit_s` the epochs.
+  parse and transform of the split, `fit_s` the epochs. `on_eval` also
+  measures the model on the eval split, and serving_default's latency on
+  its examples: figures to report, never to choose by.
   """
   tf_transform_output = latest_transform_graph(pipeline_root)
   started = time.monotonic()
   data = training.transform_in_memory(
-      training.raw_records(latest_raw_train_files(pipeline_root)),
+      training.raw_records(latest_raw_files(pipeline_root,
+                                            splits.TRAIN_SPLIT)),
       tf_transform_output)
   transform_s = time.monotonic() - started
   validation = None
   if validate:
     positions = tf.range(training.num_examples(data), dtype=tf.int64)
     in_carve_out = positions % VALIDATION_EVERY == 0
-    validation = _ranking_batches(training.in_order_batches(
-        training.take(data, positions[in_carve_out]), config.batch_size))
+    carve_out = training.take(data, positions[in_carve_out])
+    validation = training.in_order_batches(
+        carve_out, config.batch_size).map(tasks.split_labels)
     data = training.take(data, positions[~in_carve_out])
   started = time.monotonic()
-  _, history = fit(data, tf_transform_output, config, validation)
+  model, logs = fit(data, tf_transform_output, config, validation)
   seconds = time.monotonic() - started
   examples_seen = training.num_examples(data) * config.epochs
   result = {'transform_s': transform_s, 'fit_s': seconds,
-            'examples_per_s': examples_seen / seconds,
-            'train_loss': history.history['loss'][-1]}
-  # Per epoch, so one run shows where the carve-out's figures peak; fit_s
-  # then includes the carve-out's evaluations.
-  result.update({name: [round(value, 4) for value in values]
-                 for name, values in history.history.items()
-                 if name.startswith('val_')})
+            'examples_per_s': examples_seen * config.ensemble_size / seconds,
+            'train_loss': [log['loss'][-1] for log in logs]}
+  # Per member and epoch, so one run shows where the carve-out's figures
+  # peak; fit_s then includes the carve-out's evaluations.
+  for name in ('val_rating_rmse', 'val_liked_auc'):
+    if validate:
+      result[name] = [[round(value, 4) for value in log[name]]
+                      for log in logs]
+  if validate:
+    result['carve_out'] = quality(model, carve_out, config.batch_size)
+  if on_eval:
+    records = training.raw_records(latest_raw_files(pipeline_root,
+                                                    splits.EVAL_SPLIT))
+    result['eval'] = quality(
+        model, training.transform_in_memory(records, tf_transform_output),
+        config.batch_size)
+    serve = signatures.make_signatures(
+        model, tf_transform_output)[signatures.SERVING_DEFAULT]
+    speed = serving_quality.serving_speed(
+        serve, [record.numpy() for record in records.take(10_000)])
+    result.update({name: round(value, 2) for name, value in speed.items()
+                   if name.endswith('_ms_100')})
   return result
 
 
@@ -107,11 +144,14 @@ def main() -> None:
                       help='JSON of ModelConfig fields to override')
   parser.add_argument('--validate', action='store_true',
                       help='hold out every 10th train example and report on it')
+  parser.add_argument('--eval', action='store_true',
+                      help='also measure on the eval split (never to choose)')
   args = parser.parse_args()
   overrides = json.loads(args.config)
   config = hyperparameters.ModelConfig.with_overrides(overrides)
   print(json.dumps({'config': overrides,
-                    **train(args.pipeline_root, config, args.validate)}))
+                    **train(args.pipeline_root, config, args.validate,
+                          args.eval)}))
 
 
 if __name__ == '__main__':

@@ -114,6 +114,7 @@ NUM_STARS = 5
 RATING_HEAD = 'rating'
 STARS_HEAD = 'stars'
 LIKED_HEAD = 'liked'
+HEADS = (RATING_HEAD, STARS_HEAD, LIKED_HEAD)
 
 # What a retrieval request carries: the user's side only, no candidate movie.
 # Example age is not among them: the model sets it to 0 at serving, as the

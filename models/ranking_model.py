@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from contract import features
 from models import hyperparameters
+from models import interactions
 from models import pooling
 
 USER_CONTEXT = (features.USER_RATING_COUNT, features.SECONDS_SINCE_PREVIOUS,
@@ -153,7 +154,8 @@ def _user_history(inputs: dict[str, tf.Tensor],
 
 
 def build_ranking_model(sizes: VocabularySizes,
-                        config: hyperparameters.ModelConfig) -> tf.keras.Model:
+                        config: hyperparameters.ModelConfig,
+                        name: str = 'ranking') -> tf.keras.Model:
   """A Keras model from transformed features to the three heads.
 
   The model also exposes `user_representation` and `movie_representation`
@@ -202,9 +204,20 @@ def build_ranking_model(sizes: VocabularySizes,
         name=f'tower_{i}')(tower)
     tower = tf.keras.layers.Dropout(config.dropout)(tower)
 
-  rating = tf.keras.layers.Dense(
-      1, bias_initializer=tf.keras.initializers.Constant(RATING_PRIOR),
-      name=features.RATING_HEAD)(tower)
+  rating_prior = tf.keras.initializers.Constant(RATING_PRIOR)
+  if config.factor_dim:
+    factorization = interactions.SvdPlusPlus(
+        sizes.user, sizes.movie, config.factor_dim, config.factor_l2,
+        config.bias_l2, name='svd_plus_plus')(
+            inputs[features.USER_INDEX], inputs[features.MOVIE_INDEX],
+            inputs[features.HISTORY_INDICES])
+    rating = tf.keras.layers.Add(name=features.RATING_HEAD)([
+        tf.keras.layers.Dense(1, bias_initializer=rating_prior,
+                              name='tower_rating')(tower), factorization])
+    tower = tf.concat([tower, factorization], axis=1)
+  else:
+    rating = tf.keras.layers.Dense(1, bias_initializer=rating_prior,
+                                   name=features.RATING_HEAD)(tower)
   stars = tf.keras.layers.Dense(
       features.NUM_STARS, activation='softmax',
       name=features.STARS_HEAD)(tower)
@@ -214,11 +227,37 @@ def build_ranking_model(sizes: VocabularySizes,
       inputs=inputs,
       outputs={features.RATING_HEAD: rating, features.STARS_HEAD: stars,
                features.LIKED_HEAD: liked},
+      name=name)
+
+
+def member_name(index: int) -> str:
+  """The name of an averaged model's member."""
+  return f'ranking_member_{index}'
+
+
+def averaged_model(members: list[tf.keras.Model],
+                   config: hyperparameters.ModelConfig) -> tf.keras.Model:
+  """One model whose every head is the mean of the members' heads.
+
+  Members trained apart, each from its own initialization and batch order,
+  err apart, so their mean errs less; serving stays one signature.
+  """
+  inputs = model_inputs(config)
+  outputs = [member(inputs) for member in members]
+  return tf.keras.Model(
+      inputs=inputs,
+      outputs={head: tf.keras.layers.Average(name=head)(
+          [output[head] for output in outputs]) for head in features.HEADS},
       name='ranking')
 
 
 def representation_model(model: tf.keras.Model) -> tf.keras.Model:
-  """The learned user and movie vectors that feed the ranking tower."""
+  """The learned user and movie vectors that feed the ranking tower.
+
+  Of an averaged model (averaged_model), its first member's.
+  """
+  if any(layer.name == member_name(0) for layer in model.layers):
+    model = model.get_layer(member_name(0))
   return tf.keras.Model(
       inputs=model.inputs,
       outputs={

@@ -5,6 +5,7 @@ here, once, in memory (the Transform component only analyzes).
 """
 
 import os
+from typing import Callable
 
 import tensorflow as tf
 import tensorflow_transform as tft
@@ -113,7 +114,8 @@ def take(data: Features, indices: tf.Tensor) -> Features:
   return {name: tf.gather(value, indices) for name, value in data.items()}
 
 
-def shuffled_batches(data: Features, batch_size: int) -> tf.data.Dataset:
+def shuffled_batches(data: Features, batch_size: int,
+                     seed: int = SHUFFLE_SEED) -> tf.data.Dataset:
   """Batches of the in-memory examples in a new random order every epoch.
 
   A permutation of the whole split replaces the shuffle buffer the Trainers
@@ -135,10 +137,46 @@ def shuffled_batches(data: Features, batch_size: int) -> tf.data.Dataset:
         lambda i: order[i * batch_size:(i + 1) * batch_size])
 
   epoch_seeds = tf.data.Dataset.random(
-      seed=SHUFFLE_SEED, rerandomize_each_iteration=True).take(1)
+      seed=seed, rerandomize_each_iteration=True).take(1)
   return without_autotuning(epoch_seeds).flat_map(epoch).map(
       lambda indices: take(data, indices),
       num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def ranking_batches(data: Features, batch_size: int,
+                    seed: int = SHUFFLE_SEED) -> tf.data.Dataset:
+  """shuffled_batches split into the ranking model's inputs and labels."""
+  return shuffled_batches(data, batch_size, seed).map(
+      tasks.split_labels, num_parallel_calls=tf.data.AUTOTUNE).prefetch(
+          tf.data.AUTOTUNE)
+
+
+FitMember = Callable[[tf.keras.Model, tf.data.Dataset, int], None]
+
+
+def train_ranking_model(data: Features,
+                        tf_transform_output: tft.TFTransformOutput,
+                        config: hyperparameters.ModelConfig,
+                        fit_member: FitMember) -> tf.keras.Model:
+  """config.ensemble_size ranking models, trained apart and averaged.
+
+  Each member gets its own initialization and batch order (seeded by its
+  index) and is fitted by `fit_member(model, batches, index)`; one member
+  is returned as it is.
+  """
+  sizes = vocabulary_sizes(tf_transform_output)
+  members = []
+  for index in range(config.ensemble_size):
+    name = ('ranking' if config.ensemble_size == 1
+            else ranking_model.member_name(index))
+    member = ranking_model.build_ranking_model(sizes, config, name=name)
+    compile_ranking_model(member, config)
+    fit_member(member, ranking_batches(data, config.batch_size,
+                                       SHUFFLE_SEED + index), index)
+    members.append(member)
+  if len(members) == 1:
+    return members[0]
+  return ranking_model.averaged_model(members, config)
 
 
 def in_order_batches(data: Features, batch_size: int) -> tf.data.Dataset:

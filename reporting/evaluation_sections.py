@@ -18,7 +18,6 @@ from reporting import page
 from reporting import run_record
 from reporting import tfma_results
 
-HEADS = (features.RATING_HEAD, features.STARS_HEAD, features.LIKED_HEAD)
 # The per-slice bars, with their legends: the gated metrics plus the stars
 # head's accuracy.
 BAR_METRICS = (
@@ -41,8 +40,9 @@ def _format(key: tuple[str, str], value: float) -> str:
 def _metric_columns(
     evaluation: tfma_results.Evaluation) -> list[tfma_results.MetricKey]:
   keys = {key for values in evaluation.candidate.values() for key in values}
+  heads = features.HEADS
   return sorted(keys, key=lambda key: (
-      HEADS.index(key[0]) if key[0] in HEADS else len(HEADS), key[1]))
+      heads.index(key[0]) if key[0] in heads else len(heads), key[1]))
 
 
 def _slice_values(evaluation: tfma_results.Evaluation,

@@ -129,3 +129,27 @@ def test_no_head_name_is_a_prefix_of_another():
   for a in heads:
     for b in heads:
       assert a == b or not b.startswith(a)
+
+
+def test_without_svd_plus_plus_the_tower_alone_gives_the_rating():
+  config = hyperparameters.ModelConfig(factor_dim=0)
+  model = ranking_model.build_ranking_model(SIZES, config)
+  assert 'svd_plus_plus' not in {layer.name for layer in model.layers}
+  assert model(_batch([[1], []]))[features.RATING_HEAD].shape == (2, 1)
+
+
+def test_an_averaged_model_averages_its_members_heads():
+  config = hyperparameters.ModelConfig()
+  members = [ranking_model.build_ranking_model(
+      SIZES, config, name=ranking_model.member_name(i)) for i in range(2)]
+  averaged = ranking_model.averaged_model(members, config)
+  batch = _batch([[1, 2], [3]])
+  for head in features.HEADS:
+    np.testing.assert_allclose(
+        averaged(batch)[head],
+        (members[0](batch)[head] + members[1](batch)[head]) / 2, rtol=1e-5)
+  representations = ranking_model.representation_model(averaged)(batch)
+  np.testing.assert_allclose(
+      representations['user_representation'],
+      ranking_model.representation_model(members[0])(batch)[
+          'user_representation'], rtol=1e-5)

@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from benchmarks import bare_trainer
 from contract import paths
+from contract import splits
 from models import hyperparameters
 from models import retrieval_model
 from models import retrieval_sequences
@@ -22,7 +23,7 @@ def _batches(run) -> tuple[tf.data.Dataset, tf.data.Dataset, int]:
   root = paths.pipeline_root(run.output_dir)
   tf_transform_output = bare_trainer.latest_transform_graph(root)
   data = training.transform_in_memory(
-      training.raw_records(bare_trainer.latest_raw_train_files(root)),
+      training.raw_records(bare_trainer.latest_raw_files(root, splits.TRAIN_SPLIT)),
       tf_transform_output, with_positions=True)
   chosen = retrieval_training.in_validation(data, CONFIG.validation_modulus)
   chunks = retrieval_training.sequence_chunks(

@@ -12,6 +12,7 @@ import tensorflow_transform as tft
 from benchmarks import bare_trainer
 from contract import features
 from contract import paths
+from contract import splits
 from models import tasks
 from models import training
 
@@ -24,8 +25,8 @@ def graph(run) -> tft.TFTransformOutput:
 
 @pytest.fixture(scope='module')
 def raw_files(run) -> list[str]:
-  return bare_trainer.latest_raw_train_files(
-      paths.pipeline_root(run.output_dir))
+  return bare_trainer.latest_raw_files(
+      paths.pipeline_root(run.output_dir), splits.TRAIN_SPLIT)
 
 
 @pytest.fixture(scope='module')
