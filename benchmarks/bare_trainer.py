@@ -3,10 +3,11 @@
 Two uses: the reference the Trainer's throughput is compared against (same
 model, same input pipeline, no pipeline around it), and fast hyperparameter
 search on a validation carve-out of the train split (every 10th example),
-never on eval.
+never on eval. `--eval` adds the eval split's figures and serving latency
+for the ablation table in docs/benchmarks.md: reported, never chosen by.
 
   .venv/bin/python -m benchmarks.bare_trainer --pipeline-root ROOT \\
-      [--config '{"epochs": 4}'] [--validate]
+      [--config '{"epochs": 4}'] [--validate] [--eval]
 
 ROOT is a run's pipeline root (e.g. OUT/tfx/pipeline_root): its newest
 Transform graph and its newest raw Examples' train split, which the loop
