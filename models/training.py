@@ -160,9 +160,9 @@ def train_ranking_model(data: Features,
                         fit_member: FitMember) -> tf.keras.Model:
   """config.ensemble_size ranking models, trained apart and averaged.
 
-  Each member gets its own initialization and batch order (seeded by its
-  index) and is fitted by `fit_member(model, batches, index)`; one member
-  is returned as it is.
+  Each member gets its own random initialization and a batch order seeded
+  by its index, and is fitted by `fit_member(model, batches, index)`; one
+  member is returned as it is.
   """
   sizes = vocabulary_sizes(tf_transform_output)
   members = []
