@@ -117,11 +117,10 @@ def train(pipeline_root: str, config: hyperparameters.ModelConfig,
             'train_loss': [log['loss'][-1] for log in logs]}
   # Per member and epoch, so one run shows where the carve-out's figures
   # peak; fit_s then includes the carve-out's evaluations.
-  for name in ('val_rating_rmse', 'val_liked_auc'):
-    if validate:
+  if validate:
+    for name in ('val_rating_rmse', 'val_liked_auc'):
       result[name] = [[round(value, 4) for value in log[name]]
                       for log in logs]
-  if validate:
     result['carve_out'] = quality(model, carve_out, config.batch_size)
   if on_eval:
     records = training.raw_records(latest_raw_files(pipeline_root,
