@@ -49,10 +49,12 @@ def test_too_many_rejected_lines_fail_the_run_with_counts(tmp_path):
 def test_run_flags_reach_the_config():
   config = main.pipeline_config(main.parser().parse_args(
       ['run', '--data-dir', 'd', '--output-dir', 'o', '--split-protocol',
-       'random90', '--epochs', '2', '--beam-arg=--direct_num_workers=2']))
+       'random90', '--epochs', '2', '--ensemble-size', '1',
+       '--beam-arg=--direct_num_workers=2']))
   assert config.data_dir == os.path.abspath('d')
   assert config.ingestion.split_protocol == splits.RANDOM90
   assert config.model.epochs == 2
+  assert config.model.ensemble_size == 1
   assert config.beam_args == ('--direct_num_workers=2',)
   assert config.serving_model_dir == os.path.join(os.path.abspath('o'),
                                                   'serving_model', 'ranking')

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 from conftest import Run
-from conftest import TINY_RUN_FLAGS
+from conftest import TINY_SINGLE_MODEL_FLAGS
 from conftest import YTDNN
 from conftest import ytdnn_run
 from contract import paths
@@ -79,7 +79,7 @@ def _run_killed_during(node: str, sig: signal.Signals, data_dir: str,
   with open(log_path, 'w') as log:
     process = subprocess.Popen(
         [YTDNN, 'run', '--data-dir', data_dir, '--output-dir', output_dir,
-         *TINY_RUN_FLAGS],
+         *TINY_SINGLE_MODEL_FLAGS],
         cwd=output_dir, stdout=log,
         stderr=subprocess.STDOUT, start_new_session=True)
     execution_id = None
@@ -215,7 +215,7 @@ def scenario(run, tmp_path_factory) -> Scenario:
     recorded[stage] = served()
     problems[stage] = _registration_problems(output_dir)
 
-  final_run = ytdnn_run(changed_dir, output_dir, *TINY_RUN_FLAGS)
+  final_run = ytdnn_run(changed_dir, output_dir, *TINY_SINGLE_MODEL_FLAGS)
   problems['final run'] = _registration_problems(output_dir)
   return Scenario(output_dir, first_version, killed, killed_logs, final_run,
                   sorted(os.listdir(serving_model_dir), key=int), recorded,

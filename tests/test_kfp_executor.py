@@ -299,7 +299,8 @@ def test_the_kubeflow_spec_runs_step_by_step_on_s3_and_pushes_a_model(
       data_dir=data_dir, image='unused', beam_args=BEAM_ARGS,
       target=kubeflow_v2_runner.KUBEFLOW, serving_models_dir=serving_dir,
       schema_path=paths.SCHEMA_PATH,
-      model_config=hyperparameters.ModelConfig(epochs=3, batch_size=128))
+      model_config=hyperparameters.ModelConfig(epochs=3, batch_size=128,
+                                               ensemble_size=1))
   with open(spec_file) as f:
     produced = _run_spec(json.load(f), root, str(tmp_path))
 

@@ -76,7 +76,7 @@ def test_a_worse_model_is_neither_blessed_nor_pushed(run):
   serving_model_dir = paths.serving_model_dir(run.output_dir)
   pushed_before = sorted(os.listdir(serving_model_dir))
   worse = ytdnn_run(run.data_dir, run.output_dir, '--epochs', '1',
-                    '--batch-size', '100000')
+                    '--batch-size', '100000', '--ensemble-size', '1')
   assert worse.returncode == 0, worse.stderr[-5000:]
   assert 'Model blessed: no' in worse.stdout
   assert 'MovieLensIngestion cached' in worse.stdout
