@@ -5,8 +5,10 @@ FROM python:3.10-slim
 
 # TFX 1.16 is built for Keras 2. The project's entry points select it by
 # importing `contract`; a step's container runs TFX's own entry point, which
-# loads TFMA (and so tf.keras) before any project code, so the image sets it.
+# loads TFMA (and so tf.keras) before any project code, so the image sets it,
+# and turns oneDNN off as `contract` does (its docstring says why).
 ENV TF_USE_LEGACY_KERAS=1 \
+    TF_ENABLE_ONEDNN_OPTS=0 \
     PYTHONUNBUFFERED=1
 
 # The sources stay in /ytdnn: the compiled spec reads the curated schema from
