@@ -20,10 +20,8 @@ import os
 import time
 
 
-import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
-from sklearn import metrics
 
 from benchmarks import serving_quality
 from contract import features
@@ -51,16 +49,13 @@ def latest_raw_files(pipeline_root: str, split: str) -> list[str]:
 
 def quality(model: tf.keras.Model, data: training.Features,
             batch_size: int) -> dict[str, float]:
-  """RMSE, predictions clipped to [1, 5] as serving_quality.py clips them, and AUC(liked)."""
+  """RMSE and AUC(liked), computed as serving_quality.py computes them."""
   batches = training.in_order_batches(data, batch_size).map(
       lambda batch: tasks.split_labels(batch)[0])
-  outputs = model.predict(batches, verbose=0)
-  predicted = np.clip(outputs[features.RATING_HEAD][:, 0], 1, 5)
-  actual = data[features.RATING_LABEL].numpy().reshape(-1)
-  return {'rmse': round(float(np.sqrt(np.mean((predicted - actual)**2))), 4),
-          'auc_liked': round(float(metrics.roc_auc_score(
-              data[features.LIKED_LABEL].numpy().reshape(-1),
-              outputs[features.LIKED_HEAD][:, 0])), 4)}
+  figures = serving_quality.head_quality(
+      model.predict(batches, verbose=0),
+      data[features.RATING_LABEL].numpy().reshape(-1))
+  return {name: round(figures[name], 4) for name in ('rmse', 'auc_liked')}
 
 
 def fit(data: training.Features, tf_transform_output: tft.TFTransformOutput,

@@ -60,6 +60,21 @@ def serving_speed(serve: Callable[..., dict[str, tf.Tensor]],
   }
 
 
+def head_quality(outputs: dict[str, np.ndarray],
+                 actual: np.ndarray) -> dict[str, float]:
+  """RMSE and MAE of the rating clipped to [1, 5], AUC(liked), star accuracy."""
+  predicted = np.clip(outputs[features.RATING_HEAD][:, 0], 1, 5)
+  liked = actual >= features.LIKED_MIN_RATING
+  return {
+      'rmse': float(np.sqrt(np.mean((predicted - actual) ** 2))),
+      'mae': float(np.mean(np.abs(predicted - actual))),
+      'auc_liked': float(metrics.roc_auc_score(
+          liked, outputs[features.LIKED_HEAD][:, 0])),
+      'stars_accuracy': float(np.mean(
+          np.argmax(outputs[features.STARS_HEAD], axis=1) + 1 == actual)),
+  }
+
+
 def measure(output_dir: str) -> dict[str, float]:
   """RMSE, MAE, AUC(liked) and star accuracy of the pushed model on eval."""
   train = _ratings(scoring.read_rows(
@@ -72,18 +87,10 @@ def measure(output_dir: str) -> dict[str, float]:
       paths.serving_model_dir(output_dir))
   serialized = scoring.serialize_rows(eval_rows, schema)
   serve = scoring.load_serving_fn(model_dir)
-  outputs = scoring.score(serve, serialized)
-  predicted = np.clip(outputs[features.RATING_HEAD][:, 0], 1, 5)
-  liked = actual >= features.LIKED_MIN_RATING
   return {
       'model': model_dir,
       'eval_examples': len(actual),
-      'rmse': float(np.sqrt(np.mean((predicted - actual) ** 2))),
-      'mae': float(np.mean(np.abs(predicted - actual))),
-      'auc_liked': float(metrics.roc_auc_score(
-          liked, outputs[features.LIKED_HEAD][:, 0])),
-      'stars_accuracy': float(np.mean(
-          np.argmax(outputs[features.STARS_HEAD], axis=1) + 1 == actual)),
+      **head_quality(scoring.score(serve, serialized), actual),
       'train_mean_rmse': float(np.sqrt(np.mean((train.mean() - actual) ** 2))),
       **serving_speed(serve, serialized),
   }
