@@ -25,6 +25,14 @@ from models import hyperparameters
 from pipeline import configs
 
 
+def positive_int(text: str) -> int:
+  """An argparse type for counts and sizes: a whole number of at least 1."""
+  value = int(text)
+  if value < 1:
+    raise argparse.ArgumentTypeError(f'must be at least 1, got {value}')
+  return value
+
+
 def pipeline_config(args: argparse.Namespace) -> configs.PipelineConfig:
   """The run's configuration: flags where given, configs.py defaults elsewhere."""
   return configs.PipelineConfig(
@@ -159,10 +167,11 @@ def parser() -> argparse.ArgumentParser:
   run.add_argument('--output-dir', default='.',
                    help='where tfx/ (artifacts, metadata) and serving_model/ '
                    'go (default: the working directory)')
-  run.add_argument('--epochs', type=int, default=hyperparameters.ModelConfig.epochs)
-  run.add_argument('--batch-size', type=int,
+  run.add_argument('--epochs', type=positive_int,
+                   default=hyperparameters.ModelConfig.epochs)
+  run.add_argument('--batch-size', type=positive_int,
                    default=hyperparameters.ModelConfig.batch_size)
-  run.add_argument('--ensemble-size', type=int,
+  run.add_argument('--ensemble-size', type=positive_int,
                    default=hyperparameters.ModelConfig.ensemble_size,
                    help='ranking models trained apart and averaged into the '
                    'pushed model (default: %(default)s; 1 trains in a third '

@@ -46,6 +46,15 @@ def test_too_many_rejected_lines_fail_the_run_with_counts(tmp_path):
   assert not (tmp_path / 'out' / 'serving_model').exists()
 
 
+def test_a_count_flag_below_one_is_refused_before_anything_runs(tmp_path):
+  completed = _ytdnn('run', '--ensemble-size', '0', cwd=str(tmp_path))
+  assert completed.returncode == 2
+  assert ('argument --ensemble-size: must be at least 1, got 0'
+          in completed.stderr)
+  assert 'Traceback' not in completed.stderr
+  assert not os.listdir(tmp_path)
+
+
 def test_run_flags_reach_the_config():
   config = main.pipeline_config(main.parser().parse_args(
       ['run', '--data-dir', 'd', '--output-dir', 'o', '--split-protocol',
