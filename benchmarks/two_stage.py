@@ -37,6 +37,7 @@ from benchmarks import bare_trainer
 from benchmarks import tune_retrieval
 from components import retrieval_evaluator
 from components.ingestion import examples
+from components.ingestion import ingestion_config
 from components.ingestion import outputs
 from components.ingestion import validate
 from contract import features
@@ -73,20 +74,17 @@ def orderings(retrieval_scores: np.ndarray, liked: np.ndarray,
 
 
 class MovieSides:
-  """Each movie's side of an example, with its rating count at a given time."""
+  """Each movie's side of an example, with its context at a given time."""
 
   def __init__(self, data_dir: str):
     records = validate.read_valid_records(data_dir)
     self.movies = {movie.movie_id: movie for movie in records.movies}
-    timestamps = collections.defaultdict(list)
-    for rating in records.ratings:
-      timestamps[rating.movie_id].append(rating.timestamp)
-    self._timestamps = {movie: sorted(times)
-                        for movie, times in timestamps.items()}
+    self._raters = examples.raters_by_movie(records.ratings)
 
   def values(self, movie_id: int, timestamp: int) -> dict[str, outputs.Value]:
-    return outputs.movie_values(self.movies[movie_id], examples.earlier_count(
-        self._timestamps.get(movie_id, []), timestamp))
+    return outputs.movie_values(self.movies[movie_id], examples.movie_context(
+        self._raters.get(movie_id, examples.NO_RATERS), timestamp,
+        ingestion_config.IngestionConfig.history_length))
 
 
 def _timestamp(serialized: bytes) -> int:

@@ -177,7 +177,10 @@ def parser() -> argparse.ArgumentParser:
                    'pushed model (default: %(default)s; 1 trains in a third '
                    'of the time, for a less accurate model)')
   run.add_argument('--history-length', type=int,
-                   default=ingestion_config.IngestionConfig.history_length)
+                   default=ingestion_config.IngestionConfig.history_length,
+                   help="how many of the user's earlier movies, and of the "
+                   "movie's earlier raters, an example carries (default: "
+                   "%(default)s)")
   run.add_argument('--max-reject-share', type=float,
                    default=ingestion_config.IngestionConfig.max_reject_share)
   run.add_argument('--beam-arg', action='append',

@@ -32,6 +32,10 @@ HISTORY_RATINGS = 'history_ratings'
 USER_RATING_COUNT = 'user_rating_count'
 SECONDS_SINCE_PREVIOUS = 'seconds_since_previous'
 MOVIE_RATING_COUNT = 'movie_rating_count'
+# The movie's side of the history: the users who rated the example's movie
+# before the example's second, newest last. SVD++ "flipped" reads a movie's
+# raters as it reads a user's history.
+MOVIE_RATERS = 'movie_raters'
 
 # Evaluation-only columns TFMA slices by, derived by the ingestion from the
 # columns above (the counts bucketed by the fixed boundaries at the end of
@@ -47,15 +51,17 @@ FIRST_GENRE = GENRE_COLUMNS[0]
 RAW_FEATURES = (
     USER_ID, MOVIE_ID, RATING, TIMESTAMP, GENDER, AGE, OCCUPATION, ZIP,
     *GENRE_COLUMNS, MOVIE_YEAR, HISTORY, HISTORY_RATINGS, USER_RATING_COUNT,
-    SECONDS_SINCE_PREVIOUS, MOVIE_RATING_COUNT, *EVALUATION_ONLY_COLUMNS,
+    SECONDS_SINCE_PREVIOUS, MOVIE_RATING_COUNT, MOVIE_RATERS,
+    *EVALUATION_ONLY_COLUMNS,
 )
 # The features that depend on an example's movie alone; the rest are the
 # rating's and its user's.
 MOVIE_FEATURES = (MOVIE_ID, *GENRE_COLUMNS, MOVIE_YEAR, MOVIE_RATING_COUNT,
-                  MOVIE_POPULARITY_BUCKET)
+                  MOVIE_RATERS, MOVIE_POPULARITY_BUCKET)
 
 # Separators: of the movie ids in the `history` cell (and of the ratings in
-# `history_ratings`), of movies.dat's genres.
+# `history_ratings`, and of the ids in `movie_raters`), of movies.dat's
+# genres.
 HISTORY_SEPARATOR = ' '
 GENRE_SEPARATOR = '|'
 
@@ -72,6 +78,7 @@ USER_INDEX = 'user_index'
 MOVIE_INDEX = 'movie_index'
 HISTORY_INDICES = 'history_indices'
 HISTORY_RATING_VALUES = 'history_rating_values'
+RATER_INDICES = 'rater_indices'
 GENDER_INDEX = 'gender_index'
 AGE_INDEX = 'age_index'
 OCCUPATION_INDEX = 'occupation_index'
@@ -96,7 +103,8 @@ def continuous_feature_names() -> list[str]:
 
 
 # Vocabulary file names written by the Transform. The movie vocabulary is shared
-# by the target movie and the history so both look up one embedding table.
+# by the target movie and the history so both look up one embedding table, the
+# user vocabulary by the user and the movie's raters.
 MOVIE_VOCABULARY = 'movie'
 USER_VOCABULARY = 'user'
 GENRE_VOCABULARY = 'genre'

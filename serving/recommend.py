@@ -74,13 +74,15 @@ class Recommender:
     self._ratings = collections.defaultdict(list)
     for rating in records.ratings:
       self._ratings[rating.user_id].append(rating)
-    movie_rating_counts = collections.Counter(
-        rating.movie_id for rating in records.ratings)
     self._now = max(rating.timestamp for rating in records.ratings)
     self._history_length = history_length
     self._schema = scoring.load_schema()
+    movie_raters = examples.raters_by_movie(records.ratings)
+    # A request made after the newest rating sees every rating as earlier.
     self._movie_examples = dict(zip(self._movies, scoring.serialize_rows(
-        [outputs.movie_values(movie, movie_rating_counts[movie.movie_id])
+        [outputs.movie_values(movie, examples.movie_context(
+            movie_raters.get(movie.movie_id, examples.NO_RATERS),
+            self._now + 1, history_length))
          for movie in self._movies.values()], self._schema)))
     self._retrieve, self._rank = load_pushed_models(output_dir)
 

@@ -65,10 +65,31 @@ def test_ratings_of_several_users_are_an_error():
                             _rating(2, 1, user_id=2)], 5, splits.TEMPORAL)
 
 
-def test_earlier_count_does_not_count_same_second_ratings():
-  ordered = [100, 100, 200, 300, 300]
-  assert [examples.earlier_count(ordered, timestamp)
-          for timestamp in (300, 100, 100, 200, 300)] == [3, 0, 0, 2, 3]
+def test_movie_context_counts_and_lists_only_earlier_seconds_raters():
+  movie = examples.movie_raters([(300, 9), (100, 7), (200, 3), (100, 2),
+                                 (300, 1)])
+  assert movie == examples.MovieRaters(timestamps=(100, 100, 200, 300, 300),
+                                       user_ids=(2, 7, 3, 1, 9))
+  assert [examples.movie_context(movie, timestamp, history_length=50)
+          for timestamp in (100, 200, 300, 301)] == [
+      examples.MovieContext(0, ''), examples.MovieContext(2, '2 7'),
+      examples.MovieContext(3, '2 7 3'), examples.MovieContext(5, '2 7 3 1 9')]
+
+
+def test_movie_context_keeps_the_newest_raters_with_the_latest_last():
+  movie = examples.movie_raters(
+      [(timestamp, timestamp // 10) for timestamp in range(10, 70, 10)])
+  assert examples.movie_context(movie, 60, history_length=3) == (
+      examples.MovieContext(5, '3 4 5'))
+
+
+def test_raters_by_movie_groups_and_orders_each_movie():
+  ratings = [rules.Rating(user_id, movie_id, 3, timestamp, 0, '')
+             for user_id, movie_id, timestamp in ((1, 5, 20), (2, 5, 10),
+                                                  (1, 6, 30))]
+  assert examples.raters_by_movie(ratings) == {
+      5: examples.MovieRaters((10, 20), (2, 1)),
+      6: examples.MovieRaters((30,), (1,))}
 
 
 @pytest.mark.parametrize('count, label', [

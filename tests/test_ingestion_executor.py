@@ -225,6 +225,13 @@ def test_movie_rating_count_ignores_same_second_ratings(clean_run):
           for user_id in ('1', '2')] == ['0', '1']
 
 
+def test_movie_raters_are_the_earlier_seconds_raters_in_order(clean_run):
+  rows = _every_example(clean_run[0].uri)
+  # Movie 1: users 1 and 2 at second 1000, user 3 at 2000.
+  assert [rows[(user_id, '1')][features.MOVIE_RATERS]
+          for user_id in ('1', '2', '3')] == ['', '', '1 2']
+
+
 def test_slice_buckets_follow_the_earlier_counts(clean_run):
   examples_artifact, _ = clean_run
   rows = (_rows(examples_artifact.uri, splits.TRAIN_SPLIT)
@@ -307,6 +314,8 @@ def test_each_derived_feature_moves_when_an_earlier_rating_changes(
       # User 2 rated movie 2 at 1500, after user 1; now before.
       features.MOVIE_RATING_COUNT: ('2::2::4::1500', '2::2::4::900',
                                     ('1', '2')),
+      # User 3 rates movie 2 at 1200, before user 2 (1500): a new rater.
+      features.MOVIE_RATERS: (None, '3::2::4::1200', ('2', '2')),
   }
   for feature, (replaced, added, pair) in cases.items():
     assert replaced is None or replaced in RATINGS, replaced

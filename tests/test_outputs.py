@@ -19,10 +19,11 @@ EXAMPLE = examples.Example(
     split='train')
 USER = rules.User(3, 'F', 25, 15, '98107-3245', line=3, text='')
 MOVIE = rules.Movie(12, 1995, 'Drama|Musical', line=12, text='')
+CONTEXT = examples.MovieContext(rating_count=8, raters='4 6')
 
 
 def test_example_values_hold_every_raw_feature():
-  values = outputs.example_values(EXAMPLE, USER, MOVIE, movie_rating_count=8)
+  values = outputs.example_values(EXAMPLE, USER, MOVIE, CONTEXT)
   assert sorted(values) == sorted(features.RAW_FEATURES)
   assert values == {
       features.USER_ID: 3, features.MOVIE_ID: 12, features.RATING: 4,
@@ -33,7 +34,7 @@ def test_example_values_hold_every_raw_feature():
       features.MOVIE_YEAR: 1995, features.HISTORY: '7 9',
       features.HISTORY_RATINGS: '5 3', features.USER_RATING_COUNT: 2,
       features.SECONDS_SINCE_PREVIOUS: 60,
-      features.MOVIE_RATING_COUNT: 8,
+      features.MOVIE_RATING_COUNT: 8, features.MOVIE_RATERS: '4 6',
       features.USER_ACTIVITY_BUCKET: '0-9',
       features.MOVIE_POPULARITY_BUCKET: '0-9',
   }
@@ -41,10 +42,10 @@ def test_example_values_hold_every_raw_feature():
 
 def test_an_example_is_its_user_side_and_its_movie_side_without_overlap():
   user_side = outputs.user_values(EXAMPLE, USER)
-  movie_side = outputs.movie_values(MOVIE, movie_rating_count=8)
+  movie_side = outputs.movie_values(MOVIE, CONTEXT)
   assert list(movie_side) == list(features.MOVIE_FEATURES)
   assert not set(user_side) & set(movie_side)
-  assert outputs.example_values(EXAMPLE, USER, MOVIE, 8) == {**user_side,
+  assert outputs.example_values(EXAMPLE, USER, MOVIE, CONTEXT) == {**user_side,
                                                               **movie_side}
 
 
@@ -58,7 +59,7 @@ def test_example_values_bucket_the_counts_by_the_configured_boundaries():
   movie = rules.Movie(12, 1995, 'Musical', line=12, text='')
   values = outputs.example_values(
       example, user, movie,
-      movie_rating_count=features.MOVIE_POPULARITY_BOUNDARIES[0])
+      examples.MovieContext(features.MOVIE_POPULARITY_BOUNDARIES[0], ''))
   assert values[features.USER_ACTIVITY_BUCKET] == (
       f'{features.USER_ACTIVITY_BOUNDARIES[-1]}+')
   assert values[features.MOVIE_POPULARITY_BUCKET] == (

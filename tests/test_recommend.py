@@ -32,11 +32,12 @@ def test_a_joined_example_is_the_example_of_the_whole_row():
             rules.Movie(40, 1972, 'Western', line=40, text='')]
   [user_side] = scoring.serialize_rows([outputs.user_values(example, user)],
                                        schema)
+  context = examples.MovieContext(8, '3 5')
   movie_sides = scoring.serialize_rows(
-      [outputs.movie_values(movie, 8) for movie in movies], schema)
+      [outputs.movie_values(movie, context) for movie in movies], schema)
   whole_rows = scoring.serialize_rows(
-      [outputs.example_values(example, user, movie, 8) for movie in movies],
-      schema)
+      [outputs.example_values(example, user, movie, context)
+       for movie in movies], schema)
   assert [tf.train.Example.FromString(joined) for joined in
           recommend.joined_examples(user_side, movie_sides)] == [
               tf.train.Example.FromString(whole) for whole in whole_rows]

@@ -5,6 +5,7 @@ of BENCHMARKS.md are tested without Beam.
 """
 
 import bisect
+import collections
 from typing import Iterable, NamedTuple, Sequence
 
 from components.ingestion import rules
@@ -65,13 +66,49 @@ def user_examples(ratings: Iterable[rules.Rating], history_length: int,
   return rows
 
 
-def earlier_count(ordered_timestamps: Sequence[int], timestamp: int) -> int:
-  """How many of the sorted timestamps are strictly smaller than `timestamp`.
+class MovieRaters(NamedTuple):
+  """Who rated one movie and when, in (timestamp, user_id) order."""
+  timestamps: tuple[int, ...]
+  user_ids: tuple[int, ...]
 
-  Applied to all ratings of one movie this is its popularity as known just
-  before a rating: same-second ratings do not count each other.
+
+def movie_raters(pairs: Iterable[tuple[int, int]]) -> MovieRaters:
+  """One movie's (timestamp, user_id) pairs, in any order, ordered."""
+  ordered = sorted(pairs)
+  return MovieRaters(tuple(pair[0] for pair in ordered),
+                     tuple(pair[1] for pair in ordered))
+
+
+NO_RATERS = MovieRaters((), ())
+
+
+def raters_by_movie(ratings: Iterable[rules.Rating]) -> dict[int, MovieRaters]:
+  """Every rated movie's raters, ordered, from ratings in any order."""
+  pairs = collections.defaultdict(list)
+  for rating in ratings:
+    pairs[rating.movie_id].append((rating.timestamp, rating.user_id))
+  return {movie_id: movie_raters(values) for movie_id, values in pairs.items()}
+
+
+class MovieContext(NamedTuple):
+  """A movie's features just before a rating, from strictly earlier ratings."""
+  rating_count: int
+  raters: str
+
+
+def movie_context(movie: MovieRaters, timestamp: int,
+                  history_length: int) -> MovieContext:
+  """How many rated the movie before `timestamp`, and the newest of them.
+
+  Strictly before: same-second ratings do not see each other, so no rating
+  of a batch a user rated in one second is known to another's example. The
+  raters, like a user's history, are the newest `history_length`, newest last.
   """
-  return bisect.bisect_left(ordered_timestamps, timestamp)
+  count = bisect.bisect_left(movie.timestamps, timestamp)
+  return MovieContext(
+      rating_count=count,
+      raters=features.HISTORY_SEPARATOR.join(
+          map(str, movie.user_ids[max(0, count - history_length):count])))
 
 
 def bucket_label(count: int, boundaries: Sequence[int]) -> str:

@@ -141,36 +141,39 @@ def _deduplicated(keyed_ratings: tuple[int, Iterable[tuple]]
   yield user_id, [tuple(rating) for rating in kept]
 
 
-class _MovieTimestamps(beam.CombineFn):
-  """Every movie's rating timestamps, sorted: the movie counts' side input.
+class _MovieRaters(beam.CombineFn):
+  """Every movie's raters and their timestamps: the movies' context side input.
 
-  Combined from the users' rating lists, so no million (movie, timestamp)
-  pairs are shuffled. At 8 bytes a rating it spares a shuffle of the examples
-  by movie, which held another copy of every example: on ml-1m the ingestion
-  peaked at 5.7 GB with that shuffle and at 3.4 GB without.
+  Combined from the users' rating lists, so no million (movie, rating)
+  pairs are shuffled. It spares a shuffle of the examples by movie, which
+  held another copy of every example: on ml-1m the ingestion peaked at
+  5.7 GB with that shuffle and at 3.4 GB with the movies' timestamps alone
+  as this side input.
   """
 
-  def create_accumulator(self) -> dict[int, list[int]]:
+  def create_accumulator(self) -> dict[int, list[tuple[int, int]]]:
     return {}
 
-  def add_input(self, timestamps: dict[int, list[int]],
-                user_ratings: UserRatings) -> dict[int, list[int]]:
+  def add_input(self, pairs: dict[int, list[tuple[int, int]]],
+                user_ratings: UserRatings) -> dict[int, list[tuple[int, int]]]:
     for rating in map(rules.Rating._make, user_ratings[1]):
-      timestamps.setdefault(rating.movie_id, []).append(rating.timestamp)
-    return timestamps
+      pairs.setdefault(rating.movie_id, []).append(
+          (rating.timestamp, rating.user_id))
+    return pairs
 
-  def merge_accumulators(self, accumulators: Iterable[dict[int, list[int]]]
-                         ) -> dict[int, list[int]]:
+  def merge_accumulators(
+      self, accumulators: Iterable[dict[int, list[tuple[int, int]]]]
+  ) -> dict[int, list[tuple[int, int]]]:
     merged = {}
-    for timestamps in accumulators:
-      for movie_id, values in timestamps.items():
+    for pairs in accumulators:
+      for movie_id, values in pairs.items():
         merged.setdefault(movie_id, []).extend(values)
     return merged
 
-  def extract_output(self, timestamps: dict[int, list[int]]
-                     ) -> dict[int, list[int]]:
-    return {movie_id: sorted(values)
-            for movie_id, values in timestamps.items()}
+  def extract_output(self, pairs: dict[int, list[tuple[int, int]]]
+                     ) -> dict[int, examples.MovieRaters]:
+    return {movie_id: examples.movie_raters(values)
+            for movie_id, values in pairs.items()}
 
 
 def _keyed_by_shard(user_ratings: UserRatings) -> tuple[int, UserRatings]:
@@ -181,19 +184,21 @@ def _write_split_shard(path: str,
                        keyed_examples: list[tuple[int, examples.Example]],
                        users: Mapping[int, rules.User],
                        movies: Mapping[int, rules.Movie],
-                       movie_timestamps: Mapping[int, list[int]],
+                       movie_raters: Mapping[int, examples.MovieRaters],
+                       history_length: int,
                        feature_types: Mapping[str, int]) -> None:
-  """Joins, counts, serializes and writes one file, in the examples' order."""
+  """Adds the user, the movie and its context; writes one file, in order."""
   gzip = tf.io.TFRecordOptions(compression_type='GZIP',
                                compression_level=outputs.GZIP_LEVEL)
   with tf.io.TFRecordWriter(path, gzip) as writer:
     for start in range(0, len(keyed_examples), outputs.ENCODE_BATCH):
       rows = []
       for _, example in keyed_examples[start:start + outputs.ENCODE_BATCH]:
-        count = examples.earlier_count(movie_timestamps[example.movie_id],
-                                       example.timestamp)
+        context = examples.movie_context(movie_raters[example.movie_id],
+                                         example.timestamp, history_length)
         rows.append(outputs.example_values(
-            example, users[example.user_id], movies[example.movie_id], count))
+            example, users[example.user_id], movies[example.movie_id],
+            context))
       for serialized in outputs.serialize_examples(rows, feature_types):
         writer.write(serialized)
 
@@ -202,7 +207,7 @@ def _write_shard(keyed_users: tuple[int, Iterable[UserRatings | None]],
                  examples_uri: str, history_length: int, split_protocol: str,
                  users: Mapping[int, rules.User],
                  movies: Mapping[int, rules.Movie],
-                 movie_timestamps: Mapping[int, list[int]],
+                 movie_raters: Mapping[int, examples.MovieRaters],
                  feature_types: Mapping[str, int]
                  ) -> Iterator[tuple[str, int]]:
   """Builds the examples of one shard's users and writes them, split by split.
@@ -225,8 +230,8 @@ def _write_shard(keyed_users: tuple[int, Iterable[UserRatings | None]],
     keyed_examples.sort(key=operator.itemgetter(0))
     tf.io.gfile.makedirs(paths.split_dir(examples_uri, split))
     _write_split_shard(outputs.shard_path(examples_uri, split, shard),
-                       keyed_examples, users, movies, movie_timestamps,
-                       feature_types)
+                       keyed_examples, users, movies, movie_raters,
+                       history_length, feature_types)
     yield split, len(keyed_examples)
 
 
@@ -269,8 +274,8 @@ def ingest(pipeline: beam.Pipeline, paths: Mapping[str, str],
       | 'GroupByUser' >> beam.GroupByKey()
       | 'Deduplicate' >> beam.FlatMap(_deduplicated).with_outputs(
           REJECTS, main=RECORDS))
-  movie_timestamps = user_ratings[RECORDS] | 'MovieTimestamps' >> (
-      beam.CombineGlobally(_MovieTimestamps()))
+  movie_raters = user_ratings[RECORDS] | 'MovieRaters' >> (
+      beam.CombineGlobally(_MovieRaters()))
   every_shard = pipeline | 'EveryShard' >> beam.Create(
       [(shard, None) for shard in range(outputs.NUM_SHARDS)])
   split_counts = (
@@ -281,7 +286,7 @@ def ingest(pipeline: beam.Pipeline, paths: Mapping[str, str],
       | 'WriteShards' >> beam.FlatMap(
           _write_shard, examples_uri, history_length, split_protocol,
           users=users_by_id, movies=movies_by_id,
-          movie_timestamps=beam.pvalue.AsSingleton(movie_timestamps),
+          movie_raters=beam.pvalue.AsSingleton(movie_raters),
           feature_types=feature_types)
       | 'CountRows' >> beam.CombinePerKey(sum))
 

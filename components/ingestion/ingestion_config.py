@@ -9,5 +9,7 @@ from contract import splits
 class IngestionConfig:
   """How raw ml-1m files become leakage-free examples."""
   split_protocol: str = splits.TEMPORAL
+  # How many of the user's earlier movies (`history`), and of the movie's
+  # earlier raters (`movie_raters`), an example carries: the newest.
   history_length: int = 50
   max_reject_share: float = 0.001

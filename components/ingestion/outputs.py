@@ -99,7 +99,7 @@ def genre_cells(genres: str) -> dict[str, str]:
           for position, column in enumerate(features.GENRE_COLUMNS)}
 
 
-def movie_values(movie: rules.Movie, movie_rating_count: int
+def movie_values(movie: rules.Movie, context: examples.MovieContext
                  ) -> dict[str, Value]:
   """The features of an example that depend on its movie alone (MOVIE_FEATURES).
 
@@ -110,9 +110,10 @@ def movie_values(movie: rules.Movie, movie_rating_count: int
       features.MOVIE_ID: movie.movie_id,
       **genre_cells(movie.genres),
       features.MOVIE_YEAR: movie.year,
-      features.MOVIE_RATING_COUNT: movie_rating_count,
+      features.MOVIE_RATING_COUNT: context.rating_count,
+      features.MOVIE_RATERS: context.raters,
       features.MOVIE_POPULARITY_BUCKET: examples.bucket_label(
-          movie_rating_count, features.MOVIE_POPULARITY_BOUNDARIES),
+          context.rating_count, features.MOVIE_POPULARITY_BOUNDARIES),
   }
 
 
@@ -137,11 +138,10 @@ def user_values(example: examples.Example,
 
 
 def example_values(example: examples.Example, user: rules.User,
-                   movie: rules.Movie, movie_rating_count: int
+                   movie: rules.Movie, context: examples.MovieContext
                    ) -> dict[str, Value]:
   """Every feature of one example; serving clients build requests from it too."""
-  return {**user_values(example, user),
-          **movie_values(movie, movie_rating_count)}
+  return {**user_values(example, user), **movie_values(movie, context)}
 
 
 def _column(values: list[Value | None], feature_type: int) -> pa.Array:
