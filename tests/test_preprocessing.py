@@ -16,7 +16,7 @@ from transforms import preprocessing
 
 def _example(user: int, movie: int, rating: int, history: str,
              genres: tuple[str, ...] = ('Comedy', 'Drama'),
-             history_ratings: str | None = None) -> dict:
+             history_ratings: str | None = None, raters: str = '') -> dict:
   if history_ratings is None:
     history_ratings = ' '.join('4' for _ in history.split())
   example = {
@@ -32,6 +32,7 @@ def _example(user: int, movie: int, rating: int, history: str,
       features.HISTORY: [history.encode()] if history else [],
       features.HISTORY_RATINGS: (
           [history_ratings.encode()] if history_ratings else []),
+      features.MOVIE_RATERS: [raters.encode()] if raters else [],
       **{column: [] for column in features.EVALUATION_ONLY_COLUMNS},
   }
   return example
@@ -43,7 +44,8 @@ def transformed() -> list[dict]:
       _example(1, 10, 5, ''),
       _example(1, 20, 3, '10', history_ratings='5'),
       _example(1, 30, 4, '10 20', history_ratings='5 3'),
-      _example(2, 20, 1, '30 10 999', genres=('Western', '', 'Comedy')),
+      _example(2, 20, 1, '30 10 999', genres=('Western', '', 'Comedy'),
+               raters='1 777 2'),
   ]
   metadata = dataset_metadata.DatasetMetadata(
       tfdv.load_schema_text(paths.SCHEMA_PATH))
@@ -75,6 +77,15 @@ def test_history_ratings_are_floats_aligned_with_the_history(transformed):
   ratings = [list(row[f'{features.HISTORY_RATING_VALUES}$ragged_values'])
              for row in transformed]
   assert ratings == [[], [5.0], [5.0, 3.0], [4.0, 4.0, 4.0]]
+
+
+def test_movie_raters_share_the_user_vocabulary(transformed):
+  users = {1: transformed[0][features.USER_INDEX],
+           2: transformed[3][features.USER_INDEX]}
+  users_in_vocabulary = 2
+  assert [list(row[f'{features.RATER_INDICES}$ragged_values'])
+          for row in transformed] == [
+              [], [], [], [users[1], users_in_vocabulary, users[2]]]
 
 
 def test_history_ratings_that_do_not_line_up_with_the_history_are_refused():

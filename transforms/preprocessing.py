@@ -115,9 +115,14 @@ def preprocessing_fn(inputs: dict[str, tf.Tensor | tf.SparseTensor]
   outputs[features.HISTORY_RATING_VALUES] = _history_ratings(
       inputs[features.HISTORY_RATINGS], history)
 
-  outputs[features.USER_INDEX] = tft.compute_and_apply_vocabulary(
-      _ids_to_strings(inputs[features.USER_ID]), num_oov_buckets=1,
-      vocab_filename=features.USER_VOCABULARY)
+  user_ids = _ids_to_strings(inputs[features.USER_ID])
+  user_vocabulary = tft.vocabulary(
+      user_ids, vocab_filename=features.USER_VOCABULARY)
+  outputs[features.USER_INDEX] = tft.apply_vocabulary(
+      user_ids, user_vocabulary, num_oov_buckets=1)
+  outputs[features.RATER_INDICES] = _apply_to_ragged(
+      tf.strings.split(_dense_string(inputs[features.MOVIE_RATERS])),
+      user_vocabulary)
   zip_prefix = tf.strings.substr(
       _dense_string(inputs[features.ZIP]), 0, ZIP_PREFIX_LENGTH)
   outputs[features.ZIP_PREFIX_INDEX] = tft.compute_and_apply_vocabulary(
