@@ -64,6 +64,8 @@ def model_inputs(config: hyperparameters.ModelConfig) -> dict[str, tf.keras.Inpu
     inputs[features.HISTORY_RATING_VALUES] = tf.keras.Input(
         shape=(None,), dtype=tf.float32, ragged=True,
         name=features.HISTORY_RATING_VALUES)
+  if config.factor_dim and config.flipped_factors:
+    inputs[features.RATER_INDICES] = _ragged_input(features.RATER_INDICES)
   return inputs
 
 
@@ -208,9 +210,11 @@ def build_ranking_model(sizes: VocabularySizes,
   if config.factor_dim:
     factorization = interactions.SvdPlusPlus(
         sizes.user, sizes.movie, config.factor_dim, config.factor_l2,
-        config.bias_l2, name='svd_plus_plus')(
+        config.bias_l2, flipped=config.flipped_factors,
+        name='svd_plus_plus')(
             inputs[features.USER_INDEX], inputs[features.MOVIE_INDEX],
-            inputs[features.HISTORY_INDICES])
+            inputs[features.HISTORY_INDICES],
+            inputs.get(features.RATER_INDICES))
     rating = tf.keras.layers.Add(name=features.RATING_HEAD)([
         tf.keras.layers.Dense(1, bias_initializer=rating_prior,
                               name='tower_rating')(tower), factorization])

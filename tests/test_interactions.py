@@ -38,6 +38,36 @@ def test_svd_plus_plus_is_biases_plus_user_and_scaled_implicit_factors_dot_movie
   np.testing.assert_allclose(term, expected, rtol=1e-5)
 
 
+def test_flipped_svd_plus_plus_adds_the_raters_implicit_factors_to_the_movie():
+  layer = interactions.SvdPlusPlus(users=3, movies=5, dim=4, factor_l2=0.0,
+                                   bias_l2=0.0, flipped=True)
+  users = tf.constant([1, 2], tf.int64)
+  movies = tf.constant([4, 0], tf.int64)
+  history = _history([[0, 2], []])
+  raters = _history([[0, 1], []])
+  layer(users, movies, history, raters)
+  rng = np.random.default_rng(1)
+  for weight in layer.weights:
+    weight.assign(rng.normal(size=weight.shape))
+  term = layer(users, movies, history, raters).numpy()[:, 0]
+
+  def weights(table: tf.keras.layers.Embedding) -> np.ndarray:
+    return table.embeddings.numpy()
+
+  user = (weights(layer.user_factors)[1] +
+          weights(layer.implicit_factors)[[0, 2]].sum(0) / np.sqrt(2))
+  movie = (weights(layer.movie_factors)[4] +
+           weights(layer.rater_factors)[[0, 1]].sum(0) / np.sqrt(2))
+  expected = [
+      weights(layer.user_bias)[1, 0] + weights(layer.movie_bias)[4, 0] +
+      user @ movie,
+      # Empty histories add nothing.
+      weights(layer.user_bias)[2, 0] + weights(layer.movie_bias)[0, 0] +
+      weights(layer.user_factors)[2] @ weights(layer.movie_factors)[0],
+  ]
+  np.testing.assert_allclose(term, expected, rtol=1e-5)
+
+
 def test_svd_plus_plus_factors_do_not_all_start_alike():
   layer = interactions.SvdPlusPlus(users=3, movies=5, dim=4, factor_l2=0.0,
                                    bias_l2=0.0)

@@ -13,7 +13,8 @@ SIZES = ranking_model.VocabularySizes(
     movie=20, user=10, genre=5, zip_prefix=4, gender=3, age=8, occupation=22)
 
 
-def _batch(histories: list[list[int]]) -> dict[str, tf.Tensor]:
+def _batch(histories: list[list[int]],
+           raters: list[list[int]] | None = None) -> dict[str, tf.Tensor]:
   n = len(histories)
   batch = {name: tf.zeros([n], tf.int64) for name in (
       features.USER_INDEX, features.MOVIE_INDEX, features.GENDER_INDEX,
@@ -26,6 +27,8 @@ def _batch(histories: list[list[int]]) -> dict[str, tf.Tensor]:
       row_splits_dtype=tf.int64)
   batch[features.GENRE_INDICES] = tf.ragged.constant(
       [[1, 2]] * n, dtype=tf.int64, row_splits_dtype=tf.int64)
+  batch[features.RATER_INDICES] = tf.ragged.constant(
+      raters or [[]] * n, dtype=tf.int64, row_splits_dtype=tf.int64)
   batch.update({name: tf.fill([n], 0.5)
                 for name in features.continuous_feature_names()})
   return batch
@@ -39,6 +42,18 @@ def test_user_representation_ignores_how_the_batch_is_padded():
       'user_representation']
   # The sparse product may sum in another order in a larger batch.
   np.testing.assert_allclose(alone[0], batched[0], rtol=1e-5, atol=1e-6)
+
+
+def test_the_movie_raters_change_the_prediction():
+  model = ranking_model.build_ranking_model(SIZES, hyperparameters.ModelConfig())
+  rating = model(_batch([[3, 7]], [[1, 2]]))[features.RATING_HEAD]
+  assert model(_batch([[3, 7]], [[4, 5]]))[features.RATING_HEAD] != rating
+
+
+def test_without_flipped_factors_the_model_does_not_read_the_raters():
+  config = hyperparameters.ModelConfig(flipped_factors=False)
+  model = ranking_model.build_ranking_model(SIZES, config)
+  assert features.RATER_INDICES not in model.input_names
 
 
 def test_history_ratings_change_the_prediction():
