@@ -27,4 +27,4 @@ $(STAMP): setup.py constraints.txt
 	touch $(STAMP)
 
 clean:
-	rm -rf tfx serving_model
+	rm -rf tfx serving_model report.html
