@@ -1,8 +1,9 @@
 """The explicit interaction between the user and movie sides of the ranking model.
 
 The tower's ReLU layers learn interactions only implicitly. SVD++'s biased
-factorization over the user's implicit feedback, what the best rating
-predictors on ml-1m build on, gives it an explicit one.
+factorization over the user's implicit feedback, and flipped over the
+movie's, what the best rating predictors on ml-1m build on, gives it an
+explicit one.
 """
 
 import tensorflow as tf
