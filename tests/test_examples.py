@@ -69,7 +69,7 @@ def test_movie_context_counts_and_lists_only_earlier_seconds_raters():
   movie = examples.movie_raters([(300, 9), (100, 7), (200, 3), (100, 2),
                                  (300, 1)])
   assert movie == examples.MovieRaters(timestamps=(100, 100, 200, 300, 300),
-                                       user_ids=(2, 7, 3, 1, 9))
+                                       user_ids=('2', '7', '3', '1', '9'))
   assert [examples.movie_context(movie, timestamp, history_length=50)
           for timestamp in (100, 200, 300, 301)] == [
       examples.MovieContext(0, ''), examples.MovieContext(2, '2 7'),
@@ -88,8 +88,8 @@ def test_raters_by_movie_groups_and_orders_each_movie():
              for user_id, movie_id, timestamp in ((1, 5, 20), (2, 5, 10),
                                                   (1, 6, 30))]
   assert examples.raters_by_movie(ratings) == {
-      5: examples.MovieRaters((10, 20), (2, 1)),
-      6: examples.MovieRaters((30,), (1,))}
+      5: examples.MovieRaters((10, 20), ('2', '1')),
+      6: examples.MovieRaters((30,), ('1',))}
 
 
 @pytest.mark.parametrize('count, label', [

