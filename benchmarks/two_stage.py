@@ -37,7 +37,6 @@ from benchmarks import bare_trainer
 from benchmarks import tune_retrieval
 from components import retrieval_evaluator
 from components.ingestion import examples
-from components.ingestion import ingestion_config
 from components.ingestion import outputs
 from components.ingestion import validate
 from contract import features
@@ -76,15 +75,16 @@ def orderings(retrieval_scores: np.ndarray, liked: np.ndarray,
 class MovieSides:
   """Each movie's side of an example, with its context at a given time."""
 
-  def __init__(self, data_dir: str):
+  def __init__(self, data_dir: str, raters_length: int):
     records = validate.read_valid_records(data_dir)
     self.movies = {movie.movie_id: movie for movie in records.movies}
     self._raters = examples.raters_by_movie(records.ratings)
+    self._raters_length = raters_length
 
   def values(self, movie_id: int, timestamp: int) -> dict[str, outputs.Value]:
     return outputs.movie_values(self.movies[movie_id], examples.movie_context(
         self._raters.get(movie_id, examples.NO_RATERS), timestamp,
-        ingestion_config.IngestionConfig.history_length))
+        self._raters_length))
 
 
 def _timestamp(serialized: bytes) -> int:
@@ -141,8 +141,9 @@ def on_eval(data_dir: str, output_dir: str) -> dict[str, dict]:
   _, targets = retrieval_evaluator.eval_targets(
       lambda split: paths.latest_ingested_split(output_dir, split))
   retrieve, rank = recommend.load_pushed_models(output_dir)
-  return ordering_metrics(ordering_ranks(retrieve, rank, targets,
-                                         MovieSides(data_dir)))
+  return ordering_metrics(ordering_ranks(
+      retrieve, rank, targets,
+      MovieSides(data_dir, recommend.request_lengths(output_dir).raters)))
 
 
 def _ranking_serve(carve: tune_retrieval.Holdout,
@@ -174,8 +175,10 @@ def main() -> None:
       carve, hyperparameters.RetrievalConfig()).serve
   rank = _ranking_serve(carve, hyperparameters.ModelConfig())
   trained_s = time.monotonic() - started
-  ranks = ordering_ranks(retrieve, rank, carve.targets,
-                         MovieSides(args.data_dir))
+  ranks = ordering_ranks(
+      retrieve, rank, carve.targets,
+      MovieSides(args.data_dir,
+                 recommend.request_lengths(args.output_dir).raters))
   print(json.dumps({'carve_out_targets': len(carve.targets.movie_ids),
                     'train_s': trained_s,
                     'measure_s': time.monotonic() - started - trained_s,

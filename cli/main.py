@@ -41,6 +41,7 @@ def pipeline_config(args: argparse.Namespace) -> configs.PipelineConfig:
       ingestion=ingestion_config.IngestionConfig(
           split_protocol=args.split_protocol,
           history_length=args.history_length,
+          raters_length=args.raters_length,
           max_reject_share=args.max_reject_share),
       model=hyperparameters.ModelConfig(epochs=args.epochs,
                                         batch_size=args.batch_size,
@@ -178,9 +179,12 @@ def parser() -> argparse.ArgumentParser:
                    'of the time, for a less accurate model)')
   run.add_argument('--history-length', type=int,
                    default=ingestion_config.IngestionConfig.history_length,
-                   help="how many of the user's earlier movies, and of the "
-                   "movie's earlier raters, an example carries (default: "
-                   "%(default)s)")
+                   help="how many of the user's earlier movies an example "
+                   "carries (default: %(default)s)")
+  run.add_argument('--raters-length', type=int,
+                   default=ingestion_config.IngestionConfig.raters_length,
+                   help="how many of the movie's earlier raters an example "
+                   "carries (default: %(default)s)")
   run.add_argument('--max-reject-share', type=float,
                    default=ingestion_config.IngestionConfig.max_reject_share)
   run.add_argument('--beam-arg', action='append',

@@ -59,6 +59,7 @@ def create_pipeline(
       data_fingerprint=data_fingerprint,
       split_protocol=ingestion_config.split_protocol,
       history_length=ingestion_config.history_length,
+      raters_length=ingestion_config.raters_length,
       max_reject_share=ingestion_config.max_reject_share)
   examples = ingestion.outputs['examples']
   statistics_gen = tfx.components.StatisticsGen(

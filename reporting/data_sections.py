@@ -10,6 +10,7 @@ from tensorflow_metadata.proto.v0 import statistics_pb2
 
 from components import anomalies_gate
 from components.ingestion import outputs as ingestion_outputs
+from components.ingestion import report as ingestion_report
 from contract import paths
 from reporting import charts
 from reporting import page
@@ -163,9 +164,7 @@ def rejects_section(run: run_record.Run) -> str:
   ingested = run.output(paths.INGESTION, 'report')
   if ingested is None:
     return page.missing('The ingestion did not run.')
-  with tf.io.gfile.GFile(os.path.join(
-      ingested.uri, ingestion_outputs.REPORT_FILE)) as file:
-    report = json.load(file)
+  report = ingestion_report.read_report(ingested.uri)
   lines_read = sum(report['lines_read'].values())
   parts = [page.table(('file', 'lines read'), [
       (html.escape(name), page.count(count))

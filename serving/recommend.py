@@ -20,14 +20,14 @@ keeps the paper's ordering.
 import collections
 import dataclasses
 import time
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 import tensorflow as tf
 
 from components.ingestion import examples
-from components.ingestion import ingestion_config
 from components.ingestion import outputs
+from components.ingestion import report
 from components.ingestion import rules
 from components.ingestion import validate
 from contract import errors
@@ -62,12 +62,28 @@ def load_pushed_models(output_dir: str) -> tuple[Serve, Serve]:
               paths.serving_model_dir(output_dir))))
 
 
+class RequestLengths(NamedTuple):
+  """How many history movies and movie raters a run's examples carry."""
+  history: int
+  raters: int
+
+
+def request_lengths(output_dir: str) -> RequestLengths:
+  """The lengths the run's newest ingestion used, which requests must match.
+
+  A request built with other lengths than the examples the models trained
+  on would skew their inputs, so they are read back from the run, not
+  taken from the defaults.
+  """
+  ingested = report.read_report(paths.latest_output(
+      paths.pipeline_root(output_dir), paths.INGESTION, 'report'))
+  return RequestLengths(ingested['history_length'], ingested['raters_length'])
+
+
 class Recommender:
   """Both pushed models and the data they recommend from, loaded once."""
 
-  def __init__(self, data_dir: str, output_dir: str,
-               history_length: int = (
-                   ingestion_config.IngestionConfig.history_length)):
+  def __init__(self, data_dir: str, output_dir: str):
     records = validate.read_valid_records(data_dir)
     self._users = {user.user_id: user for user in records.users}
     self._movies = {movie.movie_id: movie for movie in records.movies}
@@ -75,14 +91,15 @@ class Recommender:
     for rating in records.ratings:
       self._ratings[rating.user_id].append(rating)
     self._now = max(rating.timestamp for rating in records.ratings)
-    self._history_length = history_length
+    lengths = request_lengths(output_dir)
+    self._history_length = lengths.history
     self._schema = scoring.load_schema()
     movie_raters = examples.raters_by_movie(records.ratings)
     # A request made after the newest rating sees every rating as earlier.
     self._movie_examples = dict(zip(self._movies, scoring.serialize_rows(
         [outputs.movie_values(movie, examples.movie_context(
             movie_raters.get(movie.movie_id, examples.NO_RATERS),
-            self._now + 1, history_length))
+            self._now + 1, lengths.raters))
          for movie in self._movies.values()], self._schema)))
     self._retrieve, self._rank = load_pushed_models(output_dir)
 

@@ -70,7 +70,7 @@ def test_movie_context_counts_and_lists_only_earlier_seconds_raters():
                                  (300, 1)])
   assert movie == examples.MovieRaters(timestamps=(100, 100, 200, 300, 300),
                                        user_ids=('2', '7', '3', '1', '9'))
-  assert [examples.movie_context(movie, timestamp, history_length=50)
+  assert [examples.movie_context(movie, timestamp, raters_length=50)
           for timestamp in (100, 200, 300, 301)] == [
       examples.MovieContext(0, ''), examples.MovieContext(2, '2 7'),
       examples.MovieContext(3, '2 7 3'), examples.MovieContext(5, '2 7 3 1 9')]
@@ -79,7 +79,7 @@ def test_movie_context_counts_and_lists_only_earlier_seconds_raters():
 def test_movie_context_keeps_the_newest_raters_with_the_latest_last():
   movie = examples.movie_raters(
       [(timestamp, timestamp // 10) for timestamp in range(10, 70, 10)])
-  assert examples.movie_context(movie, 60, history_length=3) == (
+  assert examples.movie_context(movie, 60, raters_length=3) == (
       examples.MovieContext(5, '3 4 5'))
 
 

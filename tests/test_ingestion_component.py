@@ -18,12 +18,12 @@ def _schema() -> channel.Channel:
 def test_spec_holds_the_parameters():
   ingestion = component.MovieLensIngestion(
       data_dir='gs://bucket/ml-1m', schema=_schema(),
-      split_protocol=splits.RANDOM90, history_length=20, max_reject_share=0.01,
-      data_fingerprint='ratings.dat:10:1')
+      split_protocol=splits.RANDOM90, history_length=20, raters_length=10,
+      max_reject_share=0.01, data_fingerprint='ratings.dat:10:1')
   assert isinstance(ingestion, base_beam_component.BaseBeamComponent)
   assert ingestion.exec_properties == {
       'data_dir': 'gs://bucket/ml-1m', 'split_protocol': 'random90',
-      'history_length': 20, 'max_reject_share': 0.01,
+      'history_length': 20, 'raters_length': 10, 'max_reject_share': 0.01,
       'data_fingerprint': 'ratings.dat:10:1'}
   assert ingestion.executor_spec.executor_class is executor.Executor
 
@@ -33,6 +33,7 @@ def test_defaults_come_from_the_ingestion_config():
   defaults = ingestion_config.IngestionConfig()
   assert ingestion.exec_properties['split_protocol'] == defaults.split_protocol
   assert ingestion.exec_properties['history_length'] == defaults.history_length
+  assert ingestion.exec_properties['raters_length'] == defaults.raters_length
   assert ingestion.exec_properties['max_reject_share'] == (
       defaults.max_reject_share)
 
@@ -49,6 +50,7 @@ def test_outputs_are_examples_and_the_report_and_the_schema_types_them():
 @pytest.mark.parametrize('parameters, message', [
     ({'split_protocol': 'random50'}, 'split_protocol'),
     ({'history_length': 0}, 'history_length'),
+    ({'raters_length': 0}, 'raters_length'),
     ({'max_reject_share': -0.1}, 'max_reject_share'),
     ({'max_reject_share': 1.5}, 'max_reject_share'),
 ])

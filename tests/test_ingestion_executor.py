@@ -29,6 +29,7 @@ BEAM_ARGS = ['--direct_running_mode=in_memory', '--direct_num_workers=1']
 MULTI_PROCESSING_ARGS = ['--direct_running_mode=multi_processing',
                          '--direct_num_workers=2']
 HISTORY_LENGTH = 3
+RATERS_LENGTH = 1
 
 USERS = ['1::F::1::10::48067', '2::M::56::16::70072',
          '3::M::25::15::98107-3245']
@@ -113,6 +114,7 @@ def _run(data_dir: str, output_dir, split_protocol: str = splits.TEMPORAL,
       {executor.DATA_DIR_KEY: data_dir,
        executor.SPLIT_PROTOCOL_KEY: split_protocol,
        executor.HISTORY_LENGTH_KEY: HISTORY_LENGTH,
+       executor.RATERS_LENGTH_KEY: RATERS_LENGTH,
        executor.MAX_REJECT_SHARE_KEY: max_reject_share})
   return examples_artifact, report
 
@@ -225,11 +227,12 @@ def test_movie_rating_count_ignores_same_second_ratings(clean_run):
           for user_id in ('1', '2')] == ['0', '1']
 
 
-def test_movie_raters_are_the_earlier_seconds_raters_in_order(clean_run):
+def test_movie_raters_are_the_newest_earlier_seconds_raters(clean_run):
   rows = _every_example(clean_run[0].uri)
-  # Movie 1: users 1 and 2 at second 1000, user 3 at 2000.
+  # Movie 1: users 1 and 2 at second 1000, user 3 at 2000; user 3's
+  # example keeps the newest RATERS_LENGTH of its two earlier raters.
   assert [rows[(user_id, '1')][features.MOVIE_RATERS]
-          for user_id in ('1', '2', '3')] == ['', '', '1 2']
+          for user_id in ('1', '2', '3')] == ['', '', '2']
 
 
 def test_slice_buckets_follow_the_earlier_counts(clean_run):
@@ -331,6 +334,8 @@ def test_report_and_outputs_of_a_clean_run(clean_run):
       'ratings.dat': len(RATINGS), 'users.dat': len(USERS),
       'movies.dat': len(MOVIES)}
   assert report['rows'] == {'train': 11, 'eval': 4}
+  assert (report['history_length'], report['raters_length']) == (
+      HISTORY_LENGTH, RATERS_LENGTH)
   assert report['rejected_lines'] == 0
   assert set(report['rejects'].values()) == {0}
   assert _rejects(ingestion_report.uri) == []

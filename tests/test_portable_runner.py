@@ -90,6 +90,7 @@ def _ingestion_pipeline(data_dir: str, output_dir: str,
       data_fingerprint=input_files.fingerprint(data_dir),
       split_protocol=config.split_protocol,
       history_length=config.history_length,
+      raters_length=config.raters_length,
       max_reject_share=config.max_reject_share)
   return tfx.dsl.Pipeline(
       pipeline_name='portable', pipeline_root=paths.pipeline_root(output_dir),

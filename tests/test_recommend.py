@@ -1,5 +1,7 @@
 """Two-stage recommend on the shared sample run: retrieve, rank, show."""
 
+import json
+import os
 import subprocess
 
 import pytest
@@ -7,10 +9,12 @@ import tensorflow as tf
 
 from components.ingestion import examples
 from components.ingestion import outputs
+from components.ingestion import report
 from components.ingestion import rules
 from components.ingestion import validate
 from conftest import YTDNN
 from contract import features
+from contract import paths
 from serving import recommend
 from serving import scoring
 
@@ -19,6 +23,17 @@ from serving import scoring
 def recommender(run):
   assert run.completed.returncode == 0, run.completed.stderr[-5000:]
   return recommend.Recommender(run.data_dir, run.output_dir)
+
+
+def test_requests_take_the_lengths_of_the_runs_newest_ingestion(tmp_path):
+  for execution, (history, raters) in ((3, (30, 5)), (12, (40, 7))):
+    report_dir = os.path.join(paths.pipeline_root(str(tmp_path)),
+                              paths.INGESTION, 'report', str(execution))
+    os.makedirs(report_dir)
+    with open(os.path.join(report_dir, outputs.REPORT_FILE), 'w') as file:
+      json.dump(report.build_report('temporal', history, raters, {}, {}, {}),
+                file)
+  assert recommend.request_lengths(str(tmp_path)) == (40, 7)
 
 
 def test_a_joined_example_is_the_example_of_the_whole_row():

@@ -32,7 +32,9 @@ def test_the_retrieval_ordering_ranks_targets_as_the_evaluator_does(run):
   retrieve, rank = recommend.load_pushed_models(run.output_dir)
 
   ranks = two_stage.ordering_ranks(retrieve, rank, targets,
-                                   two_stage.MovieSides(run.data_dir))
+                                   two_stage.MovieSides(
+                                       run.data_dir, recommend.request_lengths(
+                                           run.output_dir).raters))
 
   assert ranks[two_stage.RETRIEVAL] == retrieval_evaluator.model_ranks(
       retrieve, targets)

@@ -26,6 +26,7 @@ class MovieLensIngestionSpec(types.ComponentSpec):
       executor.DATA_DIR_KEY: ExecutionParameter(type=str),
       executor.SPLIT_PROTOCOL_KEY: ExecutionParameter(type=str),
       executor.HISTORY_LENGTH_KEY: ExecutionParameter(type=int),
+      executor.RATERS_LENGTH_KEY: ExecutionParameter(type=int),
       executor.MAX_REJECT_SHARE_KEY: ExecutionParameter(type=float),
       # Read by nobody: it is here so that changed files change the cache key.
       executor.DATA_FINGERPRINT_KEY: ExecutionParameter(type=str,
@@ -56,16 +57,19 @@ class MovieLensIngestion(base_beam_component.BaseBeamComponent):
   def __init__(self, data_dir: str, schema: types.BaseChannel,
                split_protocol: str = _DEFAULTS.split_protocol,
                history_length: int = _DEFAULTS.history_length,
+               raters_length: int = _DEFAULTS.raters_length,
                max_reject_share: float = _DEFAULTS.max_reject_share,
                data_fingerprint: str = ''):
     """`data_fingerprint` (input_files.fingerprint) makes a rerun ingest again
     when the files changed; without it the cache key is the directory path."""
-    executor.check_parameters(split_protocol, history_length, max_reject_share)
+    executor.check_parameters(split_protocol, history_length, raters_length,
+                              max_reject_share)
     super().__init__(spec=MovieLensIngestionSpec(
         data_dir=data_dir,
         data_fingerprint=data_fingerprint,
         split_protocol=split_protocol,
         history_length=history_length,
+        raters_length=raters_length,
         max_reject_share=max_reject_share,
         schema=schema,
         examples=types.Channel(type=standard_artifacts.Examples),

@@ -1,6 +1,5 @@
 """TFX executor of the MovieLens ingestion: runs the Beam graph, then gates."""
 
-import json
 import os
 from typing import Any
 
@@ -25,6 +24,7 @@ from contract import splits
 DATA_DIR_KEY = 'data_dir'
 SPLIT_PROTOCOL_KEY = 'split_protocol'
 HISTORY_LENGTH_KEY = 'history_length'
+RATERS_LENGTH_KEY = 'raters_length'
 MAX_REJECT_SHARE_KEY = 'max_reject_share'
 DATA_FINGERPRINT_KEY = 'data_fingerprint'
 SCHEMA_KEY = 'schema'
@@ -33,22 +33,18 @@ REPORT_KEY = 'report'
 
 
 def check_parameters(split_protocol: str, history_length: int,
-                     max_reject_share: float) -> None:
+                     raters_length: int, max_reject_share: float) -> None:
   """Fails at pipeline definition, not after a Beam job, on a bad setting."""
   if split_protocol not in splits.SPLIT_PROTOCOLS:
     raise ValueError(f'split_protocol must be one of '
                      f'{splits.SPLIT_PROTOCOLS}, got {split_protocol!r}')
   if history_length < 1:
     raise ValueError(f'history_length must be >= 1, got {history_length}')
+  if raters_length < 1:
+    raise ValueError(f'raters_length must be >= 1, got {raters_length}')
   if not 0 <= max_reject_share <= 1:
     raise ValueError(
         f'max_reject_share must be in [0, 1], got {max_reject_share}')
-
-
-def _read_report(output_dir: str) -> dict:
-  with FileSystems.open(
-      FileSystems.join(output_dir, outputs.REPORT_FILE)) as file:
-    return json.loads(file.read())
 
 
 class Executor(base_beam_executor.BaseBeamExecutor):
@@ -60,8 +56,10 @@ class Executor(base_beam_executor.BaseBeamExecutor):
     self._log_startup(input_dict, output_dict, exec_properties)
     split_protocol = exec_properties[SPLIT_PROTOCOL_KEY]
     history_length = exec_properties[HISTORY_LENGTH_KEY]
+    raters_length = exec_properties[RATERS_LENGTH_KEY]
     max_reject_share = exec_properties[MAX_REJECT_SHARE_KEY]
-    check_parameters(split_protocol, history_length, max_reject_share)
+    check_parameters(split_protocol, history_length, raters_length,
+                     max_reject_share)
     schema = artifact_utils.get_single_instance(input_dict[SCHEMA_KEY])
     examples = artifact_utils.get_single_instance(output_dict[EXAMPLES_KEY])
     ingestion_report = artifact_utils.get_single_instance(
@@ -75,9 +73,10 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         os.path.join(schema.uri, curated_schema.SCHEMA_FILE)))
     with self._make_beam_pipeline() as pipeline:
       ingest.ingest(pipeline, paths, split_protocol, history_length,
+                    raters_length,
                     feature_types, examples.uri, ingestion_report.uri)
 
-    run_report = _read_report(ingestion_report.uri)
+    run_report = report.read_report(ingestion_report.uri)
     report.check_reject_share(
         run_report, max_reject_share,
         FileSystems.join(ingestion_report.uri, outputs.REJECTS_DIR,

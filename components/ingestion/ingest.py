@@ -185,7 +185,7 @@ def _write_split_shard(path: str,
                        users: Mapping[int, rules.User],
                        movies: Mapping[int, rules.Movie],
                        movie_raters: Mapping[int, examples.MovieRaters],
-                       history_length: int,
+                       raters_length: int,
                        feature_types: Mapping[str, int]) -> None:
   """Adds the user, the movie and its context; writes one file, in order."""
   gzip = tf.io.TFRecordOptions(compression_type='GZIP',
@@ -195,7 +195,7 @@ def _write_split_shard(path: str,
       rows = []
       for _, example in keyed_examples[start:start + outputs.ENCODE_BATCH]:
         context = examples.movie_context(movie_raters[example.movie_id],
-                                         example.timestamp, history_length)
+                                         example.timestamp, raters_length)
         rows.append(outputs.example_values(
             example, users[example.user_id], movies[example.movie_id],
             context))
@@ -204,7 +204,8 @@ def _write_split_shard(path: str,
 
 
 def _write_shard(keyed_users: tuple[int, Iterable[UserRatings | None]],
-                 examples_uri: str, history_length: int, split_protocol: str,
+                 examples_uri: str, history_length: int, raters_length: int,
+                 split_protocol: str,
                  users: Mapping[int, rules.User],
                  movies: Mapping[int, rules.Movie],
                  movie_raters: Mapping[int, examples.MovieRaters],
@@ -231,21 +232,22 @@ def _write_shard(keyed_users: tuple[int, Iterable[UserRatings | None]],
     tf.io.gfile.makedirs(paths.split_dir(examples_uri, split))
     _write_split_shard(outputs.shard_path(examples_uri, split, shard),
                        keyed_examples, users, movies, movie_raters,
-                       history_length, feature_types)
+                       raters_length, feature_types)
     yield split, len(keyed_examples)
 
 
 def _report_json(_: None, split_protocol: str, history_length: int,
-                 lines_read: Mapping[str, int], rule_counts: Mapping[str, int],
+                 raters_length: int, lines_read: Mapping[str, int],
+                 rule_counts: Mapping[str, int],
                  split_rows: Mapping[str, int]) -> str:
   return json.dumps(
-      report.build_report(split_protocol, history_length, lines_read,
-                          rule_counts, split_rows),
+      report.build_report(split_protocol, history_length, raters_length,
+                          lines_read, rule_counts, split_rows),
       indent=2)
 
 
 def ingest(pipeline: beam.Pipeline, paths: Mapping[str, str],
-           split_protocol: str, history_length: int,
+           split_protocol: str, history_length: int, raters_length: int,
            feature_types: Mapping[str, int], examples_uri: str,
            report_uri: str) -> None:
   """Adds the whole ingestion to `pipeline`.
@@ -284,8 +286,8 @@ def ingest(pipeline: beam.Pipeline, paths: Mapping[str, str],
       | 'AllShards' >> beam.Flatten()
       | 'GroupByShard' >> beam.GroupByKey()
       | 'WriteShards' >> beam.FlatMap(
-          _write_shard, examples_uri, history_length, split_protocol,
-          users=users_by_id, movies=movies_by_id,
+          _write_shard, examples_uri, history_length, raters_length,
+          split_protocol, users=users_by_id, movies=movies_by_id,
           movie_raters=beam.pvalue.AsSingleton(movie_raters),
           feature_types=feature_types)
       | 'CountRows' >> beam.CombinePerKey(sum))
@@ -313,7 +315,7 @@ def ingest(pipeline: beam.Pipeline, paths: Mapping[str, str],
       pipeline
       | 'ReportSeed' >> beam.Create([None])
       | 'BuildReport' >> beam.Map(
-          _report_json, split_protocol, history_length,
+          _report_json, split_protocol, history_length, raters_length,
           lines_read=beam.pvalue.AsDict(lines_read),
           rule_counts=beam.pvalue.AsDict(rule_counts),
           split_rows=beam.pvalue.AsDict(split_counts))

@@ -1,6 +1,9 @@
-"""The ingestion report and the reject-share gate that reads it."""
+"""The ingestion report, its one reader, and the reject-share gate."""
 
+import json
 from typing import Mapping
+
+from apache_beam.io.filesystems import FileSystems
 
 from components.ingestion import outputs
 from components.ingestion import rules
@@ -9,18 +12,31 @@ TOP_RULES = 3
 
 
 def build_report(split_protocol: str, history_length: int,
-                 lines_read: Mapping[str, int], rule_counts: Mapping[str, int],
+                 raters_length: int, lines_read: Mapping[str, int],
+                 rule_counts: Mapping[str, int],
                  split_rows: Mapping[str, int]) -> dict:
-  """Lists every file, rule and split, zeros included, so reports compare."""
+  """Lists every file, rule and split, zeros included, so reports compare.
+
+  The lengths are there for serving clients, which must build requests
+  as the run built its examples (serving/recommend.py).
+  """
   return {
       'split_protocol': split_protocol,
       'history_length': history_length,
+      'raters_length': raters_length,
       'lines_read': {name: lines_read.get(name, 0)
                      for name in rules.INPUT_FILES},
       'rejected_lines': sum(rule_counts.values()),
       'rejects': {rule: rule_counts.get(rule, 0) for rule in rules.RULES},
       'rows': {split: split_rows.get(split, 0) for split in outputs.SPLITS},
   }
+
+
+def read_report(report_uri: str) -> dict:
+  """The report.json of an IngestionReport artifact, on any Beam filesystem."""
+  with FileSystems.open(
+      FileSystems.join(report_uri, outputs.REPORT_FILE)) as file:
+    return json.loads(file.read())
 
 
 def check_reject_share(report: Mapping, max_reject_share: float,
