@@ -175,7 +175,7 @@ def parser() -> argparse.ArgumentParser:
   run.add_argument('--ensemble-size', type=positive_int,
                    default=hyperparameters.ModelConfig.ensemble_size,
                    help='ranking models trained apart and averaged into the '
-                   'pushed model (default: %(default)s; 1 trains in a third '
+                   'pushed model (default: %(default)s; 1 trains in a fifth '
                    'of the time, for a less accurate model)')
   run.add_argument('--history-length', type=int,
                    default=ingestion_config.IngestionConfig.history_length,
