@@ -62,6 +62,10 @@ def load_pushed_models(output_dir: str) -> tuple[Serve, Serve]:
               paths.serving_model_dir(output_dir))))
 
 
+class NoIngestionReportError(errors.YtdnnError, FileNotFoundError):
+  """The run has no ingestion report to read its examples' lengths from."""
+
+
 class RequestLengths(NamedTuple):
   """How many history movies and movie raters a run's examples carry."""
   history: int
@@ -75,8 +79,12 @@ def request_lengths(output_dir: str) -> RequestLengths:
   on would skew their inputs, so they are read back from the run, not
   taken from the defaults.
   """
-  ingested = report.read_report(paths.latest_output(
-      paths.pipeline_root(output_dir), paths.INGESTION, 'report'))
+  try:
+    report_dir = paths.latest_output(paths.pipeline_root(output_dir),
+                                     paths.INGESTION, 'report')
+  except FileNotFoundError as error:
+    raise NoIngestionReportError(str(error)) from None
+  ingested = report.read_report(report_dir)
   return RequestLengths(ingested['history_length'], ingested['raters_length'])
 
 
@@ -84,6 +92,7 @@ class Recommender:
   """Both pushed models and the data they recommend from, loaded once."""
 
   def __init__(self, data_dir: str, output_dir: str):
+    self._retrieve, self._rank = load_pushed_models(output_dir)
     records = validate.read_valid_records(data_dir)
     self._users = {user.user_id: user for user in records.users}
     self._movies = {movie.movie_id: movie for movie in records.movies}
@@ -101,7 +110,6 @@ class Recommender:
             movie_raters.get(movie.movie_id, examples.NO_RATERS),
             self._now + 1, lengths.raters))
          for movie in self._movies.values()], self._schema)))
-    self._retrieve, self._rank = load_pushed_models(output_dir)
 
   def _user_row(self, user: rules.User,
                 rated: list[rules.Rating]) -> dict[str, outputs.Value]:

@@ -36,6 +36,12 @@ def test_requests_take_the_lengths_of_the_runs_newest_ingestion(tmp_path):
   assert recommend.request_lengths(str(tmp_path)) == (40, 7)
 
 
+def test_a_run_without_an_ingestion_report_is_a_one_line_error(tmp_path):
+  with pytest.raises(recommend.NoIngestionReportError,
+                     match='no MovieLensIngestion report'):
+    recommend.request_lengths(str(tmp_path))
+
+
 def test_a_joined_example_is_the_example_of_the_whole_row():
   schema = scoring.load_schema()
   example = examples.Example(
