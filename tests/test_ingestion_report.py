@@ -10,7 +10,8 @@ REJECTS_LOCATION = '/out/rejects/rejects-*.tsv'
 
 def _report(rule_counts: dict[str, int]) -> dict:
   return report.build_report(
-      'temporal', 50, 20, {'ratings.dat': 900, 'users.dat': 60, 'movies.dat': 40},
+      'temporal', 50, 20,
+      {'ratings.dat': 900, 'users.dat': 60, 'movies.dat': 40},
       rule_counts, {'train': 800})
 
 
