@@ -68,7 +68,7 @@ class ModelConfig(TrainerCustomConfig):
   # order (models.training.shuffled_batches).
   batch_size: int = 1024
   # Ranking models trained apart and averaged in one SavedModel
-  # (ranking_model.averaged_model). On the temporal train split's carve-out
+  # (ranking_model.packed_model). On the temporal train split's carve-out
   # three members scored RMSE 0.8458 and AUC(liked) 0.8270, each alone
   # 0.8547-0.8552 and 0.8224-0.8229: the largest gain of the round, for
   # three times the training. With the flipped factors, the average of the

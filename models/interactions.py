@@ -8,6 +8,7 @@ explicit one.
 
 import tensorflow as tf
 
+from models import member_axis
 from models import pooling
 
 
@@ -34,11 +35,16 @@ class SvdPlusPlus(tf.keras.layers.Layer):
   the users who rated the movie before the example: q_i + |R(i)|^-1/2 *
   sum of z_v over R(i), as in the "flipped" SVD++ that leads ml-1m's
   published rating predictors, here from earlier raters only.
+
+  Every table holds `members` members' rows side by side
+  (models/member_axis.py), so the term comes per member.
   """
 
   def __init__(self, users: int, movies: int, dim: int, factor_l2: float,
-               bias_l2: float, flipped: bool = False, **kwargs):
+               bias_l2: float, flipped: bool = False, members: int = 1,
+               **kwargs):
     super().__init__(**kwargs)
+    self.members = members
 
     def table(rows: int, width: int, l2: float,
               name: str) -> tf.keras.layers.Embedding:
@@ -46,7 +52,7 @@ class SvdPlusPlus(tf.keras.layers.Layer):
       initializer = (tf.keras.initializers.Zeros() if width == 1 else
                      tf.keras.initializers.RandomNormal(stddev=0.01))
       return tf.keras.layers.Embedding(
-          rows, width, embeddings_initializer=initializer,
+          rows, members * width, embeddings_initializer=initializer,
           embeddings_regularizer=tf.keras.regularizers.l2(l2), name=name)
 
     self.user_bias = table(users, 1, bias_l2, 'user_bias')
@@ -66,11 +72,13 @@ class SvdPlusPlus(tf.keras.layers.Layer):
 
   def call(self, user: tf.Tensor, movie: tf.Tensor, history: tf.RaggedTensor,
            raters: tf.RaggedTensor | None = None) -> tf.Tensor:
-    """The term for each example, [batch, 1]; `raters` only if `flipped`."""
+    """The term for each example and member, [batch, members, 1]; `raters` only if `flipped`."""
     user_vector = self.user_factors(user) + _implicit_sum(
         history, self.implicit_factors.embeddings)
     movie_vector = self.movie_factors(movie)
     if self.rater_factors is not None:
       movie_vector += _implicit_sum(raters, self.rater_factors.embeddings)
-    return (self.user_bias(user) + self.movie_bias(movie) + tf.reduce_sum(
-        user_vector * movie_vector, axis=1, keepdims=True))
+    biases = self.user_bias(user) + self.movie_bias(movie)
+    return biases[:, :, tf.newaxis] + tf.reduce_sum(
+        member_axis.split(user_vector, self.members) *
+        member_axis.split(movie_vector, self.members), axis=2, keepdims=True)

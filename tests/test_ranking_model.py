@@ -93,25 +93,49 @@ def test_recency_decays_and_newest_slots_add_history_vectors():
       features.RATING_HEAD].shape == (3, 1)
 
 
+def _embedding(rows: int, width: int, seed: int) -> tf.keras.layers.Embedding:
+  embedding = tf.keras.layers.Embedding(rows, width)
+  embedding.build(None)
+  embedding.embeddings.assign(tf.random.stateless_normal(
+      [rows, width], seed=[seed, 2]))
+  return embedding
+
+
+HISTORY = tf.ragged.constant([[3, 7, 1, 12], [], [5], [19, 0]], dtype=tf.int64)
+HISTORY_RATINGS = tf.ragged.constant(
+    [[5.0, 1.0, 3.0, 4.0], [], [2.0], [4.0, 5.0]])
+
+
 @pytest.mark.parametrize('with_ratings', [True, False])
 def test_history_vectors_equal_the_pooled_gathered_embeddings(with_ratings):
   """The sparse product gives what gathering and pooling the embeddings gives."""
-  embedding = tf.keras.layers.Embedding(SIZES.movie, 4)
-  embedding.build(None)
-  embedding.embeddings.assign(tf.random.stateless_normal(
-      [SIZES.movie, 4], seed=[1, 2]))
-  history = tf.ragged.constant([[3, 7, 1, 12], [], [5], [19, 0]],
-                               dtype=tf.int64)
-  ratings = tf.ragged.constant([[5.0, 1.0, 3.0, 4.0], [], [2.0], [4.0, 5.0]])
-  gathered = embedding(history)
+  embedding = _embedding(SIZES.movie, 4, seed=1)
+  gathered = embedding(HISTORY)
   if with_ratings:
-    gathered = ranking_model.RatedHistory()(gathered, ratings)
+    gathered = ranking_model.RatedHistory()(gathered, HISTORY_RATINGS)
   expected = pooling.HistoryEncoder((1.0, 0.5, 0.0), 3)(gathered)
   vectors = ranking_model.HistoryVectors(embedding, (1.0, 0.5, 0.0), 3)(
-      history, *([ratings] if with_ratings else []))
+      HISTORY, *([HISTORY_RATINGS] if with_ratings else []))
   assert len(vectors) == len(expected)
   for vector, reference in zip(vectors, expected):
-    np.testing.assert_allclose(vector, reference, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(vector[:, 0], reference, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('with_ratings', [True, False])
+def test_each_members_history_vectors_read_its_own_columns(with_ratings):
+  side_by_side = _embedding(SIZES.movie, 2 * 4, seed=3)
+  vectors = ranking_model.HistoryVectors(
+      side_by_side, (1.0, 0.5), 2, members=2)(
+          HISTORY, *([HISTORY_RATINGS] if with_ratings else []))
+  for member in range(2):
+    alone = _embedding(SIZES.movie, 4, seed=4)
+    alone.embeddings.assign(
+        side_by_side.embeddings[:, member * 4:(member + 1) * 4])
+    expected = ranking_model.HistoryVectors(alone, (1.0, 0.5), 2)(
+        HISTORY, *([HISTORY_RATINGS] if with_ratings else []))
+    for vector, reference in zip(vectors, expected):
+      np.testing.assert_allclose(vector[:, member], reference[:, 0],
+                                 rtol=1e-5, atol=1e-6)
 
 
 def test_history_vectors_train_the_rows_of_the_history_movies():
@@ -129,9 +153,12 @@ def test_history_vectors_train_the_rows_of_the_history_movies():
   assert touched.tolist() == [3, 7]
 
 
-def test_heads_and_shapes():
-  model = ranking_model.build_ranking_model(SIZES, hyperparameters.ModelConfig())
+@pytest.mark.parametrize('members', [1, 3])
+def test_heads_and_shapes(members):
+  model = ranking_model.build_ranking_model(
+      SIZES, hyperparameters.ModelConfig(), members=members)
   outputs = model(_batch([[1], [2, 3], []]))
+  assert set(outputs) == set(features.HEADS)
   assert outputs[features.RATING_HEAD].shape == (3, 1)
   assert outputs[features.STARS_HEAD].shape == (3, features.NUM_STARS)
   assert outputs[features.LIKED_HEAD].shape == (3, 1)
@@ -153,18 +180,22 @@ def test_without_svd_plus_plus_the_tower_alone_gives_the_rating():
   assert model(_batch([[1], []]))[features.RATING_HEAD].shape == (2, 1)
 
 
-def test_an_averaged_model_averages_its_members_heads():
-  config = hyperparameters.ModelConfig()
-  members = [ranking_model.build_ranking_model(
-      SIZES, config, name=ranking_model.member_name(i)) for i in range(2)]
-  averaged = ranking_model.averaged_model(members, config)
-  batch = _batch([[1, 2], [3]])
+@pytest.mark.parametrize('config', [
+    hyperparameters.ModelConfig(),
+    hyperparameters.ModelConfig(history_decays=(1.0, 0.5), newest_movies=2),
+    hyperparameters.ModelConfig(factor_dim=0, use_history_ratings=False),
+])
+def test_a_packed_model_gives_the_mean_of_its_members_heads(config):
+  members = [ranking_model.build_ranking_model(SIZES, config)
+             for _ in range(3)]
+  packed = ranking_model.packed_model(members, SIZES, config)
+  batch = _batch([[1, 2], [3], [], [4, 5, 6]], [[1], [2, 3], [], [4]])
   for head in features.HEADS:
     np.testing.assert_allclose(
-        averaged(batch)[head],
-        (members[0](batch)[head] + members[1](batch)[head]) / 2, rtol=1e-5)
-  representations = ranking_model.representation_model(averaged)(batch)
+        packed(batch)[head],
+        np.mean([member(batch)[head] for member in members], axis=0),
+        rtol=1e-5, atol=1e-6)
   np.testing.assert_allclose(
-      representations['user_representation'],
+      ranking_model.representation_model(packed)(batch)['user_representation'],
       ranking_model.representation_model(members[0])(batch)[
-          'user_representation'], rtol=1e-5)
+          'user_representation'], rtol=1e-5, atol=1e-6)

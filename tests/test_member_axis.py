@@ -1,0 +1,62 @@
+"""The member axis: each member computes what a lone layer would."""
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+from models import member_axis
+
+
+def test_split_gives_each_member_its_own_columns_in_turn():
+  side_by_side = tf.constant([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]])
+  np.testing.assert_array_equal(member_axis.split(side_by_side, 3),
+                                [[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]])
+
+
+def test_broadcast_gives_every_member_the_same_input():
+  shared = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+  broadcast = member_axis.broadcast(shared, 3)
+  assert broadcast.shape == (2, 3, 2)
+  for member in range(3):
+    np.testing.assert_array_equal(broadcast[:, member], shared)
+
+
+def test_each_member_of_a_dense_layer_is_a_lone_dense_layer():
+  layer = member_axis.Dense(4, activation='relu', name='dense')
+  inputs = tf.random.stateless_normal([5, 3, 6], seed=[1, 2])
+  outputs = layer(inputs)
+  assert outputs.shape == (5, 3, 4)
+  for member in range(3):
+    expected = tf.nn.relu(
+        inputs[:, member] @ layer.kernel[member] + layer.bias[member])
+    np.testing.assert_allclose(outputs[:, member], expected, rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_members_start_from_their_own_glorot_draws():
+  layer = member_axis.Dense(64)
+  layer(tf.zeros([1, 3, 32]))
+  kernel = layer.kernel.numpy()
+  limit = math.sqrt(6.0 / (32 + 64))
+  assert np.abs(kernel).max() <= limit
+  # Drawn over each member's own fans, not shrunk by the member axis.
+  assert np.abs(kernel).max() > 0.9 * limit
+  assert not np.allclose(kernel[0], kernel[1])
+
+
+def test_the_mean_averages_over_the_members():
+  per_member = tf.constant([[[1.0, 4.0], [3.0, 8.0]]])
+  np.testing.assert_allclose(member_axis.Mean()(per_member), [[2.0, 6.0]])
+
+
+def test_packing_puts_dense_weights_on_the_leading_axis_and_tables_side_by_side():
+  dense = [tf.Variable(tf.fill([1, 2, 3], float(m))) for m in range(2)]
+  table = [tf.Variable(tf.fill([4, 2], float(m))) for m in range(2)]
+  packed_dense = tf.Variable(tf.zeros([2, 2, 3]))
+  packed_table = tf.Variable(tf.zeros([4, 4]))
+  member_axis.pack([[dense[m], table[m]] for m in range(2)],
+                   [packed_dense, packed_table])
+  np.testing.assert_array_equal(packed_dense[1], tf.ones([2, 3]))
+  np.testing.assert_array_equal(packed_table[:, 2:], tf.ones([4, 2]))
+  np.testing.assert_array_equal(packed_table[:, :2], tf.zeros([4, 2]))
