@@ -55,15 +55,32 @@ class Dense(tf.keras.layers.Layer):
     super().build(input_shape)
 
   def call(self, inputs: tf.Tensor) -> tf.Tensor:
-    return self.activation(
-        tf.einsum('bmi,miu->bmu', inputs, self.kernel) + self.bias)
+    if inputs.shape[1] == 1:
+      # One member, as every member trains: a plain matmul. With the
+      # einsum, an epoch of 400,000 examples took 7.4-9.0 s against 7.2-7.7.
+      outputs = (tf.matmul(inputs[:, 0], self.kernel[0]) +
+                 self.bias[0])[:, tf.newaxis]
+    else:
+      outputs = tf.einsum('bmi,miu->bmu', inputs, self.kernel) + self.bias
+    return self.activation(outputs)
 
 
 class Mean(tf.keras.layers.Layer):
-  """The members' mean: [batch, members, width] -> [batch, width]."""
+  """The members' mean of activation(x): [batch, members, width] -> [batch, width].
+
+  With one member the activation is the last op, as in a lone model, so
+  Keras's cross-entropies read the logits under a sigmoid or softmax instead
+  of the clipped probabilities.
+  """
+
+  def __init__(self, activation: str | None = None, **kwargs):
+    super().__init__(**kwargs)
+    self.activation = tf.keras.activations.get(activation)
 
   def call(self, per_member: tf.Tensor) -> tf.Tensor:
-    return tf.reduce_mean(per_member, axis=1)
+    if per_member.shape[1] == 1:
+      return self.activation(per_member[:, 0])
+    return tf.reduce_mean(self.activation(per_member), axis=1)
 
 
 def pack(member_weights: list[list[tf.Variable]],

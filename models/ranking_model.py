@@ -257,17 +257,19 @@ def build_ranking_model(sizes: VocabularySizes,
   else:
     rating = member_axis.Dense(1, bias_initializer=rating_prior,
                                name='tower_rating')(tower)
-  per_member = {
-      features.RATING_HEAD: rating,
-      features.STARS_HEAD: member_axis.Dense(
-          features.NUM_STARS, activation='softmax', name='tower_stars')(tower),
-      features.LIKED_HEAD: member_axis.Dense(
-          1, activation='sigmoid', name='tower_liked')(tower),
-  }
+  stars_logits = member_axis.Dense(features.NUM_STARS,
+                                   name='tower_stars')(tower)
+  liked_logit = member_axis.Dense(1, name='tower_liked')(tower)
   return tf.keras.Model(
       inputs=inputs,
-      outputs={head: member_axis.Mean(name=head)(output)
-               for head, output in per_member.items()},
+      outputs={
+          features.RATING_HEAD: member_axis.Mean(
+              name=features.RATING_HEAD)(rating),
+          features.STARS_HEAD: member_axis.Mean(
+              'softmax', name=features.STARS_HEAD)(stars_logits),
+          features.LIKED_HEAD: member_axis.Mean(
+              'sigmoid', name=features.LIKED_HEAD)(liked_logit),
+      },
       name='ranking')
 
 

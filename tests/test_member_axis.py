@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from models import member_axis
@@ -22,12 +23,13 @@ def test_broadcast_gives_every_member_the_same_input():
     np.testing.assert_array_equal(broadcast[:, member], shared)
 
 
-def test_each_member_of_a_dense_layer_is_a_lone_dense_layer():
+@pytest.mark.parametrize('members', [1, 3])
+def test_each_member_of_a_dense_layer_is_a_lone_dense_layer(members):
   layer = member_axis.Dense(4, activation='relu', name='dense')
-  inputs = tf.random.stateless_normal([5, 3, 6], seed=[1, 2])
+  inputs = tf.random.stateless_normal([5, members, 6], seed=[1, 2])
   outputs = layer(inputs)
-  assert outputs.shape == (5, 3, 4)
-  for member in range(3):
+  assert outputs.shape == (5, members, 4)
+  for member in range(members):
     expected = tf.nn.relu(
         inputs[:, member] @ layer.kernel[member] + layer.bias[member])
     np.testing.assert_allclose(outputs[:, member], expected, rtol=1e-5,
@@ -50,13 +52,24 @@ def test_the_mean_averages_over_the_members():
   np.testing.assert_allclose(member_axis.Mean()(per_member), [[2.0, 6.0]])
 
 
-def test_packing_puts_dense_weights_on_the_leading_axis_and_tables_side_by_side():
-  dense = [tf.Variable(tf.fill([1, 2, 3], float(m))) for m in range(2)]
-  table = [tf.Variable(tf.fill([4, 2], float(m))) for m in range(2)]
-  packed_dense = tf.Variable(tf.zeros([2, 2, 3]))
-  packed_table = tf.Variable(tf.zeros([4, 4]))
-  member_axis.pack([[dense[m], table[m]] for m in range(2)],
-                   [packed_dense, packed_table])
-  np.testing.assert_array_equal(packed_dense[1], tf.ones([2, 3]))
-  np.testing.assert_array_equal(packed_table[:, 2:], tf.ones([4, 2]))
-  np.testing.assert_array_equal(packed_table[:, :2], tf.zeros([4, 2]))
+@pytest.mark.parametrize('members', [1, 2])
+def test_the_mean_is_of_the_activated_members(members):
+  logits = tf.random.stateless_normal([4, members, 3], seed=[3, 4])
+  np.testing.assert_allclose(
+      member_axis.Mean('softmax')(logits),
+      tf.reduce_mean(tf.nn.softmax(logits), axis=1), rtol=1e-6)
+
+
+def test_one_members_activation_keeps_its_logits_as_in_a_lone_model():
+  """Keras's cross-entropies then read those logits, not clipped probabilities."""
+  heads = {}
+
+  @tf.function
+  def activate(logits: tf.Tensor) -> tf.Tensor:
+    heads['one member'] = member_axis.Mean('sigmoid')(logits[:, :1])
+    heads['two members'] = member_axis.Mean('sigmoid')(logits)
+    return heads['one member']
+
+  activate(tf.zeros([3, 2, 1]))
+  assert hasattr(heads['one member'], '_keras_logits')
+  assert not hasattr(heads['two members'], '_keras_logits')
