@@ -145,6 +145,10 @@ def _recommend(args: argparse.Namespace) -> None:
         f'{time.monotonic() - started:.1f} s')
   recommendations, seconds = recommend.timed_recommend(
       recommender, args.user_id, args.k, args.order_by)
+  if not recommendations:
+    print(f'No unrated movie to recommend to user {args.user_id}: the '
+          'retrieval model found none they have not rated')
+    return
   print(f'Top {len(recommendations)} for user {args.user_id}, in '
         f'{args.order_by} order ({seconds * 1000:.0f} ms):')
   for place, movie in enumerate(recommendations, start=1):

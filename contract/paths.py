@@ -8,6 +8,8 @@ pipeline root TFX writes `<node id>/<output key>/<execution id>/`.
 import glob
 import os
 
+from contract import errors
+
 _CONTRACT_DIR = os.path.dirname(os.path.abspath(__file__))
 SCHEMA_PATH = os.path.join(_CONTRACT_DIR, 'schema.pbtxt')
 SAMPLE_DATA_DIR = os.path.join(os.path.dirname(_CONTRACT_DIR), 'data',
@@ -60,6 +62,10 @@ def split_dir(examples_uri: str, split: str) -> str:
   return f'{examples_uri}/Split-{split}'
 
 
+class NoRunOutputError(errors.YtdnnError, FileNotFoundError):
+  """A run has no output of the kind asked for: it has not run that far."""
+
+
 def latest_output(pipeline_root_dir: str, node_id: str, key: str) -> str:
   """The newest execution's directory of one node's output in a pipeline root.
 
@@ -69,7 +75,7 @@ def latest_output(pipeline_root_dir: str, node_id: str, key: str) -> str:
   """
   executions = glob.glob(os.path.join(pipeline_root_dir, node_id, key, '*'))
   if not executions:
-    raise FileNotFoundError(
+    raise NoRunOutputError(
         f'no {node_id} {key} under {pipeline_root_dir}: run `ytdnn run` first')
   return max(executions, key=lambda path: int(os.path.basename(path)))
 

@@ -62,8 +62,8 @@ def load_pushed_models(output_dir: str) -> tuple[Serve, Serve]:
               paths.serving_model_dir(output_dir))))
 
 
-class NoIngestionReportError(errors.YtdnnError, FileNotFoundError):
-  """The run has no ingestion report to read its examples' lengths from."""
+class OldIngestionReportError(errors.YtdnnError, ValueError):
+  """The run's ingestion report predates the lengths requests must match."""
 
 
 class RequestLengths(NamedTuple):
@@ -79,13 +79,16 @@ def request_lengths(output_dir: str) -> RequestLengths:
   on would skew their inputs, so they are read back from the run, not
   taken from the defaults.
   """
-  try:
-    report_dir = paths.latest_output(paths.pipeline_root(output_dir),
-                                     paths.INGESTION, 'report')
-  except FileNotFoundError as error:
-    raise NoIngestionReportError(str(error)) from None
+  report_dir = paths.latest_output(paths.pipeline_root(output_dir),
+                                   paths.INGESTION, 'report')
   ingested = report.read_report(report_dir)
-  return RequestLengths(ingested['history_length'], ingested['raters_length'])
+  keys = ('history_length', 'raters_length')
+  missing = [key for key in keys if key not in ingested]
+  if missing:
+    raise OldIngestionReportError(
+        f'{report_dir}/{outputs.REPORT_FILE} has no {" or ".join(missing)}: '
+        'an older ytdnn wrote it; run `ytdnn run` again')
+  return RequestLengths(*(ingested[key] for key in keys))
 
 
 class Recommender:
@@ -147,6 +150,7 @@ class Recommender:
                 ) -> list[Recommendation]:
     """The user's top `k` unrated movies, with the ranking model's scores.
 
+    Fewer, or none, if the user has rated (almost) every movie retrieved.
     ORDER_BY_RETRIEVAL keeps the retrieval model's order, so only the `k`
     shown are scored by the ranking model; ORDER_BY_LIKED scores every
     retrieved movie and orders by liked probability, ties by predicted rating.
@@ -167,6 +171,8 @@ class Recommender:
     candidates = [(int(movie), float(score)) for movie, score in zip(
         retrieved[features.RETRIEVED_MOVIE_IDS].numpy()[0], scores)
                   if np.isfinite(score) and int(movie) in self._movies]
+    if not candidates:
+      return []
     if order_by == features.ORDER_BY_RETRIEVAL:
       candidates = candidates[:k]
     ranked = scoring.score(self._rank, joined_examples(

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -37,8 +38,21 @@ def test_requests_take_the_lengths_of_the_runs_newest_ingestion(tmp_path):
 
 
 def test_a_run_without_an_ingestion_report_is_a_one_line_error(tmp_path):
-  with pytest.raises(recommend.NoIngestionReportError,
+  with pytest.raises(paths.NoRunOutputError,
                      match='no MovieLensIngestion report'):
+    recommend.request_lengths(str(tmp_path))
+
+
+def test_a_report_without_the_raters_length_names_the_file(tmp_path):
+  report_dir = os.path.join(paths.pipeline_root(str(tmp_path)),
+                            paths.INGESTION, 'report', '4')
+  os.makedirs(report_dir)
+  older = report.build_report('temporal', 50, 20, {}, {}, {})
+  del older['raters_length']
+  with open(os.path.join(report_dir, outputs.REPORT_FILE), 'w') as file:
+    json.dump(older, file)
+  with pytest.raises(recommend.OldIngestionReportError,
+                     match=f'{outputs.REPORT_FILE} has no raters_length'):
     recommend.request_lengths(str(tmp_path))
 
 
@@ -100,6 +114,23 @@ def test_an_unknown_ordering_is_a_clear_error(recommender):
 def test_an_unknown_user_is_a_clear_error(recommender):
   with pytest.raises(recommend.UnknownUserError, match='user 424242'):
     recommender.recommend(424242)
+
+
+def test_a_user_who_rated_every_movie_gets_no_recommendation(tmp_path, run):
+  """Every retrieved movie is excluded; nothing is left to rank."""
+  data_dir = str(tmp_path)
+  for name in os.listdir(run.data_dir):
+    shutil.copyfile(os.path.join(run.data_dir, name),
+                    os.path.join(data_dir, name))
+  records = validate.read_valid_records(run.data_dir)
+  user_id = 1 + max(user.user_id for user in records.users)
+  with open(os.path.join(data_dir, rules.USERS_FILE), 'a') as users:
+    users.write(f'{user_id}::F::25::1::12345\n')
+  with open(os.path.join(data_dir, rules.RATINGS_FILE), 'a') as ratings:
+    for second, movie in enumerate(records.movies):
+      ratings.write(f'{user_id}::{movie.movie_id}::4::{978300000 + second}\n')
+  recommender = recommend.Recommender(data_dir, run.output_dir)
+  assert recommender.recommend(user_id) == []
 
 
 def test_the_cli_prints_the_top_k_with_titles(run):
