@@ -26,14 +26,19 @@ def recommender(run):
   return recommend.Recommender(run.data_dir, run.output_dir)
 
 
+def _write_report(output_dir: str, execution: int, ingested: dict) -> None:
+  """An ingestion execution's report.json, where a run writes it."""
+  report_dir = os.path.join(paths.pipeline_root(output_dir), paths.INGESTION,
+                            'report', str(execution))
+  os.makedirs(report_dir)
+  with open(os.path.join(report_dir, outputs.REPORT_FILE), 'w') as file:
+    json.dump(ingested, file)
+
+
 def test_requests_take_the_lengths_of_the_runs_newest_ingestion(tmp_path):
   for execution, (history, raters) in ((3, (30, 5)), (12, (40, 7))):
-    report_dir = os.path.join(paths.pipeline_root(str(tmp_path)),
-                              paths.INGESTION, 'report', str(execution))
-    os.makedirs(report_dir)
-    with open(os.path.join(report_dir, outputs.REPORT_FILE), 'w') as file:
-      json.dump(report.build_report('temporal', history, raters, {}, {}, {}),
-                file)
+    _write_report(str(tmp_path), execution, report.build_report(
+        'temporal', history, raters, {}, {}, {}))
   assert recommend.request_lengths(str(tmp_path)) == (40, 7)
 
 
@@ -44,13 +49,9 @@ def test_a_run_without_an_ingestion_report_is_a_one_line_error(tmp_path):
 
 
 def test_a_report_without_the_raters_length_names_the_file(tmp_path):
-  report_dir = os.path.join(paths.pipeline_root(str(tmp_path)),
-                            paths.INGESTION, 'report', '4')
-  os.makedirs(report_dir)
   older = report.build_report('temporal', 50, 20, {}, {}, {})
   del older['raters_length']
-  with open(os.path.join(report_dir, outputs.REPORT_FILE), 'w') as file:
-    json.dump(older, file)
+  _write_report(str(tmp_path), 4, older)
   with pytest.raises(recommend.OldIngestionReportError,
                      match=f'{outputs.REPORT_FILE} has no raters_length'):
     recommend.request_lengths(str(tmp_path))
