@@ -199,3 +199,18 @@ def test_a_packed_model_gives_the_mean_of_its_members_heads(config):
       ranking_model.representation_model(packed)(batch)['user_representation'],
       ranking_model.representation_model(members[0])(batch)[
           'user_representation'], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('newest_movies', [0, 2])
+def test_the_movie_table_is_only_read_densely(newest_movies):
+  # One sparse read would make TF copy the whole table on every dense read
+  # (ranking_model.DenselyReadEmbedding).
+  config = hyperparameters.ModelConfig(newest_movies=newest_movies)
+  model = ranking_model.build_ranking_model(SIZES, config, members=2)
+  graph = tf.function(model).get_concrete_function(_batch([[1, 2]])).graph
+  table = model.get_layer('movie_embedding').embeddings
+  handle, = [inner for outer, inner in graph.captures
+             if outer is table.handle]
+  readers = {op.type for op in graph.get_operations()
+             if any(input is handle for input in op.inputs)}
+  assert readers == {'ReadVariableOp'}
