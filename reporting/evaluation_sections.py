@@ -5,7 +5,6 @@ import os
 import re
 
 import tensorflow as tf
-import tensorflow_model_analysis as tfma
 from tensorflow_model_analysis.proto import metrics_for_slice_pb2
 
 from components import retrieval_evaluator
@@ -155,7 +154,7 @@ def plots_section(evaluation: tfma_results.Evaluation) -> str:
 # --- Baseline and blessing ------------------------------------------------
 
 
-def baseline_section(run: run_record.Run, evaluation_uri: str,
+def baseline_section(run: run_record.Run,
                      evaluation_data: tfma_results.Evaluation) -> str:
   blessing = run.output(paths.EVALUATOR, 'blessing')
   blessed = bool(blessing and
@@ -170,8 +169,6 @@ def baseline_section(run: run_record.Run, evaluation_uri: str,
   else:
     parts.append(f'<p>Baseline: the last blessed model, as pushed to '
                  f'<code>{html.escape(served)}</code>.</p>')
-  thresholds = tfma_results.thresholds(
-      tfma.load_eval_result(evaluation_uri).config)
   overall = evaluation_data.candidate.get(tfma_results.OVERALL, {})
   rows = []
   for key in _metric_columns(evaluation_data):
@@ -183,18 +180,14 @@ def baseline_section(run: run_record.Run, evaluation_uri: str,
         if key in evaluation_data.baseline else '',
         f'{evaluation_data.changes[key]:+.4f}'
         if key in evaluation_data.changes else '',
-        html.escape(thresholds.get(key, ''))))
+        html.escape(evaluation_data.thresholds.get(key, ''))))
   parts.append(page.table(
       ('metric (overall)', 'candidate', 'baseline', 'change', 'threshold'),
       rows))
-  validation = tfma.load_validation_result(evaluation_uri)
-  failures = [
-      html.escape(failure.message or str(failure.metric_key.name))
-      for per_slice in validation.metric_validations_per_slice
-      for failure in per_slice.failures]
-  if failures:
+  if evaluation_data.failed_thresholds:
     parts.append('<p>Failed thresholds:</p><ul>' + ''.join(
-        f'<li>{failure}</li>' for failure in failures) + '</ul>')
+        f'<li>{html.escape(failure)}</li>'
+        for failure in evaluation_data.failed_thresholds) + '</ul>')
   return ''.join(parts)
 
 

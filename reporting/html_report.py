@@ -37,7 +37,7 @@ def build_report(metadata_path: str, run_id: str = run_record.LATEST) -> str:
     bodies['metrics'] = evaluation_sections.metrics_section(evaluation_data)
     bodies['plots'] = evaluation_sections.plots_section(evaluation_data)
     bodies['baseline'] = evaluation_sections.baseline_section(
-        run, evaluation_artifact.uri, evaluation_data)
+        run, evaluation_data)
   return page.page(run.run_id, bodies)
 
 

@@ -38,6 +38,9 @@ class Evaluation:
   changes: dict[MetricKey, float]
   # slice -> output -> PlotData protos, of the candidate model.
   plots: dict[SliceName, dict[str, list[metrics_for_slice_pb2.PlotData]]]
+  # Each gated metric's rule as text, and the messages of the rules failed.
+  thresholds: dict[MetricKey, str]
+  failed_thresholds: list[str]
 
   def overall_plot(self, output: str,
                    field: str) -> metrics_for_slice_pb2.PlotData | None:
@@ -49,7 +52,11 @@ class Evaluation:
 
 
 def load_evaluation(uri: str) -> Evaluation:
-  """Reads TFMA's protos: they name the model and the diffs of each value."""
+  """Reads TFMA's protos: they name the model and the diffs of each value.
+
+  The rules come from the run's own EvalConfig, which TFMA writes beside
+  its metrics, so the report shows what gated this run.
+  """
   candidate, baseline, changes, plots = {}, {}, {}, {}
   for metrics in tfma.load_metrics(uri):
     name = slice_name(metrics.slice_key)
@@ -72,7 +79,13 @@ def load_evaluation(uri: str) -> Evaluation:
       if entry.key.model_name in CANDIDATE_NAMES:
         plots.setdefault(name, {}).setdefault(
             entry.key.output_name, []).append(entry.value)
-  return Evaluation(candidate, baseline, changes, plots)
+  eval_config, *_ = tfma.writers.eval_config_writer.load_eval_run(uri)
+  validation = tfma.load_validation_result(uri)
+  failed = [failure.message or str(failure.metric_key.name)
+            for per_slice in validation.metric_validations_per_slice
+            for failure in per_slice.failures]
+  return Evaluation(candidate, baseline, changes, plots,
+                    thresholds(eval_config), failed)
 
 
 def metric_name(metric) -> str:
