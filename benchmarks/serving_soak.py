@@ -58,12 +58,10 @@ def rss_mb() -> float:
 
 
 def _with_history(row: dict[str, outputs.Value],
-                  movie_ids: list[str]) -> dict[str, outputs.Value]:
+                  movie_ids: list[int]) -> dict[str, outputs.Value]:
   """The row with another history, every movie in it rated 4."""
-  return dict(row, **{
-      features.HISTORY: features.HISTORY_SEPARATOR.join(movie_ids),
-      features.HISTORY_RATINGS: features.HISTORY_SEPARATOR.join(
-          '4' for _ in movie_ids)})
+  return dict(row, **{features.HISTORY: movie_ids,
+                      features.HISTORY_RATINGS: [4] * len(movie_ids)})
 
 
 def odd_rows(row: dict[str, outputs.Value]) -> list[dict[str, outputs.Value]]:
@@ -71,8 +69,8 @@ def odd_rows(row: dict[str, outputs.Value]) -> list[dict[str, outputs.Value]]:
   return [
       dict(row, **{features.USER_ID: 999999, features.MOVIE_ID: 999999}),
       _with_history(row, []),
-      _with_history(row, ['999998', '999999']),
-      _with_history(row, [str(row[features.MOVIE_ID])] * 1000),
+      _with_history(row, [999998, 999999]),
+      _with_history(row, [row[features.MOVIE_ID]] * 1000),
   ]
 
 

@@ -36,6 +36,12 @@ MOVIE_RATING_COUNT = 'movie_rating_count'
 # before the example's second, newest last. SVD++ "flipped" reads a movie's
 # raters as it reads a user's history.
 MOVIE_RATERS = 'movie_raters'
+# The features that hold a list of ints each, oldest first; every other
+# feature holds one value. As int64 lists rather than text a serving graph
+# parses them without splitting and converting text: requests of 100
+# examples took 0.58 ms p50 against 0.89 ms to parse and look up these
+# three alone (ad-hoc benchmark, load 0.5).
+LIST_FEATURES = (HISTORY, HISTORY_RATINGS, MOVIE_RATERS)
 
 # Evaluation-only columns TFMA slices by, derived by the ingestion from the
 # columns above (the counts bucketed by the fixed boundaries at the end of
@@ -59,10 +65,7 @@ RAW_FEATURES = (
 MOVIE_FEATURES = (MOVIE_ID, *GENRE_COLUMNS, MOVIE_YEAR, MOVIE_RATING_COUNT,
                   MOVIE_RATERS, MOVIE_POPULARITY_BUCKET)
 
-# Separators: of the movie ids in the `history` cell (and of the ratings in
-# `history_ratings`, and of the ids in `movie_raters`), of movies.dat's
-# genres.
-HISTORY_SEPARATOR = ' '
+# The separator of movies.dat's genres.
 GENRE_SEPARATOR = '|'
 
 # The raw label column; every other column is a serving-time feature.

@@ -124,10 +124,8 @@ class Recommender:
     history = rated[-self._history_length:]
     example = examples.Example(
         user_id=user.user_id, movie_id=0, rating=0, timestamp=self._now,
-        history=features.HISTORY_SEPARATOR.join(
-            str(rating.movie_id) for rating in history),
-        history_ratings=features.HISTORY_SEPARATOR.join(
-            str(rating.rating) for rating in history),
+        history=[rating.movie_id for rating in history],
+        history_ratings=[rating.rating for rating in history],
         user_rating_count=len(rated),
         seconds_since_previous=self._now - rated[-1].timestamp,
         split='')

@@ -17,8 +17,8 @@ def _rows() -> list[dict[str, str]]:
         features.GENDER: 'F' if user % 2 else 'M', features.AGE: '25',
         features.OCCUPATION: str(user), features.ZIP: '98107-3245',
         features.GENRE_COLUMNS[0]: 'Comedy', features.GENRE_COLUMNS[1]: 'Drama',
-        features.MOVIE_YEAR: '1995', features.HISTORY: '3 7',
-        features.HISTORY_RATINGS: '5 2',
+        features.MOVIE_YEAR: '1995', features.HISTORY: [3, 7],
+        features.HISTORY_RATINGS: [5, 2],
         features.USER_RATING_COUNT: '2', features.SECONDS_SINCE_PREVIOUS: '60',
         features.MOVIE_RATING_COUNT: '8',
     })
@@ -44,6 +44,14 @@ def test_out_of_domain_values_are_reported_by_feature():
   assert 'Vlog' in genre
   assert occupation.startswith("split 'serving', feature 'occupation'")
   assert '99' in occupation
+
+
+def test_a_history_rating_off_the_star_scale_is_reported():
+  rows = _rows()
+  rows[0][features.HISTORY_RATINGS] = [5, 6]
+  lines = drift.describe(drift.validate_rows(rows))
+  assert [line.split(':')[0] for line in lines] == [
+      "split 'serving', feature 'history_ratings'"]
 
 
 def test_a_missing_required_feature_is_reported():

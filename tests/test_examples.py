@@ -19,7 +19,7 @@ def test_history_is_strictly_earlier_with_ties_ordered_by_movie_id():
   rows = examples.user_examples(ratings, history_length=10,
                                 split_protocol=splits.TEMPORAL)
   assert [(row.movie_id, row.history) for row in rows] == [
-      (20, ''), (10, '20'), (30, '20 10'), (5, '20 10 30')]
+      (20, []), (10, [20]), (30, [20, 10]), (5, [20, 10, 30])]
 
 
 def test_history_is_truncated_to_the_most_recent_with_the_latest_last():
@@ -27,7 +27,7 @@ def test_history_is_truncated_to_the_most_recent_with_the_latest_last():
   rows = examples.user_examples(ratings, history_length=3,
                                 split_protocol=splits.TEMPORAL)
   assert [row.history for row in rows] == [
-      '', '1', '1 2', '1 2 3', '2 3 4', '3 4 5']
+      [], [1], [1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5]]
 
 
 def test_counts_and_recency_come_from_earlier_ratings():
@@ -69,18 +69,19 @@ def test_movie_context_counts_and_lists_only_earlier_seconds_raters():
   movie = examples.movie_raters([(300, 9), (100, 7), (200, 3), (100, 2),
                                  (300, 1)])
   assert movie == examples.MovieRaters(timestamps=(100, 100, 200, 300, 300),
-                                       user_ids=('2', '7', '3', '1', '9'))
+                                       user_ids=(2, 7, 3, 1, 9))
   assert [examples.movie_context(movie, timestamp, raters_length=50)
           for timestamp in (100, 200, 300, 301)] == [
-      examples.MovieContext(0, ''), examples.MovieContext(2, '2 7'),
-      examples.MovieContext(3, '2 7 3'), examples.MovieContext(5, '2 7 3 1 9')]
+      examples.MovieContext(0, ()), examples.MovieContext(2, (2, 7)),
+      examples.MovieContext(3, (2, 7, 3)),
+      examples.MovieContext(5, (2, 7, 3, 1, 9))]
 
 
 def test_movie_context_keeps_the_newest_raters_with_the_latest_last():
   movie = examples.movie_raters(
       [(timestamp, timestamp // 10) for timestamp in range(10, 70, 10)])
   assert examples.movie_context(movie, 60, raters_length=3) == (
-      examples.MovieContext(5, '3 4 5'))
+      examples.MovieContext(5, (3, 4, 5)))
 
 
 def test_raters_by_movie_groups_and_orders_each_movie():
@@ -88,8 +89,8 @@ def test_raters_by_movie_groups_and_orders_each_movie():
              for user_id, movie_id, timestamp in ((1, 5, 20), (2, 5, 10),
                                                   (1, 6, 30))]
   assert examples.raters_by_movie(ratings) == {
-      5: examples.MovieRaters((10, 20), ('2', '1')),
-      6: examples.MovieRaters((30,), ('1',))}
+      5: examples.MovieRaters((10, 20), (2, 1)),
+      6: examples.MovieRaters((30,), (1,))}
 
 
 @pytest.mark.parametrize('count, label', [

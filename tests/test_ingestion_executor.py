@@ -126,9 +126,16 @@ def _records(uri: str, split: str) -> list[bytes]:
       files, compression_type='GZIP')]
 
 
+def _text(value: outputs.Value) -> str:
+  """A value as text; a list as its values joined by spaces."""
+  if isinstance(value, list):
+    return ' '.join(str(item) for item in value)
+  return str(value)
+
+
 def _rows(uri: str, split: str) -> list[dict[str, str]]:
   """Every example as text, '' where it has no value, to compare with literals."""
-  return [{name: str(row.get(name, '')) for name in features.RAW_FEATURES}
+  return [{name: _text(row.get(name, '')) for name in features.RAW_FEATURES}
           for row in outputs.deserialize_examples(_records(uri, split))]
 
 

@@ -93,10 +93,10 @@ def test_serving_answers_odd_requests_or_rejects_them_clearly(run):
       paths.serving_model_dir(run.output_dir)))
   odd_rows = [
       dict(row, user_id=999999, movie_id=999999),
-      dict(row, history='', history_ratings=''),
-      dict(row, history=' '.join(str(i % 80 + 1) for i in range(10_000)),
-           history_ratings=' '.join('3' for _ in range(10_000))),
-      dict(row, history='999998 999999', history_ratings='5 1'),
+      dict(row, history=[], history_ratings=[]),
+      dict(row, history=[i % 80 + 1 for i in range(10_000)],
+           history_ratings=[3] * 10_000),
+      dict(row, history=[999998, 999999], history_ratings=[5, 1]),
   ]
   outputs = serve(examples=tf.constant(
       scoring.serialize_rows(odd_rows, schema)))
@@ -113,7 +113,7 @@ def test_serving_answers_odd_requests_or_rejects_them_clearly(run):
   wrong_type = example_without('user_id')
   wrong_type.features.feature['user_id'].bytes_list.value.append(b'seven')
   misaligned = tf.train.Example.FromString(scoring.serialize_rows(
-      [dict(row, history='3 7', history_ratings='5')], schema)[0])
+      [dict(row, history=[3, 7], history_ratings=[5])], schema)[0])
   for bad, feature in ((missing_gender, 'gender'), (wrong_type, 'user_id'),
                        (misaligned, 'history_ratings must hold one rating')):
     with pytest.raises(tf.errors.InvalidArgumentError, match=feature):

@@ -10,16 +10,17 @@ from components.ingestion import rules
 from contract import features
 
 TYPES = {features.USER_ID: schema_pb2.INT, features.ZIP: schema_pb2.BYTES,
-         features.GENRE_COLUMNS[1]: schema_pb2.BYTES}
+         features.GENRE_COLUMNS[1]: schema_pb2.BYTES,
+         features.HISTORY: schema_pb2.INT}
 
 
 EXAMPLE = examples.Example(
-    user_id=3, movie_id=12, rating=4, timestamp=978300760, history='7 9',
-    history_ratings='5 3', user_rating_count=2, seconds_since_previous=60,
+    user_id=3, movie_id=12, rating=4, timestamp=978300760, history=[7, 9],
+    history_ratings=[5, 3], user_rating_count=2, seconds_since_previous=60,
     split='train')
 USER = rules.User(3, 'F', 25, 15, '98107-3245', line=3, text='')
 MOVIE = rules.Movie(12, 1995, 'Drama|Musical', line=12, text='')
-CONTEXT = examples.MovieContext(rating_count=8, raters='4 6')
+CONTEXT = examples.MovieContext(rating_count=8, raters=(4, 6))
 
 
 def test_example_values_hold_every_raw_feature():
@@ -31,10 +32,10 @@ def test_example_values_hold_every_raw_feature():
       features.AGE: 25, features.OCCUPATION: 15,
       features.ZIP: '98107-3245', 'genre_1': 'Drama', 'genre_2': 'Musical',
       'genre_3': '', 'genre_4': '', 'genre_5': '', 'genre_6': '',
-      features.MOVIE_YEAR: 1995, features.HISTORY: '7 9',
-      features.HISTORY_RATINGS: '5 3', features.USER_RATING_COUNT: 2,
+      features.MOVIE_YEAR: 1995, features.HISTORY: [7, 9],
+      features.HISTORY_RATINGS: [5, 3], features.USER_RATING_COUNT: 2,
       features.SECONDS_SINCE_PREVIOUS: 60,
-      features.MOVIE_RATING_COUNT: 8, features.MOVIE_RATERS: '4 6',
+      features.MOVIE_RATING_COUNT: 8, features.MOVIE_RATERS: (4, 6),
       features.USER_ACTIVITY_BUCKET: '0-9',
       features.MOVIE_POPULARITY_BUCKET: '0-9',
   }
@@ -51,15 +52,15 @@ def test_an_example_is_its_user_side_and_its_movie_side_without_overlap():
 
 def test_example_values_bucket_the_counts_by_the_configured_boundaries():
   example = examples.Example(
-      user_id=3, movie_id=12, rating=4, timestamp=978300760, history='7 9',
-      history_ratings='5 3',
+      user_id=3, movie_id=12, rating=4, timestamp=978300760, history=[7, 9],
+      history_ratings=[5, 3],
       user_rating_count=features.USER_ACTIVITY_BOUNDARIES[-1], split='eval',
       seconds_since_previous=60)
   user = rules.User(3, 'F', 25, 15, '98107', line=3, text='')
   movie = rules.Movie(12, 1995, 'Musical', line=12, text='')
   values = outputs.example_values(
       example, user, movie,
-      examples.MovieContext(features.MOVIE_POPULARITY_BOUNDARIES[0], ''))
+      examples.MovieContext(features.MOVIE_POPULARITY_BOUNDARIES[0], ()))
   assert values[features.USER_ACTIVITY_BUCKET] == (
       f'{features.USER_ACTIVITY_BOUNDARIES[-1]}+')
   assert values[features.MOVIE_POPULARITY_BUCKET] == (
@@ -69,16 +70,19 @@ def test_example_values_bucket_the_counts_by_the_configured_boundaries():
 
 def test_serialized_examples_are_typed_by_the_schema_and_read_back():
   rows = [{features.USER_ID: '7', features.ZIP: 48067,
-           features.GENRE_COLUMNS[1]: ''},
-          {features.USER_ID: 8, features.ZIP: '98107-3245'}]
+           features.GENRE_COLUMNS[1]: '', features.HISTORY: [3, 7, 3]},
+          {features.USER_ID: 8, features.ZIP: '98107-3245',
+           features.HISTORY: []}]
   serialized = outputs.serialize_examples(rows, TYPES)
   first = tf.train.Example.FromString(serialized[0]).features.feature
   assert list(first[features.USER_ID].int64_list.value) == [7]
   assert list(first[features.ZIP].bytes_list.value) == [b'48067']
   assert first[features.GENRE_COLUMNS[1]].WhichOneof('kind') is None
+  assert list(first[features.HISTORY].int64_list.value) == [3, 7, 3]
   assert outputs.deserialize_examples(serialized) == [
-      {features.USER_ID: 7, features.ZIP: '48067'},
-      {features.USER_ID: 8, features.ZIP: '98107-3245'}]
+      {features.USER_ID: 7, features.ZIP: '48067',
+       features.HISTORY: [3, 7, 3]},
+      {features.USER_ID: 8, features.ZIP: '98107-3245', features.HISTORY: []}]
 
 
 def test_a_feature_outside_the_schema_is_refused_by_name():

@@ -14,11 +14,12 @@ from contract import paths
 from transforms import preprocessing
 
 
-def _example(user: int, movie: int, rating: int, history: str,
+def _example(user: int, movie: int, rating: int, history: list[int],
              genres: tuple[str, ...] = ('Comedy', 'Drama'),
-             history_ratings: str | None = None, raters: str = '') -> dict:
+             history_ratings: list[int] | None = None,
+             raters: tuple[int, ...] = ()) -> dict:
   if history_ratings is None:
-    history_ratings = ' '.join('4' for _ in history.split())
+    history_ratings = [4] * len(history)
   example = {
       features.USER_ID: [user], features.MOVIE_ID: [movie],
       features.RATING: [rating], features.TIMESTAMP: [1000 + movie],
@@ -29,10 +30,9 @@ def _example(user: int, movie: int, rating: int, history: str,
              features.GENRE_COLUMNS, genres, fillvalue='')},
       features.MOVIE_YEAR: [1995], features.USER_RATING_COUNT: [0],
       features.SECONDS_SINCE_PREVIOUS: [0], features.MOVIE_RATING_COUNT: [3],
-      features.HISTORY: [history.encode()] if history else [],
-      features.HISTORY_RATINGS: (
-          [history_ratings.encode()] if history_ratings else []),
-      features.MOVIE_RATERS: [raters.encode()] if raters else [],
+      features.HISTORY: history,
+      features.HISTORY_RATINGS: history_ratings,
+      features.MOVIE_RATERS: list(raters),
       **{column: [] for column in features.EVALUATION_ONLY_COLUMNS},
   }
   return example
@@ -41,11 +41,11 @@ def _example(user: int, movie: int, rating: int, history: str,
 @pytest.fixture(scope='module')
 def transformed() -> list[dict]:
   raw = [
-      _example(1, 10, 5, ''),
-      _example(1, 20, 3, '10', history_ratings='5'),
-      _example(1, 30, 4, '10 20', history_ratings='5 3'),
-      _example(2, 20, 1, '30 10 999', genres=('Western', '', 'Comedy'),
-               raters='1 777 2'),
+      _example(1, 10, 5, []),
+      _example(1, 20, 3, [10], history_ratings=[5]),
+      _example(1, 30, 4, [10, 20], history_ratings=[5, 3]),
+      _example(2, 20, 1, [30, 10, 999], genres=('Western', '', 'Comedy'),
+               raters=(1, 777, 2)),
   ]
   metadata = dataset_metadata.DatasetMetadata(
       tfdv.load_schema_text(paths.SCHEMA_PATH))
@@ -89,7 +89,7 @@ def test_movie_raters_share_the_user_vocabulary(transformed):
 
 
 def test_history_ratings_that_do_not_line_up_with_the_history_are_refused():
-  raw = [_example(1, 30, 4, '10 20', history_ratings='5')]
+  raw = [_example(1, 30, 4, [10, 20], history_ratings=[5])]
   metadata = dataset_metadata.DatasetMetadata(
       tfdv.load_schema_text(paths.SCHEMA_PATH))
   with pytest.raises(Exception, match='history_ratings must hold one rating '

@@ -60,15 +60,15 @@ def test_a_report_without_the_raters_length_names_the_file(tmp_path):
 def test_a_joined_example_is_the_example_of_the_whole_row():
   schema = scoring.load_schema()
   example = examples.Example(
-      user_id=3, movie_id=12, rating=4, timestamp=978300760, history='7 9',
-      history_ratings='5 3', user_rating_count=2, seconds_since_previous=60,
+      user_id=3, movie_id=12, rating=4, timestamp=978300760, history=[7, 9],
+      history_ratings=[5, 3], user_rating_count=2, seconds_since_previous=60,
       split='')
   user = rules.User(3, 'F', 25, 15, '98107', line=3, text='')
   movies = [rules.Movie(12, 1995, 'Drama|Musical', line=12, text=''),
             rules.Movie(40, 1972, 'Western', line=40, text='')]
   [user_side] = scoring.serialize_rows([outputs.user_values(example, user)],
                                        schema)
-  context = examples.MovieContext(8, '3 5')
+  context = examples.MovieContext(8, (3, 5))
   movie_sides = scoring.serialize_rows(
       [outputs.movie_values(movie, context) for movie in movies], schema)
   whole_rows = scoring.serialize_rows(

@@ -62,9 +62,9 @@ def test_excluded_movies_never_come_back(served):
 
 def test_an_empty_history_and_unknown_history_ids_still_get_answers(served):
   serve, rows, _ = served
-  odd = [dict(rows[0], **{features.HISTORY: '',
-                          features.HISTORY_RATINGS: ''}),
-         dict(rows[0], **{features.HISTORY: '999999 888888',
-                          features.HISTORY_RATINGS: '4 2'})]
+  odd = [dict(rows[0], **{features.HISTORY: [],
+                          features.HISTORY_RATINGS: []}),
+         dict(rows[0], **{features.HISTORY: [999999, 888888],
+                          features.HISTORY_RATINGS: [4, 2]})]
   answer = serve(examples=tf.constant([_request(row, []) for row in odd]))
   assert np.all(np.isfinite(answer[features.RETRIEVAL_SCORES].numpy()))

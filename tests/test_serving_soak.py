@@ -11,9 +11,9 @@ import numpy as np
 from benchmarks import serving_soak
 from contract import features
 
-# As scoring.read_rows returns them: ids as ints, the history as text.
+# As scoring.read_rows returns them: ids as ints, the history as int lists.
 ROWS = [{features.USER_ID: user, features.MOVIE_ID: 10 + user,
-         features.HISTORY: '3 7', features.HISTORY_RATINGS: '5 2'}
+         features.HISTORY: [3, 7], features.HISTORY_RATINGS: [5, 2]}
         for user in range(20)]
 
 
@@ -23,12 +23,12 @@ def test_requests_vary_in_size_and_carry_every_odd_row():
   sizes = collections.Counter(len(request) for request in requests)
   assert set(sizes) == set(serving_soak.REQUEST_SIZES)
   firsts = [requests[i][0] for i in range(0, 400, serving_soak.ODD_EVERY)]
-  odd_kinds = {(row[features.USER_ID], row[features.HISTORY][:12])
+  odd_kinds = {(row[features.USER_ID], tuple(row[features.HISTORY][:2]))
                for row in firsts}
-  assert (999999, '3 7') in odd_kinds
-  assert any(history == '' for _, history in odd_kinds)
-  assert any(history == '999998 99999' for _, history in odd_kinds)
-  assert max(len(row[features.HISTORY].split()) for row in firsts) == 1000
+  assert (999999, (3, 7)) in odd_kinds
+  assert any(history == () for _, history in odd_kinds)
+  assert any(history == (999998, 999999) for _, history in odd_kinds)
+  assert max(len(row[features.HISTORY]) for row in firsts) == 1000
 
 
 def test_odd_rows_keep_every_other_feature():

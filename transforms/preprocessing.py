@@ -24,9 +24,9 @@ def _dense_string(feature: tf.Tensor | tf.SparseTensor) -> tf.Tensor:
   return tf.squeeze(feature, axis=1)
 
 
-def _ids_to_strings(ids: tf.Tensor) -> tf.Tensor:
-  """Vocabularies key on strings so the history's text ids and int id features agree."""
-  return tf.strings.as_string(tf.squeeze(ids, axis=1))
+def _list(feature: tf.SparseTensor) -> tf.RaggedTensor:
+  """A list feature (features.LIST_FEATURES) as ragged rows, oldest first."""
+  return tf.RaggedTensor.from_sparse(feature)
 
 
 def _apply_to_ragged(ragged: tf.RaggedTensor,
@@ -65,7 +65,7 @@ def _example_age_order(timestamp: tf.Tensor) -> tf.Tensor:
   return -tf.cast(tf.squeeze(timestamp, axis=1), tf.float32)
 
 
-def _history_ratings(cells: tf.Tensor | tf.SparseTensor,
+def _history_ratings(ratings: tf.RaggedTensor,
                      history: tf.RaggedTensor) -> tf.RaggedTensor:
   """The ratings of the history movies as floats, one per history movie.
 
@@ -74,14 +74,12 @@ def _history_ratings(cells: tf.Tensor | tf.SparseTensor,
   with another movie's rating. The check is part of the graph, so every
   request that carries a history, to either model, carries its ratings too.
   """
-  ratings = tf.strings.split(_dense_string(cells))
   aligned = tf.debugging.assert_equal(
       ratings.row_lengths(), history.row_lengths(),
       message=(f'{features.HISTORY_RATINGS} must hold one rating per movie '
                f'in {features.HISTORY}'))
   with tf.control_dependencies([aligned]):
-    return ratings.with_flat_values(
-        tf.strings.to_number(ratings.flat_values, tf.float32))
+    return tf.cast(ratings, tf.float32)
 
 
 def _labels(rating: tf.Tensor) -> dict[str, tf.Tensor]:
@@ -104,25 +102,24 @@ def preprocessing_fn(inputs: dict[str, tf.Tensor | tf.SparseTensor]
   """
   outputs = {}
 
-  movie_ids = _ids_to_strings(inputs[features.MOVIE_ID])
+  movie_ids = tf.squeeze(inputs[features.MOVIE_ID], axis=1)
   movie_vocabulary = tft.vocabulary(
       movie_ids, vocab_filename=features.MOVIE_VOCABULARY)
   outputs[features.MOVIE_INDEX] = tft.apply_vocabulary(
       movie_ids, movie_vocabulary, num_oov_buckets=1)
-  history = tf.strings.split(_dense_string(inputs[features.HISTORY]))
+  history = _list(inputs[features.HISTORY])
   outputs[features.HISTORY_INDICES] = _apply_to_ragged(
       history, movie_vocabulary)
   outputs[features.HISTORY_RATING_VALUES] = _history_ratings(
-      inputs[features.HISTORY_RATINGS], history)
+      _list(inputs[features.HISTORY_RATINGS]), history)
 
-  user_ids = _ids_to_strings(inputs[features.USER_ID])
+  user_ids = tf.squeeze(inputs[features.USER_ID], axis=1)
   user_vocabulary = tft.vocabulary(
       user_ids, vocab_filename=features.USER_VOCABULARY)
   outputs[features.USER_INDEX] = tft.apply_vocabulary(
       user_ids, user_vocabulary, num_oov_buckets=1)
   outputs[features.RATER_INDICES] = _apply_to_ragged(
-      tf.strings.split(_dense_string(inputs[features.MOVIE_RATERS])),
-      user_vocabulary)
+      _list(inputs[features.MOVIE_RATERS]), user_vocabulary)
   zip_prefix = tf.strings.substr(
       _dense_string(inputs[features.ZIP]), 0, ZIP_PREFIX_LENGTH)
   outputs[features.ZIP_PREFIX_INDEX] = tft.compute_and_apply_vocabulary(
