@@ -29,12 +29,29 @@ def _list(feature: tf.SparseTensor) -> tf.RaggedTensor:
   return tf.RaggedTensor.from_sparse(feature)
 
 
-def _apply_to_ragged(ragged: tf.RaggedTensor,
-                     vocabulary: tf.Tensor) -> tf.RaggedTensor:
-  """Looks up every token of a ragged tensor, keeping its row structure."""
-  indices = tft.apply_vocabulary(
-      ragged.flat_values, vocabulary, num_oov_buckets=1)
-  return ragged.with_flat_values(indices)
+def _indices(values: tf.Tensor, vocabulary: tf.Tensor,
+             vocabulary_name: str) -> tf.Tensor:
+  """Each value's vocabulary index; a value not in it gets the vocabulary's size.
+
+  What tft.apply_vocabulary gives with one OOV bucket, without its hashing:
+  for int64 ids that table hashes the text of every id, known or not, to
+  choose among the OOV buckets. On 7,000 ids, the histories and raters of
+  a request of 100 examples, its lookup took 0.66 ms and a plain table's
+  0.11 ms (ad-hoc benchmark, load 0.5).
+  """
+  indices = tft.apply_vocabulary(values, vocabulary, default_value=-1)
+  return tf.where(
+      indices < 0,
+      tf.cast(tft.experimental.get_vocabulary_size_by_name(vocabulary_name),
+              tf.int64),
+      indices)
+
+
+def _apply_to_ragged(ragged: tf.RaggedTensor, vocabulary: tf.Tensor,
+                     vocabulary_name: str) -> tf.RaggedTensor:
+  """Looks up every value of a ragged tensor, keeping its row structure."""
+  return ragged.with_flat_values(
+      _indices(ragged.flat_values, vocabulary, vocabulary_name))
 
 
 def _quantile_normalized(x: tf.Tensor, name: str) -> dict[str, tf.Tensor]:
@@ -105,21 +122,22 @@ def preprocessing_fn(inputs: dict[str, tf.Tensor | tf.SparseTensor]
   movie_ids = tf.squeeze(inputs[features.MOVIE_ID], axis=1)
   movie_vocabulary = tft.vocabulary(
       movie_ids, vocab_filename=features.MOVIE_VOCABULARY)
-  outputs[features.MOVIE_INDEX] = tft.apply_vocabulary(
-      movie_ids, movie_vocabulary, num_oov_buckets=1)
+  outputs[features.MOVIE_INDEX] = _indices(
+      movie_ids, movie_vocabulary, features.MOVIE_VOCABULARY)
   history = _list(inputs[features.HISTORY])
   outputs[features.HISTORY_INDICES] = _apply_to_ragged(
-      history, movie_vocabulary)
+      history, movie_vocabulary, features.MOVIE_VOCABULARY)
   outputs[features.HISTORY_RATING_VALUES] = _history_ratings(
       _list(inputs[features.HISTORY_RATINGS]), history)
 
   user_ids = tf.squeeze(inputs[features.USER_ID], axis=1)
   user_vocabulary = tft.vocabulary(
       user_ids, vocab_filename=features.USER_VOCABULARY)
-  outputs[features.USER_INDEX] = tft.apply_vocabulary(
-      user_ids, user_vocabulary, num_oov_buckets=1)
+  outputs[features.USER_INDEX] = _indices(
+      user_ids, user_vocabulary, features.USER_VOCABULARY)
   outputs[features.RATER_INDICES] = _apply_to_ragged(
-      _list(inputs[features.MOVIE_RATERS]), user_vocabulary)
+      _list(inputs[features.MOVIE_RATERS]), user_vocabulary,
+      features.USER_VOCABULARY)
   zip_prefix = tf.strings.substr(
       _dense_string(inputs[features.ZIP]), 0, ZIP_PREFIX_LENGTH)
   outputs[features.ZIP_PREFIX_INDEX] = tft.compute_and_apply_vocabulary(
@@ -140,7 +158,8 @@ def preprocessing_fn(inputs: dict[str, tf.Tensor | tf.SparseTensor]
   genres = tf.ragged.boolean_mask(genre_columns, genre_columns != '')
   genre_vocabulary = tft.vocabulary(
       genres.flat_values, vocab_filename=features.GENRE_VOCABULARY)
-  outputs[features.GENRE_INDICES] = _apply_to_ragged(genres, genre_vocabulary)
+  outputs[features.GENRE_INDICES] = _apply_to_ragged(
+      genres, genre_vocabulary, features.GENRE_VOCABULARY)
 
   for name in features.CONTINUOUS_FEATURES:
     outputs.update(_quantile_normalized(
