@@ -20,9 +20,8 @@ def _batches(fn_args: tfx.components.FnArgs,
              config: hyperparameters.RetrievalConfig
              ) -> tuple[tf.data.Dataset, tf.data.Dataset]:
   """(training, validation) batches; the whole transformed split is freed on return."""
-  data = training.transform_in_memory(
-      training.raw_records(fn_args.train_files), tf_transform_output,
-      with_positions=True)
+  data = retrieval_training.transformed_split(
+      training.raw_records(fn_args.train_files), tf_transform_output)
   chosen = retrieval_training.in_validation(data, config.validation_modulus)
   chunks = retrieval_training.sequence_chunks(
       data, np.logical_not(chosen.numpy()), config)

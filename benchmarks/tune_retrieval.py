@@ -69,9 +69,8 @@ def _holdout(output_dir: str, serialized: list[bytes], held_out: np.ndarray,
       paths.pipeline_root(output_dir))
   return Holdout(
       tf_transform_output=tf_transform_output,
-      data=training.transform_in_memory(
-          tf.data.Dataset.from_tensor_slices(serialized), tf_transform_output,
-          with_positions=True),
+      data=retrieval_training.transformed_split(
+          tf.data.Dataset.from_tensor_slices(serialized), tf_transform_output),
       held_out=held_out, targets=targets)
 
 

@@ -9,12 +9,35 @@ from typing import Callable
 
 import numpy as np
 import tensorflow as tf
+import tensorflow_transform as tft
 
 from contract import features
 from models import hyperparameters
 from models import retrieval_model
 from models import retrieval_sequences
 from models import training
+
+
+# The transformed features the retrieval Trainer reads: the user tower's
+# inputs, the target movie, and the user, which with the movie places an
+# example in the carve-out (in_validation).
+TRANSFORMED_NAMES = (*retrieval_model.USER_INPUT_NAMES, features.USER_INDEX,
+                     features.MOVIE_INDEX)
+
+
+def transformed_split(records: tf.data.Dataset,
+                      tf_transform_output: tft.TFTransformOutput
+                      ) -> training.Features:
+  """A split's TRANSFORMED_NAMES and each example's sequence position, in memory.
+
+  The ranking model's features (the movie's raters, its genres and counts,
+  the history's ratings, the labels) are left out: on full ml-1m's temporal
+  train split they took the tensors from 721 to 373 MB, the process's peak
+  RSS while transforming from 2.47 to 1.78 GB, and the transform from 16.5
+  to 13.9 CPU-s (load 1.0-1.3).
+  """
+  return training.transform_in_memory(records, tf_transform_output,
+                                      TRANSFORMED_NAMES, with_positions=True)
 
 
 def in_validation(transformed: dict[str, tf.Tensor],

@@ -5,7 +5,7 @@ here, once, in memory (the Transform component only analyzes).
 """
 
 import os
-from typing import Callable
+from typing import Callable, Collection
 
 import tensorflow as tf
 import tensorflow_transform as tft
@@ -76,6 +76,7 @@ def raw_records(file_patterns: list[str]) -> tf.data.Dataset:
 
 def transform_in_memory(records: tf.data.Dataset,
                         tf_transform_output: tft.TFTransformOutput,
+                        names: Collection[str] | None = None,
                         with_positions: bool = False) -> Features:
   """Every record parsed and transformed once, as tensors of the whole split.
 
@@ -83,7 +84,8 @@ def transform_in_memory(records: tf.data.Dataset,
   transform graph runs here, once: on ml-1m's temporal train split (897,450
   examples) reading, parsing and transforming took 23 CPU-s, and the
   transformed tensors take 582 MB, so no epoch re-reads, re-parses or
-  re-transforms anything. `with_positions` also keeps each example's
+  re-transforms anything. `names` keeps only those transformed features
+  (every one when None). `with_positions` also keeps each example's
   features.SEQUENCE_POSITION, read in the same pass.
   """
   raw_spec = tf_transform_output.raw_feature_spec()
@@ -92,6 +94,8 @@ def transform_in_memory(records: tf.data.Dataset,
   def transformed(batch: tf.Tensor) -> Features:
     raw = tf.io.parse_example(batch, raw_spec)
     outputs = transform(dict(raw))
+    if names is not None:
+      outputs = {name: outputs[name] for name in names}
     if with_positions:
       outputs[features.SEQUENCE_POSITION] = tf.squeeze(
           raw[features.USER_RATING_COUNT], axis=1)

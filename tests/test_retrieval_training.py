@@ -22,9 +22,9 @@ def _batches(run) -> tuple[tf.data.Dataset, tf.data.Dataset, int]:
   """(training, validation) batches as the Trainer builds them, and the split's size."""
   root = paths.pipeline_root(run.output_dir)
   tf_transform_output = bare_trainer.latest_transform_graph(root)
-  data = training.transform_in_memory(
+  data = retrieval_training.transformed_split(
       training.raw_records(bare_trainer.latest_raw_files(root, splits.TRAIN_SPLIT)),
-      tf_transform_output, with_positions=True)
+      tf_transform_output)
   chosen = retrieval_training.in_validation(data, CONFIG.validation_modulus)
   chunks = retrieval_training.sequence_chunks(
       data, np.logical_not(chosen.numpy()), CONFIG)
