@@ -2,7 +2,9 @@
 
 Scores the run's ingested eval examples with the pushed SavedModel, exactly as a
 serving client would, sets it beside the train-mean baseline, and times
-in-process requests of 100 candidates (p50, p99) and batch throughput:
+in-process requests of 100 examples (p50, p99), both of consecutive eval
+examples and as `recommend` sends them (one user's side with 100 movies),
+and batch throughput:
 
   .venv/bin/python -m benchmarks.serving_quality --output-dir OUT
 
@@ -19,12 +21,14 @@ from typing import Callable
 import numpy as np
 import tensorflow as tf
 from sklearn import metrics
+from tensorflow_metadata.proto.v0 import schema_pb2
 
 
 from components.ingestion import outputs
 from contract import features
 from contract import paths
 from contract import splits
+from serving import recommend
 from serving import scoring
 
 
@@ -37,27 +41,70 @@ TIMED_REQUESTS = 500
 WARMUP_REQUESTS = 20
 
 
-def serving_speed(serve: Callable[..., dict[str, tf.Tensor]],
-                  serialized: list[bytes]) -> dict[str, float]:
-  """Latency of one request of 100 candidates, and batch throughput."""
-  starts = [(i * REQUEST_SIZE) % (len(serialized) - REQUEST_SIZE)
-            for i in range(WARMUP_REQUESTS + TIMED_REQUESTS)]
-  requests = [tf.constant(serialized[start:start + REQUEST_SIZE])
-              for start in starts]
+def _latencies_ms(serve: Callable[..., dict[str, tf.Tensor]],
+                  requests: list[tf.Tensor]) -> dict[str, float]:
+  """p50 and p99 of one request at a time, after WARMUP_REQUESTS untimed."""
   latencies = []
   for i, request in enumerate(requests):
     started = time.perf_counter()
     serve(examples=request)
     if i >= WARMUP_REQUESTS:
       latencies.append((time.perf_counter() - started) * 1000)
+  return {'p50': float(np.percentile(latencies, 50)),
+          'p99': float(np.percentile(latencies, 99))}
+
+
+def serving_speed(serve: Callable[..., dict[str, tf.Tensor]],
+                  serialized: list[bytes]) -> dict[str, float]:
+  """Latency of one request of 100 eval examples, and batch throughput.
+
+  Consecutive eval examples are mostly one user's, each with its own
+  history: every example of a request has its own user side.
+  """
+  starts = [(i * REQUEST_SIZE) % (len(serialized) - REQUEST_SIZE)
+            for i in range(WARMUP_REQUESTS + TIMED_REQUESTS)]
+  latencies = _latencies_ms(serve, [
+      tf.constant(serialized[start:start + REQUEST_SIZE]) for start in starts])
   started = time.perf_counter()
   scoring.score(serve, serialized)
   return {
-      'serving_p50_ms_100': float(np.percentile(latencies, 50)),
-      'serving_p99_ms_100': float(np.percentile(latencies, 99)),
+      'serving_p50_ms_100': latencies['p50'],
+      'serving_p99_ms_100': latencies['p99'],
       'serving_examples_per_s': len(serialized) / (
           time.perf_counter() - started),
   }
+
+
+def one_user_requests(rows: list[dict[str, outputs.Value]],
+                      schema: schema_pb2.Schema,
+                      count: int) -> list[list[bytes]]:
+  """Ranking requests as `recommend` sends them: one user's side with 100 movies' sides.
+
+  Request i joins the user's side of row i to the movies' sides of the
+  100 rows after it (recommend.joined_examples).
+  """
+  user_sides = scoring.serialize_rows(
+      [{name: value for name, value in row.items()
+        if name not in features.MOVIE_FEATURES} for row in rows[:count]],
+      schema)
+  movie_sides = scoring.serialize_rows(
+      [{name: value for name, value in row.items()
+        if name in features.MOVIE_FEATURES}
+       for row in rows[:count + REQUEST_SIZE]], schema)
+  return [recommend.joined_examples(
+      user_side, movie_sides[i + 1:i + 1 + REQUEST_SIZE])
+          for i, user_side in enumerate(user_sides)]
+
+
+def one_user_speed(serve: Callable[..., dict[str, tf.Tensor]],
+                   rows: list[dict[str, outputs.Value]],
+                   schema: schema_pb2.Schema) -> dict[str, float]:
+  """Latency of one ranking request: one user's side and 100 candidate movies."""
+  latencies = _latencies_ms(serve, [
+      tf.constant(request) for request in one_user_requests(
+          rows, schema, WARMUP_REQUESTS + TIMED_REQUESTS)])
+  return {'serving_p50_ms_100_one_user': latencies['p50'],
+          'serving_p99_ms_100_one_user': latencies['p99']}
 
 
 def head_quality(outputs: dict[str, np.ndarray],
@@ -93,6 +140,7 @@ def measure(output_dir: str) -> dict[str, float]:
       **head_quality(scoring.score(serve, serialized), actual),
       'train_mean_rmse': float(np.sqrt(np.mean((train.mean() - actual) ** 2))),
       **serving_speed(serve, serialized),
+      **one_user_speed(serve, eval_rows, schema),
   }
 
 
