@@ -24,6 +24,7 @@ import tensorflow as tf
 import tensorflow_transform as tft
 
 from benchmarks import serving_quality
+from components.ingestion import outputs
 from contract import features
 from contract import paths
 from contract import splits
@@ -31,6 +32,7 @@ from models import hyperparameters
 from models import signatures
 from models import tasks
 from models import training
+from serving import scoring
 
 VALIDATION_EVERY = 10
 
@@ -125,10 +127,11 @@ def train(pipeline_root: str, config: hyperparameters.ModelConfig,
         config.batch_size)
     serve = signatures.make_signatures(
         model, tf_transform_output)[signatures.SERVING_DEFAULT]
-    speed = serving_quality.serving_speed(
-        serve, [record.numpy() for record in records.take(10_000)])
-    result.update({name: round(value, 2) for name, value in speed.items()
-                   if name.endswith('_ms_100')})
+    rows = outputs.deserialize_examples(
+        [record.numpy() for record in records.take(10_000)])
+    result.update({name: round(value, 2) for name, value in
+                   serving_quality.request_latencies(
+                       serve, rows, scoring.load_schema()).items()})
   return result
 
 

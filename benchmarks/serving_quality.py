@@ -41,38 +41,16 @@ TIMED_REQUESTS = 500
 WARMUP_REQUESTS = 20
 
 
-def _latencies_ms(serve: Callable[..., dict[str, tf.Tensor]],
-                  requests: list[tf.Tensor]) -> dict[str, float]:
-  """p50 and p99 of one request at a time, after WARMUP_REQUESTS untimed."""
-  latencies = []
-  for i, request in enumerate(requests):
-    started = time.perf_counter()
-    serve(examples=request)
-    if i >= WARMUP_REQUESTS:
-      latencies.append((time.perf_counter() - started) * 1000)
-  return {'p50': float(np.percentile(latencies, 50)),
-          'p99': float(np.percentile(latencies, 99))}
-
-
-def serving_speed(serve: Callable[..., dict[str, tf.Tensor]],
-                  serialized: list[bytes]) -> dict[str, float]:
-  """Latency of one request of 100 eval examples, and batch throughput.
+def consecutive_requests(serialized: list[bytes],
+                         count: int) -> list[list[bytes]]:
+  """Requests of 100 consecutive eval examples, wrapping around.
 
   Consecutive eval examples are mostly one user's, each with its own
   history: every example of a request has its own user side.
   """
   starts = [(i * REQUEST_SIZE) % (len(serialized) - REQUEST_SIZE)
-            for i in range(WARMUP_REQUESTS + TIMED_REQUESTS)]
-  latencies = _latencies_ms(serve, [
-      tf.constant(serialized[start:start + REQUEST_SIZE]) for start in starts])
-  started = time.perf_counter()
-  scoring.score(serve, serialized)
-  return {
-      'serving_p50_ms_100': latencies['p50'],
-      'serving_p99_ms_100': latencies['p99'],
-      'serving_examples_per_s': len(serialized) / (
-          time.perf_counter() - started),
-  }
+            for i in range(count)]
+  return [serialized[start:start + REQUEST_SIZE] for start in starts]
 
 
 def one_user_requests(rows: list[dict[str, outputs.Value]],
@@ -81,7 +59,7 @@ def one_user_requests(rows: list[dict[str, outputs.Value]],
   """Ranking requests as `recommend` sends them: one user's side with 100 movies' sides.
 
   Request i joins the user's side of row i to the movies' sides of the
-  100 rows after it (recommend.joined_examples).
+  100 rows after it (recommend.joined_examples), wrapping around.
   """
   user_sides = scoring.serialize_rows(
       [{name: value for name, value in row.items()
@@ -92,19 +70,44 @@ def one_user_requests(rows: list[dict[str, outputs.Value]],
         if name in features.MOVIE_FEATURES}
        for row in rows[:count + REQUEST_SIZE]], schema)
   return [recommend.joined_examples(
-      user_side, movie_sides[i + 1:i + 1 + REQUEST_SIZE])
-          for i, user_side in enumerate(user_sides)]
+      user_sides[i % len(user_sides)],
+      [movie_sides[(i + 1 + j) % len(rows)] for j in range(REQUEST_SIZE)])
+          for i in range(count)]
 
 
-def one_user_speed(serve: Callable[..., dict[str, tf.Tensor]],
-                   rows: list[dict[str, outputs.Value]],
-                   schema: schema_pb2.Schema) -> dict[str, float]:
-  """Latency of one ranking request: one user's side and 100 candidate movies."""
-  latencies = _latencies_ms(serve, [
-      tf.constant(request) for request in one_user_requests(
-          rows, schema, WARMUP_REQUESTS + TIMED_REQUESTS)])
-  return {'serving_p50_ms_100_one_user': latencies['p50'],
-          'serving_p99_ms_100_one_user': latencies['p99']}
+def request_latencies(serve: Callable[..., dict[str, tf.Tensor]],
+                      rows: list[dict[str, outputs.Value]],
+                      schema: schema_pb2.Schema) -> dict[str, float]:
+  """p50 and p99 of requests of 100 eval examples and of one user's 100 movies.
+
+  The two kinds alternate request by request, so a busy spell of the
+  machine falls on both. The first WARMUP_REQUESTS of each are not timed.
+  """
+  count = WARMUP_REQUESTS + TIMED_REQUESTS
+  kinds = {
+      '': consecutive_requests(scoring.serialize_rows(
+          rows[:count * REQUEST_SIZE], schema), count),
+      '_one_user': one_user_requests(rows, schema, count),
+  }
+  latencies = {kind: [] for kind in kinds}
+  for i in range(count):
+    for kind, requests in kinds.items():
+      request = tf.constant(requests[i])
+      started = time.perf_counter()
+      serve(examples=request)
+      if i >= WARMUP_REQUESTS:
+        latencies[kind].append((time.perf_counter() - started) * 1000)
+  return {f'serving_p{q}_ms_100{kind}': float(np.percentile(timed, q))
+          for kind, timed in latencies.items() for q in (50, 99)}
+
+
+def throughput(serve: Callable[..., dict[str, tf.Tensor]],
+               serialized: list[bytes]) -> dict[str, float]:
+  """Examples per second scored in batches (scoring.score)."""
+  started = time.perf_counter()
+  scoring.score(serve, serialized)
+  return {'serving_examples_per_s': len(serialized) / (
+      time.perf_counter() - started)}
 
 
 def head_quality(outputs: dict[str, np.ndarray],
@@ -139,8 +142,8 @@ def measure(output_dir: str) -> dict[str, float]:
       'eval_examples': len(actual),
       **head_quality(scoring.score(serve, serialized), actual),
       'train_mean_rmse': float(np.sqrt(np.mean((train.mean() - actual) ** 2))),
-      **serving_speed(serve, serialized),
-      **one_user_speed(serve, eval_rows, schema),
+      **request_latencies(serve, eval_rows, schema),
+      **throughput(serve, serialized),
   }
 
 

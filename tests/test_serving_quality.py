@@ -17,25 +17,29 @@ def _eval_rows(run) -> list[dict]:
 
 def test_a_one_user_request_joins_one_users_side_to_the_next_rows_movies(run):
   rows = _eval_rows(run)
-  requests = serving_quality.one_user_requests(rows, scoring.load_schema(), 2)
-  assert len(requests) == 2
-  for i, request in enumerate(requests):
-    assert len(request) == min(serving_quality.REQUEST_SIZE, len(rows) - i - 1)
-    for j, example in enumerate(request):
+  count = len(rows) + 2  # the last requests wrap around
+  requests = serving_quality.one_user_requests(rows, scoring.load_schema(),
+                                               count)
+  assert len(requests) == count
+  for i in (0, len(rows) - 1, count - 1):
+    assert len(requests[i]) == serving_quality.REQUEST_SIZE
+    user = rows[i % len(rows)]
+    for j, example in enumerate(requests[i]):
       values = tf.train.Example.FromString(example).features.feature
       assert values[features.USER_ID].int64_list.value == [
-          rows[i][features.USER_ID]]
+          user[features.USER_ID]]
       assert list(values[features.HISTORY].int64_list.value) == list(
-          rows[i].get(features.HISTORY, []))
+          user.get(features.HISTORY, []))
       assert values[features.MOVIE_ID].int64_list.value == [
-          rows[i + 1 + j][features.MOVIE_ID]]
+          rows[(i + 1 + j) % len(rows)][features.MOVIE_ID]]
       assert features.RAW_LABEL not in values
 
 
-def test_one_user_requests_are_scored_and_timed_by_the_pushed_model(run):
+def test_both_kinds_of_request_are_timed_through_the_pushed_model(run):
   serve = scoring.load_serving_fn(scoring.latest_pushed_model(
       paths.serving_model_dir(run.output_dir)))
-  speed = serving_quality.one_user_speed(serve, _eval_rows(run),
-                                         scoring.load_schema())
-  assert 0 < speed['serving_p50_ms_100_one_user'] <= speed[
-      'serving_p99_ms_100_one_user']
+  latencies = serving_quality.request_latencies(serve, _eval_rows(run),
+                                                scoring.load_schema())
+  for kind in ('', '_one_user'):
+    assert 0 < latencies[f'serving_p50_ms_100{kind}'] <= latencies[
+        f'serving_p99_ms_100{kind}']
