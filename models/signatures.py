@@ -2,14 +2,26 @@
 
 import tensorflow as tf
 import tensorflow_transform as tft
+from tensorflow_metadata.proto.v0 import schema_pb2
 
-from contract import features
 from models import ranking_model
 
 SERVING_DEFAULT = 'serving_default'
+# The curated schema's environment of what a client sends (contract/schema.pbtxt).
+SERVING_ENVIRONMENT = 'SERVING'
 TRANSFORM_FEATURES = 'transform_features'
 REPRESENTATIONS = 'representations'
 EXAMPLES_SPEC = tf.TensorSpec(shape=[None], dtype=tf.string, name='examples')
+
+
+def request_features(schema: schema_pb2.Schema) -> list[str]:
+  """The features a client sends: those of the schema's SERVING environment.
+
+  Neither the label nor the evaluation-only slice columns, which the model
+  does not read, so a request need not make them up.
+  """
+  return [feature.name for feature in schema.feature
+          if SERVING_ENVIRONMENT not in feature.not_in_environment]
 
 
 def _model_input(transformed: dict[str, tf.Tensor],
@@ -24,8 +36,8 @@ def make_signatures(model: tf.keras.Model,
   model.tft_layer = tf_transform_output.transform_features_layer()
   model.representations = ranking_model.representation_model(model)
   raw_spec = tf_transform_output.raw_feature_spec()
-  serving_spec = {name: spec for name, spec in raw_spec.items()
-                  if name != features.RAW_LABEL}
+  serving_spec = {name: raw_spec[name] for name in
+                  request_features(tf_transform_output.raw_metadata.schema)}
 
   @tf.function(input_signature=[EXAMPLES_SPEC])
   def serve(examples: tf.Tensor) -> dict[str, tf.Tensor]:

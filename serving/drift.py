@@ -16,9 +16,9 @@ from tfx_bsl.coders import example_coder
 
 from components import anomalies_gate
 from components.ingestion import outputs
+from models import signatures
 from serving import scoring
 
-SERVING_ENVIRONMENT = 'SERVING'
 SPLIT_NAME = 'serving'
 
 
@@ -34,7 +34,7 @@ def validate_examples(serialized: list[bytes]) -> anomalies_pb2.Anomalies:
       serialized)
   statistics = stats_impl.generate_statistics_in_memory(record_batch)
   return tfdv.validate_statistics(statistics, scoring.load_schema(),
-                                  environment=SERVING_ENVIRONMENT)
+                                  environment=signatures.SERVING_ENVIRONMENT)
 
 
 def validate_rows(rows: Iterable[dict[str, outputs.Value]]
@@ -46,8 +46,7 @@ def validate_rows(rows: Iterable[dict[str, outputs.Value]]
   reported as unexpected.
   """
   schema = scoring.load_schema()
-  served = {feature.name for feature in schema.feature
-            if SERVING_ENVIRONMENT not in feature.not_in_environment}
+  served = set(signatures.request_features(schema))
   return validate_examples(scoring.serialize_rows(
       [{name: value for name, value in row.items() if name in served}
        for row in rows], schema))

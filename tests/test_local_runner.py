@@ -7,11 +7,13 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
 from conftest import ytdnn_run
 from contract import paths
+from models import signatures
 from serving import scoring
 
 SCORE_PUSHED_MODEL = '''
@@ -82,6 +84,20 @@ def test_a_worse_model_is_neither_blessed_nor_pushed(run):
   assert 'MovieLensIngestion cached' in worse.stdout
   assert 'vs last blessed model' in worse.stdout
   assert sorted(os.listdir(serving_model_dir)) == pushed_before
+
+
+def test_serving_needs_neither_the_label_nor_the_evaluation_only_columns(run):
+  rows = scoring.read_rows(
+      paths.latest_ingested_split(run.output_dir, 'eval'))[:20]
+  schema = scoring.load_schema()
+  serve = scoring.load_serving_fn(scoring.latest_pushed_model(
+      paths.serving_model_dir(run.output_dir)))
+  requests = [{name: row[name] for name in signatures.request_features(schema)
+               if name in row} for row in rows]
+  served = serve(examples=tf.constant(scoring.serialize_rows(requests, schema)))
+  whole = serve(examples=tf.constant(scoring.serialize_rows(rows, schema)))
+  for head, values in served.items():
+    np.testing.assert_allclose(values, whole[head], rtol=1e-6)
 
 
 def test_serving_answers_odd_requests_or_rejects_them_clearly(run):
