@@ -39,7 +39,7 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
   to stop (see RetrievalConfig.epochs in models/hyperparameters.py); the
   held-out split is never read here.
   """
-  config = hyperparameters.RetrievalConfig.from_custom_config(
+  config, lengths = hyperparameters.RetrievalConfig.from_trainer_custom_config(
       fn_args.custom_config)
   tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
   train, validation = _batches(fn_args, tf_transform_output, config)
@@ -54,4 +54,4 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
           restore_best_weights=True),))
   training.save_for_serving(
       model, fn_args.serving_model_dir, retrieval_signatures.make_signatures(
-          model, tf_transform_output, config.top_k))
+          model, tf_transform_output, config.top_k), lengths)

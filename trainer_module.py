@@ -18,7 +18,8 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
   transform graph is applied here (`training.transform_in_memory`). The eval
   split is left to the Evaluator: nothing here looks at it.
   """
-  config = hyperparameters.ModelConfig.from_custom_config(fn_args.custom_config)
+  config, lengths = hyperparameters.ModelConfig.from_trainer_custom_config(
+      fn_args.custom_config)
   tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
   data = training.transform_in_memory(
       training.raw_records(fn_args.train_files), tf_transform_output)
@@ -33,4 +34,4 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
                                        fit_member)
   training.save_for_serving(
       model, fn_args.serving_model_dir,
-      signatures.make_signatures(model, tf_transform_output))
+      signatures.make_signatures(model, tf_transform_output), lengths)

@@ -38,6 +38,7 @@ from benchmarks import tune_retrieval
 from components import retrieval_evaluator
 from components.ingestion import examples
 from components.ingestion import outputs
+from components.ingestion import report
 from components.ingestion import validate
 from contract import features
 from contract import paths
@@ -140,10 +141,17 @@ def on_eval(data_dir: str, output_dir: str) -> dict[str, dict]:
   """Each ordering's metrics on a run's eval targets, with its pushed models."""
   _, targets = retrieval_evaluator.eval_targets(
       lambda split: paths.latest_ingested_split(output_dir, split))
-  retrieve, rank = recommend.load_pushed_models(output_dir)
+  retrieval, ranking = recommend.load_pushed_models(output_dir)
   return ordering_metrics(ordering_ranks(
-      retrieve, rank, targets,
-      MovieSides(data_dir, recommend.request_lengths(output_dir).raters)))
+      retrieval.serve, ranking.serve, targets,
+      MovieSides(data_dir, ranking.lengths.raters)))
+
+
+def ingested_raters_length(output_dir: str) -> int:
+  """The raters length of the run's newest ingestion, whose examples the carve-out holds."""
+  return report.read_report(paths.latest_output(
+      paths.pipeline_root(output_dir), paths.INGESTION,
+      'report'))['raters_length']
 
 
 def _ranking_serve(carve: tune_retrieval.Holdout,
@@ -177,8 +185,7 @@ def main() -> None:
   trained_s = time.monotonic() - started
   ranks = ordering_ranks(
       retrieve, rank, carve.targets,
-      MovieSides(args.data_dir,
-                 recommend.request_lengths(args.output_dir).raters))
+      MovieSides(args.data_dir, ingested_raters_length(args.output_dir)))
   print(json.dumps({'carve_out_targets': len(carve.targets.movie_ids),
                     'train_s': trained_s,
                     'measure_s': time.monotonic() - started - trained_s,

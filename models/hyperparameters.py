@@ -7,6 +7,7 @@ the run_fn reads it back, and neither imports the other.
 import dataclasses
 
 from contract import features
+from contract import request_lengths
 
 
 class TrainerCustomConfig:
@@ -22,6 +23,22 @@ class TrainerCustomConfig:
     """Inverse of as_custom_config, for a Trainer's run_fn."""
     return cls(**{k: tuple(v) if isinstance(v, list) else v
                   for k, v in custom_config.items()})
+
+  def trainer_custom_config(self, lengths: request_lengths.RequestLengths
+                            ) -> dict:
+    """A Trainer's whole custom_config: this config and the ingestion's lengths."""
+    return {request_lengths.MODEL_CONFIG_KEY: self.as_custom_config(),
+            request_lengths.CUSTOM_CONFIG_KEY: lengths._asdict()}
+
+  @classmethod
+  def from_trainer_custom_config(
+      cls, custom_config: dict
+  ) -> tuple['TrainerCustomConfig', request_lengths.RequestLengths]:
+    """Inverse of trainer_custom_config, for a Trainer's run_fn."""
+    return (cls.from_custom_config(
+        custom_config[request_lengths.MODEL_CONFIG_KEY]),
+            request_lengths.RequestLengths(
+                **custom_config[request_lengths.CUSTOM_CONFIG_KEY]))
 
   @classmethod
   def with_overrides(cls, overrides: dict):

@@ -11,6 +11,7 @@ import tensorflow as tf
 import tensorflow_transform as tft
 
 from contract import features
+from contract import request_lengths
 from models import hyperparameters
 from models import ranking_model
 from models import tasks
@@ -203,12 +204,18 @@ def fit_with_tensorboard(
 
 
 def save_for_serving(model: tf.keras.Model, serving_model_dir: str,
-                     model_signatures: dict) -> None:
+                     model_signatures: dict,
+                     lengths: request_lengths.RequestLengths) -> None:
   """Saves the model for TF Serving and TFMA, which only call its signatures.
 
   Without Keras's per-layer traces, saving takes a third of the time; the
   Evaluator is told the model is generic (pipeline/evaluation.py) so it does
-  not try to revive it as Keras.
+  not try to revive it as Keras. The lengths its requests must carry go
+  beside it (contract/request_lengths.py).
   """
   model.save(serving_model_dir, save_format='tf', signatures=model_signatures,
              save_traces=False)
+  path = os.path.join(serving_model_dir, request_lengths.FILE)
+  tf.io.gfile.makedirs(os.path.dirname(path))
+  with tf.io.gfile.GFile(path, 'w') as file:
+    file.write(lengths.to_json())

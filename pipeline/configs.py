@@ -2,7 +2,8 @@
 
 Model code never imports this module: the pipeline reaches the Transform and
 Trainer code only through the dotted paths below, as TFX's taxi template does,
-and hands the Trainers their hyperparameters as JSON `custom_config`.
+and hands the Trainers their hyperparameters (and the ingestion's lengths) as
+JSON `custom_config`.
 """
 
 import dataclasses

@@ -11,6 +11,7 @@ from components.retrieval_evaluator import RetrievalEvaluator
 from components.serving_baseline import Evaluator
 from components.serving_baseline import ServingBaseline
 from contract import paths
+from contract import request_lengths
 from contract import splits
 from models import hyperparameters
 from pipeline import configs
@@ -62,6 +63,8 @@ def create_pipeline(
       raters_length=ingestion_config.raters_length,
       max_reject_share=ingestion_config.max_reject_share)
   examples = ingestion.outputs['examples']
+  lengths = request_lengths.RequestLengths(ingestion_config.history_length,
+                                           ingestion_config.raters_length)
   statistics_gen = tfx.components.StatisticsGen(
       examples=examples, stats_options=STATS_OPTIONS)
   example_validator = tfx.components.ExampleValidator(
@@ -92,7 +95,7 @@ def create_pipeline(
       schema=schema_gen.outputs['schema'],
       train_args=tfx.proto.TrainArgs(splits=[splits.TRAIN_SPLIT]),
       eval_args=tfx.proto.EvalArgs(splits=[splits.EVAL_SPLIT]),
-      custom_config=model_config.as_custom_config())
+      custom_config=model_config.trainer_custom_config(lengths))
 
   # The last blessed model is the newest one pushed: read from the serving
   # directory, not by an ML Metadata query, so every orchestrator runs it.
@@ -120,7 +123,7 @@ def create_pipeline(
       schema=schema_gen.outputs['schema'],
       train_args=tfx.proto.TrainArgs(splits=[splits.TRAIN_SPLIT]),
       eval_args=tfx.proto.EvalArgs(splits=[splits.EVAL_SPLIT]),
-      custom_config=retrieval_config.as_custom_config(),
+      custom_config=retrieval_config.trainer_custom_config(lengths),
   ).with_id('RetrievalTrainer')
   retrieval_evaluator = RetrievalEvaluator(
       examples=examples,

@@ -27,12 +27,12 @@ import tensorflow as tf
 
 from components.ingestion import examples
 from components.ingestion import outputs
-from components.ingestion import report
 from components.ingestion import rules
 from components.ingestion import validate
 from contract import errors
 from contract import features
 from contract import paths
+from contract import request_lengths
 from serving import scoring
 
 
@@ -54,48 +54,34 @@ class Recommendation:
 Serve = Callable[..., dict[str, tf.Tensor]]
 
 
-def load_pushed_models(output_dir: str) -> tuple[Serve, Serve]:
-  """The signatures of a run's newest pushed retrieval and ranking models."""
-  return (scoring.load_serving_fn(scoring.latest_pushed_model(
-      paths.retrieval_serving_model_dir(output_dir))),
-          scoring.load_serving_fn(scoring.latest_pushed_model(
-              paths.serving_model_dir(output_dir))))
+class PushedModel(NamedTuple):
+  """A pushed model's serving signature and the lengths its requests carry."""
+  serve: Serve
+  lengths: request_lengths.RequestLengths
 
 
-class OldIngestionReportError(errors.YtdnnError, ValueError):
-  """The run's ingestion report predates the lengths requests must match."""
+def load_pushed_model(serving_model_dir: str) -> PushedModel:
+  """The newest version pushed under a serving directory."""
+  model_dir = scoring.latest_pushed_model(serving_model_dir)
+  return PushedModel(scoring.load_serving_fn(model_dir),
+                     scoring.load_request_lengths(model_dir))
 
 
-class RequestLengths(NamedTuple):
-  """How many history movies and movie raters a run's examples carry."""
-  history: int
-  raters: int
+def load_pushed_models(output_dir: str) -> tuple[PushedModel, PushedModel]:
+  """A run's newest pushed retrieval and ranking models.
 
-
-def request_lengths(output_dir: str) -> RequestLengths:
-  """The lengths the run's newest ingestion used, which requests must match.
-
-  A request built with other lengths than the examples the models trained
-  on would skew their inputs, so they are read back from the run, not
-  taken from the defaults.
+  Each may come from another run, with other lengths: a run pushes only
+  the models its evaluators bless.
   """
-  report_dir = paths.latest_output(paths.pipeline_root(output_dir),
-                                   paths.INGESTION, 'report')
-  ingested = report.read_report(report_dir)
-  keys = ('history_length', 'raters_length')
-  missing = [key for key in keys if key not in ingested]
-  if missing:
-    raise OldIngestionReportError(
-        f'{report_dir}/{outputs.REPORT_FILE} has no {" or ".join(missing)}: '
-        'an older ytdnn wrote it; run `ytdnn run` again')
-  return RequestLengths(*(ingested[key] for key in keys))
+  return (load_pushed_model(paths.retrieval_serving_model_dir(output_dir)),
+          load_pushed_model(paths.serving_model_dir(output_dir)))
 
 
 class Recommender:
   """Both pushed models and the data they recommend from, loaded once."""
 
   def __init__(self, data_dir: str, output_dir: str):
-    self._retrieve, self._rank = load_pushed_models(output_dir)
+    self._retrieval, self._ranking = load_pushed_models(output_dir)
     records = validate.read_valid_records(data_dir)
     self._users = {user.user_id: user for user in records.users}
     self._movies = {movie.movie_id: movie for movie in records.movies}
@@ -103,25 +89,23 @@ class Recommender:
     for rating in records.ratings:
       self._ratings[rating.user_id].append(rating)
     self._now = max(rating.timestamp for rating in records.ratings)
-    lengths = request_lengths(output_dir)
-    self._history_length = lengths.history
     self._schema = scoring.load_schema()
     movie_raters = examples.raters_by_movie(records.ratings)
     # A request made after the newest rating sees every rating as earlier.
     self._movie_examples = dict(zip(self._movies, scoring.serialize_rows(
         [outputs.movie_values(movie, examples.movie_context(
             movie_raters.get(movie.movie_id, examples.NO_RATERS),
-            self._now + 1, lengths.raters))
+            self._now + 1, self._ranking.lengths.raters))
          for movie in self._movies.values()], self._schema)))
 
-  def _user_row(self, user: rules.User,
-                rated: list[rules.Rating]) -> dict[str, outputs.Value]:
-    """The raw features of the user's side of a request now.
+  def _user_example(self, user: rules.User, rated: list[rules.Rating],
+                    lengths: request_lengths.RequestLengths) -> bytes:
+    """The user's side of a request now, with the model's history length.
 
     The example's movie and rating are placeholders: `user_values` leaves
     the movie's side out, and serialize_rows drops the label.
     """
-    history = rated[-self._history_length:]
+    history = rated[-lengths.history:]
     example = examples.Example(
         user_id=user.user_id, movie_id=0, rating=0, timestamp=self._now,
         history=[rating.movie_id for rating in history],
@@ -129,14 +113,15 @@ class Recommender:
         user_rating_count=len(rated),
         seconds_since_previous=self._now - rated[-1].timestamp,
         split='')
-    return outputs.user_values(example, user)
+    return scoring.serialize_rows([outputs.user_values(example, user)],
+                                  self._schema)[0]
 
   def _retrieval_request(self, user_example: bytes,
                          rated: list[rules.Rating]) -> bytes:
     """The user's side, excluding every movie they already rated.
 
     The retrieval signature reads RETRIEVAL_REQUEST_FEATURES of it and
-    ignores the rest, so one encoding of the user's side serves both stages.
+    ignores the rest.
     """
     excluded = tf.train.Example()
     excluded.features.feature[features.EXCLUDED_MOVIE_IDS].int64_list.value[:] = (
@@ -161,10 +146,9 @@ class Recommender:
     user = self._users[user_id]
     rated = sorted(self._ratings[user_id],
                    key=lambda rating: (rating.timestamp, rating.movie_id))
-    user_example = scoring.serialize_rows([self._user_row(user, rated)],
-                                          self._schema)[0]
-    retrieved = self._retrieve(examples=tf.constant(
-        [self._retrieval_request(user_example, rated)]))
+    retrieved = self._retrieval.serve(examples=tf.constant(
+        [self._retrieval_request(self._user_example(
+            user, rated, self._retrieval.lengths), rated)]))
     scores = retrieved[features.RETRIEVAL_SCORES].numpy()[0]
     candidates = [(int(movie), float(score)) for movie, score in zip(
         retrieved[features.RETRIEVED_MOVIE_IDS].numpy()[0], scores)
@@ -173,8 +157,8 @@ class Recommender:
       return []
     if order_by == features.ORDER_BY_RETRIEVAL:
       candidates = candidates[:k]
-    ranked = scoring.score(self._rank, joined_examples(
-        user_example,
+    ranked = scoring.score(self._ranking.serve, joined_examples(
+        self._user_example(user, rated, self._ranking.lengths),
         [self._movie_examples[movie] for movie, _ in candidates]))
     liked = ranked[features.LIKED_HEAD][:, 0]
     predicted = ranked[features.RATING_HEAD][:, 0]

@@ -18,6 +18,7 @@ from components import serving_baseline
 from contract import errors
 from contract import features
 from contract import paths
+from contract import request_lengths
 from models import signatures
 
 
@@ -60,6 +61,21 @@ def latest_pushed_model(serving_model_dir: str) -> str:
         f'no pushed model version in {serving_model_dir}: run `ytdnn run` '
         'until its models are blessed and pushed')
   return version
+
+
+class NoRequestLengthsError(errors.YtdnnError, FileNotFoundError):
+  """The pushed model has no request lengths: an older ytdnn pushed it."""
+
+
+def load_request_lengths(model_dir: str) -> request_lengths.RequestLengths:
+  """The history and raters lengths the pushed model's requests must carry."""
+  path = os.path.join(model_dir, request_lengths.FILE)
+  if not tf.io.gfile.exists(path):
+    raise NoRequestLengthsError(
+        f'{path} is missing: an older ytdnn pushed this model, which does '
+        'not say what lengths its requests must carry; run `ytdnn run` again')
+  with tf.io.gfile.GFile(path) as file:
+    return request_lengths.RequestLengths.from_json(file.read())
 
 
 def load_serving_fn(model_dir: str) -> Callable[..., dict[str, tf.Tensor]]:

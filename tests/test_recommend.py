@@ -1,6 +1,5 @@
 """Two-stage recommend on the shared sample run: retrieve, rank, show."""
 
-import json
 import os
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ from components.ingestion import validate
 from conftest import YTDNN
 from contract import features
 from contract import paths
+from contract import request_lengths
 from serving import recommend
 from serving import scoring
 
@@ -26,35 +26,39 @@ def recommender(run):
   return recommend.Recommender(run.data_dir, run.output_dir)
 
 
-def _write_report(output_dir: str, execution: int, ingested: dict) -> None:
-  """An ingestion execution's report.json, where a run writes it."""
-  report_dir = os.path.join(paths.pipeline_root(output_dir), paths.INGESTION,
-                            'report', str(execution))
-  os.makedirs(report_dir)
-  with open(os.path.join(report_dir, outputs.REPORT_FILE), 'w') as file:
-    json.dump(ingested, file)
+def _ingested_lengths(output_dir: str) -> tuple[int, int]:
+  ingested = report.read_report(paths.latest_output(
+      paths.pipeline_root(output_dir), paths.INGESTION, 'report'))
+  return ingested['history_length'], ingested['raters_length']
 
 
-def test_requests_take_the_lengths_of_the_runs_newest_ingestion(tmp_path):
-  for execution, (history, raters) in ((3, (30, 5)), (12, (40, 7))):
-    _write_report(str(tmp_path), execution, report.build_report(
-        'temporal', history, raters, {}, {}, {}))
-  assert recommend.request_lengths(str(tmp_path)) == (40, 7)
+def test_both_pushed_models_carry_the_lengths_of_their_examples(run):
+  assert run.completed.returncode == 0, run.completed.stderr[-5000:]
+  for pushed in recommend.load_pushed_models(run.output_dir):
+    assert pushed.lengths == _ingested_lengths(run.output_dir)
 
 
-def test_a_run_without_an_ingestion_report_is_a_one_line_error(tmp_path):
-  with pytest.raises(paths.NoRunOutputError,
-                     match='no MovieLensIngestion report'):
-    recommend.request_lengths(str(tmp_path))
+def test_each_models_lengths_are_read_from_its_own_pushed_version(run,
+                                                                   tmp_path):
+  assert run.completed.returncode == 0, run.completed.stderr[-5000:]
+  output_dir = str(tmp_path)
+  for serving_dir in (paths.serving_model_dir,
+                      paths.retrieval_serving_model_dir):
+    shutil.copytree(serving_dir(run.output_dir), serving_dir(output_dir))
+  pushed_ranking = scoring.latest_pushed_model(
+      paths.serving_model_dir(output_dir))
+  with open(os.path.join(pushed_ranking, request_lengths.FILE), 'w') as file:
+    file.write(request_lengths.RequestLengths(history=3, raters=2).to_json())
+
+  retrieval, ranking = recommend.load_pushed_models(output_dir)
+  assert ranking.lengths == (3, 2)
+  assert retrieval.lengths == _ingested_lengths(run.output_dir)
 
 
-def test_a_report_without_the_raters_length_names_the_file(tmp_path):
-  older = report.build_report('temporal', 50, 20, {}, {}, {})
-  del older['raters_length']
-  _write_report(str(tmp_path), 4, older)
-  with pytest.raises(recommend.OldIngestionReportError,
-                     match=f'{outputs.REPORT_FILE} has no raters_length'):
-    recommend.request_lengths(str(tmp_path))
+def test_a_model_pushed_without_request_lengths_is_a_one_line_error(tmp_path):
+  with pytest.raises(scoring.NoRequestLengthsError,
+                     match='request_lengths.json is missing: an older ytdnn'):
+    scoring.load_request_lengths(str(tmp_path))
 
 
 def test_a_joined_example_is_the_example_of_the_whole_row():

@@ -29,12 +29,12 @@ def test_the_retrieval_ordering_ranks_targets_as_the_evaluator_does(run):
   assert run.completed.returncode == 0, run.completed.stderr[-5000:]
   _, targets = retrieval_evaluator.eval_targets(
       lambda split: paths.latest_ingested_split(run.output_dir, split))
-  retrieve, rank = recommend.load_pushed_models(run.output_dir)
+  retrieval, ranking = recommend.load_pushed_models(run.output_dir)
+  retrieve = retrieval.serve
 
-  ranks = two_stage.ordering_ranks(retrieve, rank, targets,
+  ranks = two_stage.ordering_ranks(retrieve, ranking.serve, targets,
                                    two_stage.MovieSides(
-                                       run.data_dir, recommend.request_lengths(
-                                           run.output_dir).raters))
+                                       run.data_dir, ranking.lengths.raters))
 
   assert ranks[two_stage.RETRIEVAL] == retrieval_evaluator.model_ranks(
       retrieve, targets)

@@ -17,8 +17,9 @@ def build_report(split_protocol: str, history_length: int,
                  split_rows: Mapping[str, int]) -> dict:
   """Lists every file, rule and split, zeros included, so reports compare.
 
-  The lengths are there for serving clients, which must build requests
-  as the run built its examples (serving/recommend.py).
+  The lengths record how the run built its examples. Serving clients read
+  them from the pushed model instead (contract/request_lengths.py): a run
+  whose model was not blessed leaves an older model serving.
   """
   return {
       'split_protocol': split_protocol,
