@@ -25,6 +25,27 @@ from pipeline import evaluation
 STATS_OPTIONS = tfdv.StatsOptions(experimental_use_sketch_based_topk_uniques=True)
 
 
+def ingestion_components(
+    data_dir: str, schema_path: str, ingestion_config: IngestionConfig,
+    data_fingerprint: str = '', schema_fingerprint: str = ''
+) -> tuple[CuratedSchema, MovieLensIngestion]:
+  """The pipeline's first two steps: the curated schema, and the examples typed by it.
+
+  The fingerprints are create_pipeline's.
+  """
+  schema_gen = CuratedSchema(schema_file=schema_path,
+                             fingerprint=schema_fingerprint)
+  ingestion = MovieLensIngestion(
+      data_dir=data_dir,
+      schema=schema_gen.outputs['schema'],
+      data_fingerprint=data_fingerprint,
+      split_protocol=ingestion_config.split_protocol,
+      history_length=ingestion_config.history_length,
+      raters_length=ingestion_config.raters_length,
+      max_reject_share=ingestion_config.max_reject_share)
+  return schema_gen, ingestion
+
+
 def create_pipeline(
     pipeline_name: str,
     pipeline_root: str,
@@ -52,16 +73,9 @@ def create_pipeline(
   (components/curated_schema.content_fingerprint): they key the ingestion's
   and the schema's caches, so edited files are read again.
   """
-  schema_gen = CuratedSchema(schema_file=schema_path,
-                             fingerprint=schema_fingerprint)
-  ingestion = MovieLensIngestion(
-      data_dir=data_dir,
-      schema=schema_gen.outputs['schema'],
-      data_fingerprint=data_fingerprint,
-      split_protocol=ingestion_config.split_protocol,
-      history_length=ingestion_config.history_length,
-      raters_length=ingestion_config.raters_length,
-      max_reject_share=ingestion_config.max_reject_share)
+  schema_gen, ingestion = ingestion_components(
+      data_dir, schema_path, ingestion_config, data_fingerprint,
+      schema_fingerprint)
   examples = ingestion.outputs['examples']
   lengths = request_lengths.RequestLengths(ingestion_config.history_length,
                                            ingestion_config.raters_length)

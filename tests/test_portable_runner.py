@@ -21,14 +21,13 @@ from typing import Iterator
 from tfx import v1 as tfx
 
 from components import curated_schema
-from components.curated_schema import CuratedSchema
 from components.ingestion import input_files
-from components.ingestion.component import MovieLensIngestion
 from components.ingestion.ingestion_config import IngestionConfig
 from conftest import REPO
 from conftest import make_tiny_sample
 from contract import paths
 from contract import splits
+from pipeline import pipeline
 from serving import scoring
 
 _START_TIMEOUT_S = 60
@@ -80,18 +79,11 @@ def _serving(module: str, port_flag: str, port: int,
 
 def _ingestion_pipeline(data_dir: str, output_dir: str,
                         beam_args: list[str]) -> tfx.dsl.Pipeline:
-  """The pipeline's first two steps, wired as pipeline.create_pipeline wires them."""
-  schema = CuratedSchema(
-      schema_file=paths.SCHEMA_PATH,
-      fingerprint=curated_schema.content_fingerprint(paths.SCHEMA_PATH))
-  config = IngestionConfig()
-  ingestion = MovieLensIngestion(
-      data_dir=data_dir, schema=schema.outputs['schema'],
-      data_fingerprint=input_files.fingerprint(data_dir),
-      split_protocol=config.split_protocol,
-      history_length=config.history_length,
-      raters_length=config.raters_length,
-      max_reject_share=config.max_reject_share)
+  """The pipeline's first two steps, as pipeline.create_pipeline wires them."""
+  schema, ingestion = pipeline.ingestion_components(
+      data_dir, paths.SCHEMA_PATH, IngestionConfig(),
+      input_files.fingerprint(data_dir),
+      curated_schema.content_fingerprint(paths.SCHEMA_PATH))
   return tfx.dsl.Pipeline(
       pipeline_name='portable', pipeline_root=paths.pipeline_root(output_dir),
       components=[schema, ingestion], beam_pipeline_args=beam_args,
