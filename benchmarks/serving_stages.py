@@ -52,7 +52,7 @@ def _touch(tensors: Tensors) -> tf.Tensor:
 
 def stages(tf_transform_output: tft.TFTransformOutput,
            members: int) -> dict[str, Callable[[tf.Tensor], tf.Tensor]]:
-  """The stage graphs, each a prefix of `serving_default` and the last it."""
+  """The stage graphs, each a prefix of `serving_default`, and `serving_default` itself."""
   model = ranking_model.build_ranking_model(
       training.vocabulary_sizes(tf_transform_output),
       hyperparameters.ModelConfig(), members)
