@@ -58,9 +58,7 @@ def stages(tf_transform_output: tft.TFTransformOutput,
       hyperparameters.ModelConfig(), members)
   serve = signatures.make_signatures(
       model, tf_transform_output)[signatures.SERVING_DEFAULT]
-  request_spec = {
-      name: tf_transform_output.raw_feature_spec()[name] for name in
-      signatures.request_features(tf_transform_output.raw_metadata.schema)}
+  request_spec = signatures.request_spec(tf_transform_output)
 
   def transformed(examples: tf.Tensor) -> Tensors:
     outputs = model.tft_layer(tf.io.parse_example(examples, request_spec))

@@ -24,6 +24,13 @@ def request_features(schema: schema_pb2.Schema) -> list[str]:
           if SERVING_ENVIRONMENT not in feature.not_in_environment]
 
 
+def request_spec(tf_transform_output: tft.TFTransformOutput) -> dict:
+  """The parsing spec of a request: the raw spec of request_features only."""
+  raw_spec = tf_transform_output.raw_feature_spec()
+  return {name: raw_spec[name] for name in
+          request_features(tf_transform_output.raw_metadata.schema)}
+
+
 def _model_input(transformed: dict[str, tf.Tensor],
                  model: tf.keras.Model) -> dict[str, tf.Tensor]:
   """Keeps exactly the transformed features the model was built on."""
@@ -36,8 +43,7 @@ def make_signatures(model: tf.keras.Model,
   model.tft_layer = tf_transform_output.transform_features_layer()
   model.representations = ranking_model.representation_model(model)
   raw_spec = tf_transform_output.raw_feature_spec()
-  serving_spec = {name: raw_spec[name] for name in
-                  request_features(tf_transform_output.raw_metadata.schema)}
+  serving_spec = request_spec(tf_transform_output)
 
   @tf.function(input_signature=[EXAMPLES_SPEC])
   def serve(examples: tf.Tensor) -> dict[str, tf.Tensor]:
