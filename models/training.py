@@ -12,6 +12,7 @@ import tensorflow_transform as tft
 
 from contract import features
 from contract import request_lengths
+from models import autorec
 from models import hyperparameters
 from models import ranking_model
 from models import tasks
@@ -171,7 +172,9 @@ def train_ranking_model(data: Features,
   side by side and trained together on the temporal train split's
   carve-out, three erred with a correlation of 0.995-0.997 and their mean
   beat the best of them by under 0.001 RMSE. So they are trained apart and
-  packed for serving (ranking_model.packed_model).
+  packed for serving (ranking_model.packed_model). Then I-AutoRec is
+  trained on the same examples and blended in (ranking_model.blended_model),
+  unless config.autorec_weight is 0.
   """
   sizes = vocabulary_sizes(tf_transform_output)
   members = []
@@ -181,7 +184,13 @@ def train_ranking_model(data: Features,
     fit_member(member, ranking_batches(data, config.batch_size,
                                        SHUFFLE_SEED + index), index)
     members.append(member)
-  return ranking_model.packed_model(members, sizes, config)
+  packed = ranking_model.packed_model(members, sizes, config)
+  if not config.autorec_weight:
+    return packed
+  autorec_rating = autorec.train_item_autorec(
+      data[features.USER_INDEX], data[features.MOVIE_INDEX],
+      data[features.RATING_LABEL], sizes.user, sizes.movie, config)
+  return ranking_model.blended_model(packed, autorec_rating, config)
 
 
 def in_order_batches(data: Features, batch_size: int) -> tf.data.Dataset:
