@@ -1,14 +1,10 @@
-"""I-AutoRec: it learns the train ratings, serves unrated users, and blends into the heads."""
+"""I-AutoRec: it learns the train ratings and serves users without any."""
 
 import numpy as np
 import tensorflow as tf
 
-from contract import features
 from models import autorec
 from models import hyperparameters
-from models import ranking_model
-from tests.test_ranking_model import SIZES
-from tests.test_ranking_model import _batch
 
 USERS, MOVIES = 30, 40
 
@@ -63,31 +59,3 @@ def test_a_user_without_train_ratings_gets_the_mean_users_rating():
                tf.reduce_mean(layer.user_bias[:-1]))
   np.testing.assert_allclose(unrated, mean_user, rtol=1e-5)
   assert 1.0 < float(tf.reduce_mean(unrated)) < 5.0
-
-
-def test_the_blend_mixes_the_ratings_and_moves_the_liked_log_odds():
-  config = hyperparameters.ModelConfig(autorec_weight=0.4,
-                                       autorec_liked_weight=1.5)
-  members = ranking_model.build_ranking_model(SIZES, config, members=2)
-  layer = autorec.AutoRecRating(SIZES.user, SIZES.movie, 4)
-  layer.movie_codes.assign(tf.random.uniform([SIZES.movie, 4]))
-  layer.user_weights.assign(tf.random.uniform([SIZES.user, 4]))
-  blended = ranking_model.blended_model(members, layer, config)
-  batch = _batch([[1, 2], [3], []])
-  batch[features.USER_INDEX] = tf.constant([1, 2, 3], tf.int64)
-  batch[features.MOVIE_INDEX] = tf.constant([4, 5, 6], tf.int64)
-  own, heads = members(batch), blended(batch)
-  other = layer(batch[features.USER_INDEX], batch[features.MOVIE_INDEX])
-  rating = own[features.RATING_HEAD]
-  np.testing.assert_allclose(heads[features.RATING_HEAD],
-                             0.6 * rating + 0.4 * other, rtol=1e-5)
-  liked = own[features.LIKED_HEAD]
-  np.testing.assert_allclose(
-      heads[features.LIKED_HEAD],
-      tf.sigmoid(tf.math.log(liked / (1 - liked)) + 1.5 * (other - rating)),
-      rtol=1e-4)
-  np.testing.assert_allclose(heads[features.STARS_HEAD],
-                             own[features.STARS_HEAD])
-  np.testing.assert_allclose(
-      ranking_model.representation_model(blended)(batch)['user_representation'],
-      ranking_model.representation_model(members)(batch)['user_representation'])

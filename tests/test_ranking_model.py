@@ -5,6 +5,7 @@ import pytest
 import tensorflow as tf
 
 from contract import features
+from models import autorec
 from models import hyperparameters
 from models import pooling
 from models import ranking_model
@@ -214,3 +215,31 @@ def test_the_movie_table_is_only_read_densely(newest_movies):
   readers = {op.type for op in graph.get_operations()
              if any(input is handle for input in op.inputs)}
   assert readers == {'ReadVariableOp'}
+
+
+def test_the_blend_mixes_the_ratings_and_moves_the_liked_log_odds():
+  config = hyperparameters.ModelConfig(autorec_weight=0.4,
+                                       autorec_liked_weight=1.5)
+  members = ranking_model.build_ranking_model(SIZES, config, members=2)
+  layer = autorec.AutoRecRating(SIZES.user, SIZES.movie, 4)
+  layer.movie_codes.assign(tf.random.uniform([SIZES.movie, 4]))
+  layer.user_weights.assign(tf.random.uniform([SIZES.user, 4]))
+  blended = ranking_model.blended_model(members, layer, config)
+  batch = _batch([[1, 2], [3], []])
+  batch[features.USER_INDEX] = tf.constant([1, 2, 3], tf.int64)
+  batch[features.MOVIE_INDEX] = tf.constant([4, 5, 6], tf.int64)
+  own, heads = members(batch), blended(batch)
+  other = layer(batch[features.USER_INDEX], batch[features.MOVIE_INDEX])
+  rating = own[features.RATING_HEAD]
+  np.testing.assert_allclose(heads[features.RATING_HEAD],
+                             0.6 * rating + 0.4 * other, rtol=1e-5)
+  liked = own[features.LIKED_HEAD]
+  np.testing.assert_allclose(
+      heads[features.LIKED_HEAD],
+      tf.sigmoid(tf.math.log(liked / (1 - liked)) + 1.5 * (other - rating)),
+      rtol=1e-4)
+  np.testing.assert_allclose(heads[features.STARS_HEAD],
+                             own[features.STARS_HEAD])
+  np.testing.assert_allclose(
+      ranking_model.representation_model(blended)(batch)['user_representation'],
+      ranking_model.representation_model(members)(batch)['user_representation'])
