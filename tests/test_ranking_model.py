@@ -1,4 +1,4 @@
-"""The ranking model: representations ignore padding, heads have the right shapes."""
+"""The ranking model: representations ignore padding, heads have the right shapes, the I-AutoRec blend mixes them."""
 
 import numpy as np
 import pytest
