@@ -81,8 +81,7 @@ def train_item_autorec(user_index: tf.Tensor, movie_index: tf.Tensor,
   (the vocabulary's OOV row) get the mean user's weights and bias, where the
   trained ones would be zero and predict a rating of 0.
   """
-  matrix = rating_matrix(tf.cast(user_index, tf.int64),
-                         tf.cast(movie_index, tf.int64), rating, users, movies)
+  matrix = rating_matrix(user_index, movie_index, rating, users, movies)
   hidden = config.autorec_hidden
   initializer = tf.keras.initializers.GlorotUniform(seed=SEED)
   encoder = tf.Variable(initializer((users, hidden)))

@@ -1,4 +1,4 @@
-"""The ranking model: representations ignore padding, heads have the right shapes, the I-AutoRec blend mixes them."""
+"""The ranking model: padding, head shapes, packed members and the I-AutoRec blend."""
 
 import numpy as np
 import pytest
