@@ -2,12 +2,13 @@
 
 Two uses: the reference the Trainer's throughput is compared against (same
 model, same input pipeline, no pipeline around it), and fast hyperparameter
-search on a validation carve-out of the train split (every 10th example),
-never on eval. `--eval` adds the eval split's figures and serving latency
+search on a validation carve-out of the train split (benchmarks/carve_outs.py:
+every 10th example for random90, each user's newest tenth for temporal, its
+ratings hidden as eval's are), never on eval. `--eval` adds the eval split's figures and serving latency
 for the ablation table in docs/benchmarks.md: reported, never chosen by.
 
   .venv/bin/python -m benchmarks.bare_trainer --pipeline-root ROOT \\
-      [--config '{"epochs": 4}'] [--validate] [--eval]
+      [--config '{"epochs": 4}'] [--carve-out every10|newest10] [--eval]
 
 ROOT is a run's pipeline root (e.g. OUT/tfx/pipeline_root): its newest
 Transform graph and its newest raw Examples' train split, which the loop
@@ -23,6 +24,7 @@ import time
 import tensorflow as tf
 import tensorflow_transform as tft
 
+from benchmarks import carve_outs
 from benchmarks import serving_quality
 from components.ingestion import outputs
 from contract import features
@@ -33,9 +35,6 @@ from models import signatures
 from models import tasks
 from models import training
 from serving import scoring
-
-VALIDATION_EVERY = 10
-
 
 def latest_transform_graph(pipeline_root: str) -> tft.TFTransformOutput:
   """A run's newest Transform graph."""
@@ -81,8 +80,8 @@ def fit(data: training.Features, tf_transform_output: tft.TFTransformOutput,
 
 
 def train(pipeline_root: str, config: hyperparameters.ModelConfig,
-          validate: bool, on_eval: bool) -> dict:
-  """Trains on train (minus the carve-out when validating); returns metrics.
+          carve_out: str | None, on_eval: bool) -> dict:
+  """Trains on train (minus `carve_out`, if named); returns metrics.
 
   Batches come from the Trainer's own input pipeline, so the two loops differ
   only by what TFX adds around training. `transform_s` is the one-off read,
@@ -95,16 +94,13 @@ def train(pipeline_root: str, config: hyperparameters.ModelConfig,
   data = training.transform_in_memory(
       training.raw_records(latest_raw_files(pipeline_root,
                                             splits.TRAIN_SPLIT)),
-      tf_transform_output)
+      tf_transform_output, with_positions=carve_out is not None)
   transform_s = time.monotonic() - started
   validation = None
-  if validate:
-    positions = tf.range(training.num_examples(data), dtype=tf.int64)
-    in_carve_out = positions % VALIDATION_EVERY == 0
-    carve_out = training.take(data, positions[in_carve_out])
+  if carve_out:
+    data, held_out = carve_outs.split(data, carve_out)
     validation = training.in_order_batches(
-        carve_out, config.batch_size).map(tasks.split_labels)
-    data = training.take(data, positions[~in_carve_out])
+        held_out, config.batch_size).map(tasks.split_labels)
   started = time.monotonic()
   model, logs = fit(data, tf_transform_output, config, validation)
   seconds = time.monotonic() - started
@@ -114,11 +110,11 @@ def train(pipeline_root: str, config: hyperparameters.ModelConfig,
             'train_loss': [log['loss'][-1] for log in logs]}
   # Per member and epoch, so one run shows where the carve-out's figures
   # peak; fit_s then includes the carve-out's evaluations.
-  if validate:
+  if carve_out:
     for name in ('val_rating_rmse', 'val_liked_auc'):
       result[name] = [[round(value, 4) for value in log[name]]
                       for log in logs]
-    result['carve_out'] = quality(model, carve_out, config.batch_size)
+    result['carve_out'] = quality(model, held_out, config.batch_size)
   if on_eval:
     records = training.raw_records(latest_raw_files(pipeline_root,
                                                     splits.EVAL_SPLIT))
@@ -140,15 +136,15 @@ def main() -> None:
   parser.add_argument('--pipeline-root', required=True)
   parser.add_argument('--config', default='{}',
                       help='JSON of ModelConfig fields to override')
-  parser.add_argument('--validate', action='store_true',
-                      help='hold out every 10th train example and report on it')
+  parser.add_argument('--carve-out', choices=carve_outs.CARVE_OUTS,
+                      help='hold out this carve-out of train and report on it')
   parser.add_argument('--eval', action='store_true',
                       help='also measure on the eval split (never to choose)')
   args = parser.parse_args()
   overrides = json.loads(args.config)
   config = hyperparameters.ModelConfig.with_overrides(overrides)
   print(json.dumps({'config': overrides,
-                    **train(args.pipeline_root, config, args.validate,
+                    **train(args.pipeline_root, config, args.carve_out,
                           args.eval)}))
 
 

@@ -115,7 +115,7 @@ def main() -> None:
 
   config = hyperparameters.ModelConfig()
   bare = bare_trainer.train(paths.pipeline_root(output_dir), config,
-                            validate=False, on_eval=False)
+                            carve_out=None, on_eval=False)
   trainer_examples_per_s = (bare['examples_per_s'] * bare['fit_s'] /
                             result['component_s']['Trainer'])
   result.update({

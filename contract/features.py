@@ -25,10 +25,15 @@ GENRE_COLUMNS = tuple(f'genre_{position}'
 
 # Context features computed by the ingestion from strictly earlier ratings only.
 HISTORY = 'history'
-# The ratings the user gave the `history` movies, in the same order. Earlier
-# ratings are known before the example's own, and how a user rated their
-# latest movies predicts the next rating better than their all-time mean.
+# The ratings the user gave the `history` movies, in the same order, or
+# UNKNOWN_RATING. Earlier ratings are known before the example's own, and how
+# a user rated their latest movies predicts the next rating better than their
+# all-time mean.
 HISTORY_RATINGS = 'history_ratings'
+# The value `history_ratings` holds for an earlier rating that is in the eval
+# split (BENCHMARKS.md): its movie stays in `history`, its value is unknown.
+# Never a rating (ratings are 1..5), so every reader can tell it apart.
+UNKNOWN_RATING = 0
 USER_RATING_COUNT = 'user_rating_count'
 SECONDS_SINCE_PREVIOUS = 'seconds_since_previous'
 MOVIE_RATING_COUNT = 'movie_rating_count'

@@ -105,6 +105,31 @@ def _member_embedding(
       name=name)
 
 
+def centered_ratings(ratings: tf.Tensor) -> tf.Tensor:
+  """Each rating minus RATING_PRIOR, and 0 where it is unknown.
+
+  An unknown rating (features.UNKNOWN_RATING, an eval-split rating's value
+  in the benchmarks' examples) adds nothing to a rating-weighted sum, where
+  as a rating of 0 it would read as a very low one.
+  """
+  return tf.where(ratings != features.UNKNOWN_RATING, ratings - RATING_PRIOR,
+                  tf.zeros_like(ratings))
+
+
+def known_rating_weights(weights: tf.Tensor, ratings: tf.RaggedTensor
+                         ) -> tf.Tensor:
+  """Each flat pooling weight over its row's total on known ratings; 0 on unknown ones.
+
+  A row's weights on its known ratings sum to 1 (to 0 if it has none), so a
+  pooled rating is the mean of the known ones, whatever share is unknown.
+  """
+  known_weights = tf.where(ratings.flat_values != features.UNKNOWN_RATING,
+                           weights, tf.zeros_like(weights))
+  rows = ratings.value_rowids()
+  totals = tf.math.unsorted_segment_sum(known_weights, rows, ratings.nrows())
+  return tf.math.divide_no_nan(known_weights, tf.gather(totals, rows))
+
+
 class RatedHistory(tf.keras.layers.Layer):
   """Each history movie as [embedding, embedding * centered rating, centered rating], per member.
 
@@ -112,8 +137,9 @@ class RatedHistory(tf.keras.layers.Layer):
   what the user liked and away from what they did not, and the user's mean
   earlier rating. HistoryVectors pools them without building them, and
   gives the newest movies' slots these parts. The Transform guarantees one
-  rating per history movie, so the flat values line up. The embeddings hold
-  `members` members' columns side by side, and so does the result.
+  rating per history movie, so the flat values line up. An unknown rating
+  centers to 0 (centered_ratings). The embeddings hold `members` members'
+  columns side by side, and so does the result.
   """
 
   def __init__(self, members: int = 1, **kwargs):
@@ -124,7 +150,7 @@ class RatedHistory(tf.keras.layers.Layer):
            ratings: tf.RaggedTensor) -> tf.RaggedTensor:
     embeddings = member_axis.split(history.flat_values, self.members)
     centered = member_axis.broadcast(
-        ratings.flat_values[:, tf.newaxis] - RATING_PRIOR, self.members)
+        centered_ratings(ratings.flat_values)[:, tf.newaxis], self.members)
     rated = tf.concat([embeddings, embeddings * centered, centered], axis=2)
     return history.with_flat_values(
         tf.reshape(rated, [-1, self.members * rated.shape[-1]]))
@@ -142,7 +168,9 @@ class HistoryVectors(tf.keras.layers.Layer):
   gathered, and one sum serves every member, whose columns sit side by side
   in the table. The ratings matter because users rate in sessions: their
   latest ratings predict the next one better than their all-time mean
-  (benchmarks/rating_drift.py).
+  (benchmarks/rating_drift.py). The rating-weighted parts pool the known
+  ratings only (known_rating_weights): an eval-split rating's value is
+  unknown in the benchmarks' examples, while at serving all are known.
   """
 
   def __init__(self, movie_embedding: tf.keras.layers.Embedding,
@@ -177,17 +205,19 @@ class HistoryVectors(tf.keras.layers.Layer):
       vectors = [self._split(vector) for vector in
                  pooling.weighted_embedding_sums(history, weights, table)]
     else:
-      centered = ratings.flat_values - RATING_PRIOR
+      centered = centered_ratings(ratings.flat_values)
+      rated = [known_rating_weights(weight, ratings) * centered
+               for weight in weights]
       sums = pooling.weighted_embedding_sums(
-          history, [column for weight in weights
-                    for column in (weight, weight * centered)], table)
+          history, [column for weight, rated_weight in zip(weights, rated)
+                    for column in (weight, rated_weight)], table)
       vectors = [
           tf.concat([
               self._split(sums[2 * i]), self._split(sums[2 * i + 1]),
               member_axis.broadcast(tf.math.unsorted_segment_sum(
-                  weight * centered, history.value_rowids(),
+                  rated_weight, history.value_rowids(),
                   history.nrows())[:, tf.newaxis], self.members)], axis=2)
-          for i, weight in enumerate(weights)]
+          for i, rated_weight in enumerate(rated)]
     if self.newest is not None:
       newest = self.movie_embedding(history[:, -self.newest_movies:])
       if ratings is not None:

@@ -3,6 +3,7 @@
 import math
 
 from benchmarks import bare_trainer
+from benchmarks import carve_outs
 from contract import paths
 from models import hyperparameters
 
@@ -12,7 +13,7 @@ def test_members_train_on_the_rest_and_the_average_is_measured_on_both_splits(
   result = bare_trainer.train(
       paths.pipeline_root(run.output_dir),
       hyperparameters.ModelConfig(epochs=2, batch_size=128, ensemble_size=2),
-      validate=True, on_eval=True)
+      carve_out=carve_outs.EVERY_TENTH, on_eval=True)
   assert len(result['val_rating_rmse']) == 2
   for member_rmse in result['val_rating_rmse']:
     assert len(member_rmse) == 2
@@ -28,6 +29,6 @@ def test_without_validation_nothing_is_measured(run):
   result = bare_trainer.train(
       paths.pipeline_root(run.output_dir),
       hyperparameters.ModelConfig(epochs=1, batch_size=128, ensemble_size=1),
-      validate=False, on_eval=False)
+      carve_out=None, on_eval=False)
   assert result['fit_s'] > 0
   assert not {'val_rating_rmse', 'carve_out', 'eval'} & set(result)

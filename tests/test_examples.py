@@ -6,6 +6,7 @@ import pytest
 
 from components.ingestion import examples
 from components.ingestion import rules
+from contract import features
 from contract import splits
 
 
@@ -57,6 +58,21 @@ def test_rows_carry_the_rating_and_the_temporal_split():
       [splits.TRAIN_SPLIT] * 9 + [splits.EVAL_SPLIT] * 2)
   assert (rows[0].user_id, rows[0].movie_id, rows[0].rating,
           rows[0].timestamp) == (1, 1, 4, 1)
+
+
+@pytest.mark.parametrize('protocol', [splits.RANDOM90, splits.TEMPORAL,
+                                      splits.LAST1])
+def test_an_eval_ratings_value_is_unknown_in_every_later_history(protocol):
+  ratings = [rules.Rating(1, movie_id, movie_id % 5 + 1, movie_id, 0, '')
+             for movie_id in range(1, 41)]
+  rows = examples.user_examples(ratings, 50, protocol)
+  eval_movies = {row.movie_id for row in rows
+                 if row.split == splits.EVAL_SPLIT}
+  assert eval_movies
+  last = rows[-1]
+  assert last.history_ratings == [
+      features.UNKNOWN_RATING if movie_id in eval_movies else movie_id % 5 + 1
+      for movie_id in last.history]
 
 
 def test_ratings_of_several_users_are_an_error():

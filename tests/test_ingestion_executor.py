@@ -334,6 +334,66 @@ def test_each_derived_feature_moves_when_an_earlier_rating_changes(
     assert after[pair][feature] != before[pair][feature], feature
 
 
+# RATINGS with an eval rating that a later example of its user sees in both
+# protocols: random90 puts (2, 2) and (3, 2) in eval, temporal user 1's last
+# two, (1, 10) and (1, 11), and (2, 3) and (3, 12).
+EXPOSURE_RATINGS = RATINGS + ['2::3::5::1600', '3::2::4::1900']
+
+
+def _eval_pairs(examples_uri: str) -> set[tuple[str, str]]:
+  return set(_by_pair(_rows(examples_uri, splits.EVAL_SPLIT)))
+
+
+@pytest.fixture(scope='module', params=[splits.RANDOM90, splits.TEMPORAL])
+def exposure_run(request, tmp_path_factory):
+  """(protocol, every example by pair, the eval pairs) of EXPOSURE_RATINGS."""
+  root = tmp_path_factory.mktemp(request.param)
+  examples_artifact, _ = _run(
+      _write_data(root / 'data', USERS, MOVIES, EXPOSURE_RATINGS),
+      root / 'out', split_protocol=request.param)
+  return (request.param, _every_example(examples_artifact.uri),
+          _eval_pairs(examples_artifact.uri))
+
+
+def test_no_history_rating_holds_an_eval_ratings_value(exposure_run):
+  """An earlier eval rating keeps its movie in history; its value is unknown."""
+  _, rows, eval_pairs = exposure_run
+  values = {(str(user_id), str(movie_id)): str(rating) for user_id, movie_id,
+            rating, _ in map(_parsed, EXPOSURE_RATINGS)}
+  unknown = 0
+  for (user_id, _), row in rows.items():
+    history = row[features.HISTORY].split()
+    history_ratings = row[features.HISTORY_RATINGS].split()
+    assert len(history) == len(history_ratings)
+    for movie_id, value in zip(history, history_ratings):
+      if (user_id, movie_id) in eval_pairs:
+        assert value == str(features.UNKNOWN_RATING), (user_id, movie_id)
+        unknown += 1
+      else:
+        assert value == values[user_id, movie_id], (user_id, movie_id)
+  assert unknown > 0
+
+
+def test_no_feature_moves_when_an_eval_ratings_value_changes(exposure_run,
+                                                             tmp_path):
+  """Every eval rating's value changed: only those examples' own labels move."""
+  protocol, before, eval_pairs = exposure_run
+  perturbed = []
+  for line in EXPOSURE_RATINGS:
+    user_id, movie_id, rating, timestamp = _parsed(line)
+    if (str(user_id), str(movie_id)) in eval_pairs:
+      line = _line(user_id, movie_id, rating % 5 + 1, timestamp)
+    perturbed.append(line)
+  examples_artifact, _ = _run(
+      _write_data(tmp_path / 'data', USERS, MOVIES, perturbed),
+      tmp_path / 'out', split_protocol=protocol)
+  after = _every_example(examples_artifact.uri)
+  assert after.keys() == before.keys()
+  for pair, row in before.items():
+    moved = {name for name in row if after[pair][name] != row[name]}
+    assert moved == ({features.RATING} if pair in eval_pairs else set()), pair
+
+
 def test_report_and_outputs_of_a_clean_run(clean_run):
   _, ingestion_report = clean_run
   report = _report(ingestion_report.uri)

@@ -139,6 +139,34 @@ def test_each_members_history_vectors_read_its_own_columns(with_ratings):
                                  rtol=1e-5, atol=1e-6)
 
 
+def test_unknown_ratings_are_left_out_of_the_rated_parts():
+  """A 0 rating (features.UNKNOWN_RATING) weighs nothing in the rated means.
+
+  The plain mean still counts its movie; the rated mean and the mean rating
+  are those of the known ratings alone, and its newest slot has no rated
+  part. A history with no known rating has rated parts of 0.
+  """
+  embedding = _embedding(SIZES.movie, 4, seed=5)
+  encoder = ranking_model.HistoryVectors(embedding, (1.0,), 3)
+  history = tf.ragged.constant([[3, 7, 1], [3, 7, 1], [3, 1], [3, 7]],
+                               dtype=tf.int64)
+  ratings = tf.ragged.constant(
+      [[5.0, 0.0, 1.0], [5.0, 4.0, 1.0], [5.0, 1.0], [0.0, 0.0]])
+  pooled, newest = encoder(history, ratings)
+  with_unknown, all_known, known_alone, none_known = pooled[:, 0].numpy()
+  np.testing.assert_allclose(with_unknown[:4], all_known[:4], rtol=1e-6)
+  np.testing.assert_allclose(with_unknown[4:], known_alone[4:], rtol=1e-5,
+                             atol=1e-6)
+  np.testing.assert_allclose(with_unknown[8], (5.0 + 1.0) / 2 -
+                             ranking_model.RATING_PRIOR, rtol=1e-6)
+  np.testing.assert_array_equal(none_known[4:], 0.0)
+  # Newest first: movie 1, then movie 7, whose rated part is 0.
+  movie_7_slot = newest[0, 0, 9:18].numpy()
+  np.testing.assert_allclose(movie_7_slot[:4], embedding.embeddings[7],
+                             rtol=1e-6)
+  np.testing.assert_array_equal(movie_7_slot[4:], 0.0)
+
+
 def test_history_vectors_train_the_rows_of_the_history_movies():
   embedding = tf.keras.layers.Embedding(SIZES.movie, 4)
   embedding.build(None)

@@ -9,6 +9,7 @@ import collections
 from typing import Iterable, NamedTuple, Sequence
 
 from components.ingestion import rules
+from contract import features
 from contract import splits
 
 
@@ -23,6 +24,20 @@ class Example(NamedTuple):
   user_rating_count: int
   seconds_since_previous: int
   split: str
+
+
+def revealed_ratings(ordered: Sequence[rules.Rating],
+                     row_splits: Sequence[str]) -> list[int]:
+  """Each rating's value as later examples' `history_ratings` may show it.
+
+  An eval-split rating's value is features.UNKNOWN_RATING, in train and eval
+  examples alike (BENCHMARKS.md): a model may know that the user rated the
+  movie, never how, so it neither trains on eval labels as inputs nor reads
+  one eval rating to predict another. In `last1` the eval rating is the
+  user's last, which no example's history holds, so nothing changes there.
+  """
+  return [features.UNKNOWN_RATING if split == splits.EVAL_SPLIT
+          else rating.rating for rating, split in zip(ordered, row_splits)]
 
 
 def user_examples(ratings: Iterable[rules.Rating], history_length: int,
@@ -41,8 +56,8 @@ def user_examples(ratings: Iterable[rules.Rating], history_length: int,
   if len(user_ids) != 1:
     raise ValueError(f'Expected the ratings of one user, got users {user_ids}')
   movie_ids = [rating.movie_id for rating in ordered]
-  rating_values = [rating.rating for rating in ordered]
   row_splits = splits.user_splits(split_protocol, ordered[0].user_id, movie_ids)
+  rating_values = revealed_ratings(ordered, row_splits)
   rows = []
   for position, rating in enumerate(ordered):
     history_start = max(0, position - history_length)
