@@ -27,14 +27,20 @@ LINES_READ = 'lines_read'
 
 _user_id = operator.attrgetter('user_id')
 _movie_id = operator.attrgetter('movie_id')
+# A rating's fields in the plain tuple that carries it across the shuffles.
+_rating_movie_id, _rating_timestamp, _rating_line, _rating_text = (
+    operator.itemgetter(rules.Rating._fields.index(name))
+    for name in ('movie_id', 'timestamp', 'line', 'text'))
 
 
 def _by_user(rating: rules.Rating) -> tuple[int, tuple]:
   """(user id, the rating as a plain tuple) for the shuffle by user.
 
   Beam's default coder pickles a NamedTuple with its class path for every
-  element, while a plain tuple of ints and strings it encodes natively; the
-  records are NamedTuples again on the other side of the shuffle.
+  element, while a plain tuple of ints and strings it encodes natively. The
+  rating stays a plain tuple across both shuffles: deduplication and the
+  movies' raters read the few fields they need by position, and only the
+  shard writer, which reads them all, makes it a Rating again, once.
   """
   return rating.user_id, tuple(rating)
 
@@ -132,13 +138,13 @@ def _deduplicated(keyed_ratings: tuple[int, Iterable[tuple]]
   its user-movie pairs: no extra shuffle is needed.
   """
   user_id, rating_fields = keyed_ratings
-  kept, duplicates = rules.keep_first(
-      map(rules.Rating._make, rating_fields), key=_movie_id)
+  kept, duplicates = rules.keep_first(rating_fields, key=_rating_movie_id,
+                                      line=_rating_line)
   for duplicate in duplicates:
     yield beam.pvalue.TaggedOutput(
-        REJECTS, rules.Reject(rules.RATINGS_FILE, duplicate.line,
-                              rules.DUPLICATE_PAIR, duplicate.text))
-  yield user_id, [tuple(rating) for rating in kept]
+        REJECTS, rules.Reject(rules.RATINGS_FILE, _rating_line(duplicate),
+                              rules.DUPLICATE_PAIR, _rating_text(duplicate)))
+  yield user_id, kept
 
 
 class _MovieRaters(beam.CombineFn):
@@ -156,9 +162,10 @@ class _MovieRaters(beam.CombineFn):
 
   def add_input(self, pairs: dict[int, list[tuple[int, int]]],
                 user_ratings: UserRatings) -> dict[int, list[tuple[int, int]]]:
-    for rating in map(rules.Rating._make, user_ratings[1]):
-      pairs.setdefault(rating.movie_id, []).append(
-          (rating.timestamp, rating.user_id))
+    user_id, rating_fields = user_ratings
+    for fields in rating_fields:
+      pairs.setdefault(_rating_movie_id(fields), []).append(
+          (_rating_timestamp(fields), user_id))
     return pairs
 
   def merge_accumulators(

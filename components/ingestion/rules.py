@@ -4,6 +4,7 @@ Pure Python with no Beam import, so the ingestion executor and a standalone
 `validate` command apply exactly the same rules.
 """
 
+import operator
 import re
 from typing import Callable, Container, Hashable, Iterable, NamedTuple, TypeVar
 
@@ -197,19 +198,21 @@ def parse_rating(line: int, text: str, user_ids: Container[int],
   return rating
 
 
-_Record = TypeVar('_Record', User, Movie, Rating)
+_Record = TypeVar('_Record', User, Movie, Rating, tuple)
 
 
-def keep_first(records: Iterable[_Record], key: Callable[[_Record], Hashable]
+def keep_first(records: Iterable[_Record], key: Callable[[_Record], Hashable],
+               line: Callable[[_Record], int] = operator.attrgetter('line')
                ) -> tuple[list[_Record], list[_Record]]:
   """Splits records into the first of each key (by line) and the later ones.
 
   The earliest line wins so the result does not depend on the order a
-  distributed runner delivers the records in.
+  distributed runner delivers the records in. `line` reads a record's line
+  number: records that crossed a shuffle as plain tuples give it by position.
   """
   kept, later = [], []
   seen = set()
-  for record in sorted(records, key=lambda record: record.line):
+  for record in sorted(records, key=line):
     if key(record) in seen:
       later.append(record)
     else:
