@@ -146,8 +146,8 @@ def _recommend(args: argparse.Namespace) -> None:
   recommendations, seconds = recommend.timed_recommend(
       recommender, args.user_id, args.k, args.order_by)
   if not recommendations:
-    print(f'No unrated movie to recommend to user {args.user_id}: the '
-          'retrieval model found none they have not rated')
+    print(f'user {args.user_id} has rated every movie the retrieval model '
+          'knows: nothing to recommend')
     return
   print(f'Top {len(recommendations)} for user {args.user_id}, in '
         f'{args.order_by} order ({seconds * 1000:.0f} ms):')

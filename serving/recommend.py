@@ -133,7 +133,10 @@ class Recommender:
                 ) -> list[Recommendation]:
     """The user's top `k` unrated movies, with the ranking model's scores.
 
-    Fewer, or none, if the user has rated (almost) every movie retrieved.
+    Fewer if the user has rated almost every movie the retrieval model
+    knows, none if every one: its signature scores the excluded movies -inf,
+    and those are no candidates. The data may hold movies the model does not
+    know (rated in no train example), which it cannot recommend.
     ORDER_BY_RETRIEVAL keeps the retrieval model's order, so only the `k`
     shown are scored by the ranking model; ORDER_BY_LIKED scores every
     retrieved movie and orders by liked probability, ties by predicted rating.

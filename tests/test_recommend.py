@@ -121,9 +121,14 @@ def test_an_unknown_user_is_a_clear_error(recommender):
     recommender.recommend(424242)
 
 
-def test_a_user_who_rated_every_movie_gets_no_recommendation(tmp_path, run):
-  """Every retrieved movie is excluded; nothing is left to rank."""
-  data_dir = str(tmp_path)
+@pytest.fixture(scope='module')
+def rated_everything(run, tmp_path_factory) -> tuple[str, int]:
+  """The run's data and a new user who rated every movie in it: (dir, id).
+
+  Every movie the retrieval model knows is in the data, so the retrieval
+  request excludes them all.
+  """
+  data_dir = str(tmp_path_factory.mktemp('rated_everything'))
   for name in os.listdir(run.data_dir):
     shutil.copyfile(os.path.join(run.data_dir, name),
                     os.path.join(data_dir, name))
@@ -134,8 +139,29 @@ def test_a_user_who_rated_every_movie_gets_no_recommendation(tmp_path, run):
   with open(os.path.join(data_dir, rules.RATINGS_FILE), 'a') as ratings:
     for second, movie in enumerate(records.movies):
       ratings.write(f'{user_id}::{movie.movie_id}::4::{978300000 + second}\n')
+  return data_dir, user_id
+
+
+def test_a_user_who_rated_every_movie_gets_no_recommendation(
+    rated_everything, run):
+  """Every retrieved movie is excluded; nothing is left to rank."""
+  data_dir, user_id = rated_everything
   recommender = recommend.Recommender(data_dir, run.output_dir)
   assert recommender.recommend(user_id) == []
+
+
+def test_the_cli_says_in_one_line_when_nothing_is_left_to_recommend(
+    rated_everything, run):
+  data_dir, user_id = rated_everything
+  completed = subprocess.run(
+      [YTDNN, 'recommend', '--user-id', str(user_id), '--data-dir', data_dir,
+       '--output-dir', run.output_dir],
+      capture_output=True, text=True, timeout=300)
+  assert completed.returncode == 0, completed.stderr[-3000:]
+  assert 'Traceback' not in completed.stderr
+  assert completed.stdout.splitlines()[1:] == [
+      f'user {user_id} has rated every movie the retrieval model knows: '
+      'nothing to recommend']
 
 
 def test_the_cli_prints_the_top_k_with_titles(run):
