@@ -98,14 +98,14 @@ class Recommender:
             self._now + 1, self._ranking.lengths.raters))
          for movie in self._movies.values()], self._schema)))
 
-  def _user_example(self, user: rules.User, rated: list[rules.Rating],
-                    lengths: request_lengths.RequestLengths) -> bytes:
-    """The user's side of a request now, with the model's history length.
+  def _user_values(self, user: rules.User, rated: list[rules.Rating],
+                   history_length: int) -> dict[str, outputs.Value]:
+    """The user's side of a request now, with a model's history length.
 
     The example's movie and rating are placeholders: `user_values` leaves
     the movie's side out, and serialize_rows drops the label.
     """
-    history = rated[-lengths.history:]
+    history = rated[-history_length:]
     example = examples.Example(
         user_id=user.user_id, movie_id=0, rating=0, timestamp=self._now,
         history=[rating.movie_id for rating in history],
@@ -113,8 +113,21 @@ class Recommender:
         user_rating_count=len(rated),
         seconds_since_previous=self._now - rated[-1].timestamp,
         split='')
-    return scoring.serialize_rows([outputs.user_values(example, user)],
-                                  self._schema)[0]
+    return outputs.user_values(example, user)
+
+  def _user_examples(self, user: rules.User,
+                     rated: list[rules.Rating]) -> tuple[bytes, bytes]:
+    """The user's side of the retrieval and of the ranking request.
+
+    Models one run pushed take the same history length, so one encoding
+    serves both requests; models of runs with other lengths get one each.
+    """
+    lengths = (self._retrieval.lengths.history, self._ranking.lengths.history)
+    distinct = sorted(set(lengths))
+    encoded = dict(zip(distinct, scoring.serialize_rows(
+        [self._user_values(user, rated, length) for length in distinct],
+        self._schema)))
+    return encoded[lengths[0]], encoded[lengths[1]]
 
   def _retrieval_request(self, user_example: bytes,
                          rated: list[rules.Rating]) -> bytes:
@@ -149,9 +162,9 @@ class Recommender:
     user = self._users[user_id]
     rated = sorted(self._ratings[user_id],
                    key=lambda rating: (rating.timestamp, rating.movie_id))
+    retrieval_user, ranking_user = self._user_examples(user, rated)
     retrieved = self._retrieval.serve(examples=tf.constant(
-        [self._retrieval_request(self._user_example(
-            user, rated, self._retrieval.lengths), rated)]))
+        [self._retrieval_request(retrieval_user, rated)]))
     scores = retrieved[features.RETRIEVAL_SCORES].numpy()[0]
     candidates = [(int(movie), float(score)) for movie, score in zip(
         retrieved[features.RETRIEVED_MOVIE_IDS].numpy()[0], scores)
@@ -161,8 +174,7 @@ class Recommender:
     if order_by == features.ORDER_BY_RETRIEVAL:
       candidates = candidates[:k]
     ranked = scoring.score(self._ranking.serve, joined_examples(
-        self._user_example(user, rated, self._ranking.lengths),
-        [self._movie_examples[movie] for movie, _ in candidates]))
+        ranking_user, [self._movie_examples[movie] for movie, _ in candidates]))
     liked = ranked[features.LIKED_HEAD][:, 0]
     predicted = ranked[features.RATING_HEAD][:, 0]
     order = (range(len(candidates)) if order_by == features.ORDER_BY_RETRIEVAL

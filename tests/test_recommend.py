@@ -38,17 +38,26 @@ def test_both_pushed_models_carry_the_lengths_of_their_examples(run):
     assert pushed.lengths == _ingested_lengths(run.output_dir)
 
 
-def test_each_models_lengths_are_read_from_its_own_pushed_version(run,
-                                                                   tmp_path):
-  assert run.completed.returncode == 0, run.completed.stderr[-5000:]
-  output_dir = str(tmp_path)
+def _pushed_with_ranking_lengths(run, output_dir: str,
+                                 lengths: request_lengths.RequestLengths
+                                 ) -> str:
+  """A copy of the run's pushed models whose ranking model has other lengths,
+  as when the last run's ranking model was not blessed."""
   for serving_dir in (paths.serving_model_dir,
                       paths.retrieval_serving_model_dir):
     shutil.copytree(serving_dir(run.output_dir), serving_dir(output_dir))
   pushed_ranking = scoring.latest_pushed_model(
       paths.serving_model_dir(output_dir))
   with open(os.path.join(pushed_ranking, request_lengths.FILE), 'w') as file:
-    file.write(request_lengths.RequestLengths(history=3, raters=2).to_json())
+    file.write(lengths.to_json())
+  return output_dir
+
+
+def test_each_models_lengths_are_read_from_its_own_pushed_version(run,
+                                                                   tmp_path):
+  assert run.completed.returncode == 0, run.completed.stderr[-5000:]
+  output_dir = _pushed_with_ranking_lengths(
+      run, str(tmp_path), request_lengths.RequestLengths(history=3, raters=2))
 
   retrieval, ranking = recommend.load_pushed_models(output_dir)
   assert ranking.lengths == (3, 2)
@@ -109,6 +118,39 @@ def test_the_papers_order_ranks_every_retrieved_movie_by_liked(recommender,
   liked = [movie.liked for movie in by_liked]
   assert liked == sorted(liked, reverse=True)
   assert liked[0] >= max(movie.liked for movie in by_retrieval)
+
+
+def _encoded_rows(monkeypatch) -> list[dict]:
+  """The rows scoring.serialize_rows encodes from now on, in call order."""
+  rows = []
+  serialize_rows = scoring.serialize_rows
+
+  def recorded(batch: list[dict], schema) -> list[bytes]:
+    rows.extend(batch)
+    return serialize_rows(batch, schema)
+
+  monkeypatch.setattr(scoring, 'serialize_rows', recorded)
+  return rows
+
+
+def test_a_request_encodes_the_users_side_once_for_both_models(
+    recommender, monkeypatch):
+  encoded = _encoded_rows(monkeypatch)
+  for order_by in features.RECOMMEND_ORDERINGS:
+    assert recommender.recommend(7, k=5, order_by=order_by)
+  assert [row[features.USER_ID] for row in encoded] == [7, 7]
+
+
+def test_models_of_other_history_lengths_get_a_users_side_each(
+    run, tmp_path, monkeypatch):
+  output_dir = _pushed_with_ranking_lengths(
+      run, str(tmp_path), request_lengths.RequestLengths(history=3, raters=2))
+  recommender = recommend.Recommender(run.data_dir, output_dir)
+  encoded = _encoded_rows(monkeypatch)
+  assert len(recommender.recommend(7, k=5)) == 5
+  history_length, _ = _ingested_lengths(run.output_dir)
+  assert sorted(len(row[features.HISTORY]) for row in encoded) == [
+      3, min(history_length, len(_rated_by(run.data_dir, 7)))]
 
 
 def test_an_unknown_ordering_is_a_clear_error(recommender):
