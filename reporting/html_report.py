@@ -9,7 +9,6 @@ statistics are drawn here as tables from the same statistics protos.
 
 import os
 
-from contract import paths
 from reporting import data_sections
 from reporting import evaluation_sections
 from reporting import page
@@ -20,7 +19,7 @@ from reporting import tfma_results
 def build_report(metadata_path: str, run_id: str = run_record.LATEST) -> str:
   """The whole page of a run of the store, as HTML text."""
   run = run_record.read_run(metadata_path, run_id)
-  evaluation_artifact = run.output(paths.EVALUATOR, 'evaluation')
+  evaluation_data = tfma_results.read_run_evaluation(run)
   bodies = {
       'overview': data_sections.overview_section(run, metadata_path),
       'statistics': data_sections.statistics_section(run),
@@ -29,11 +28,10 @@ def build_report(metadata_path: str, run_id: str = run_record.LATEST) -> str:
       'retrieval': evaluation_sections.retrieval_section(
           evaluation_sections.retrieval_dir(run)),
   }
-  if evaluation_artifact is None:
+  if evaluation_data is None:
     for section in ('metrics', 'plots', 'baseline'):
       bodies[section] = page.missing('The Evaluator did not run in this run.')
   else:
-    evaluation_data = tfma_results.load_evaluation(evaluation_artifact.uri)
     bodies['metrics'] = evaluation_sections.metrics_section(evaluation_data)
     bodies['plots'] = evaluation_sections.plots_section(evaluation_data)
     bodies['baseline'] = evaluation_sections.baseline_section(

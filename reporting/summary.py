@@ -46,9 +46,7 @@ def _pushed_to(pushed: metadata_store_pb2.Artifact | None) -> str | None:
 def read_summary(metadata_path: str) -> RunSummary:
   """The blessings, evaluation metrics and pushes of the store's latest run."""
   run = run_record.read_run(metadata_path)
-  evaluation = run.output(paths.EVALUATOR, 'evaluation')
-  results = (tfma_results.load_evaluation(evaluation.uri) if evaluation
-             else None)
+  results = tfma_results.read_run_evaluation(run)
   retrieval_evaluation = run.output(paths.RETRIEVAL_EVALUATOR, 'evaluation')
   retrieval = (retrieval_evaluator.read_metrics(retrieval_evaluation.uri)
                if retrieval_evaluation else {})

@@ -7,6 +7,9 @@ import re
 import tensorflow_model_analysis as tfma
 from tensorflow_model_analysis.proto import metrics_for_slice_pb2
 
+from contract import paths
+from reporting import run_record
+
 # TFX names the two models of an evaluation with a baseline so; a lone
 # candidate has no name.
 CANDIDATE_NAMES = ('', 'candidate')
@@ -86,6 +89,16 @@ def load_evaluation(uri: str) -> Evaluation:
             for failure in per_slice.failures]
   return Evaluation(candidate, baseline, changes, plots,
                     thresholds(eval_config), failed)
+
+
+def read_run_evaluation(run: run_record.Run) -> Evaluation | None:
+  """The Evaluator's output of a run, or None when the run has none.
+
+  The closing summary and the report both read it here, so they cannot
+  disagree on which artifact is the run's evaluation or how it is read.
+  """
+  artifact = run.output(paths.EVALUATOR, 'evaluation')
+  return load_evaluation(artifact.uri) if artifact else None
 
 
 def metric_name(metric) -> str:
