@@ -117,17 +117,21 @@ def centered_ratings(ratings: tf.Tensor) -> tf.Tensor:
 
 
 def known_rating_weights(weights: tf.Tensor, ratings: tf.RaggedTensor
-                         ) -> tf.Tensor:
-  """Each flat pooling weight over its row's total on known ratings; 0 on unknown ones.
+                         ) -> tuple[tf.Tensor, tf.Tensor]:
+  """Each flat pooling weight over its row's total on known ratings, and that total.
 
   A row's weights on its known ratings sum to 1 (to 0 if it has none), so a
-  pooled rating is the mean of the known ones, whatever share is unknown.
+  pooled rating is the mean of the known ones, whatever share is unknown;
+  an unknown rating's weight is 0. The total, [rows], is the share of the
+  row's weight whose rating is known: 1 at serving, less where the
+  benchmarks' examples hide eval ratings.
   """
   known_weights = tf.where(ratings.flat_values != features.UNKNOWN_RATING,
                            weights, tf.zeros_like(weights))
   rows = ratings.value_rowids()
   totals = tf.math.unsorted_segment_sum(known_weights, rows, ratings.nrows())
-  return tf.math.divide_no_nan(known_weights, tf.gather(totals, rows))
+  return (tf.math.divide_no_nan(known_weights, tf.gather(totals, rows)),
+          totals)
 
 
 class RatedHistory(tf.keras.layers.Layer):
@@ -135,7 +139,7 @@ class RatedHistory(tf.keras.layers.Layer):
 
   Pooled, the three parts give the history's mean, a mean that leans towards
   what the user liked and away from what they did not, and the user's mean
-  earlier rating. HistoryVectors pools them without building them, and
+  earlier rating (HistoryVectors adds the known ratings' share). HistoryVectors pools them without building them, and
   gives the newest movies' slots these parts. The Transform guarantees one
   rating per history movie, so the flat values line up. An unknown rating
   centers to 0 (centered_ratings). The embeddings hold `members` members'
@@ -169,8 +173,10 @@ class HistoryVectors(tf.keras.layers.Layer):
   in the table. The ratings matter because users rate in sessions: their
   latest ratings predict the next one better than their all-time mean
   (benchmarks/rating_drift.py). The rating-weighted parts pool the known
-  ratings only (known_rating_weights): an eval-split rating's value is
-  unknown in the benchmarks' examples, while at serving all are known.
+  ratings only (known_rating_weights), and the share of the pooling weight
+  on known ratings stands beside them: an eval-split rating's value is
+  unknown in the benchmarks' examples, while at serving all are known
+  (hyperparameters.ModelConfig.hidden_ratings_share gives the figures).
   """
 
   def __init__(self, movie_embedding: tf.keras.layers.Embedding,
@@ -206,18 +212,20 @@ class HistoryVectors(tf.keras.layers.Layer):
                  pooling.weighted_embedding_sums(history, weights, table)]
     else:
       centered = centered_ratings(ratings.flat_values)
-      rated = [known_rating_weights(weight, ratings) * centered
-               for weight in weights]
+      known = [known_rating_weights(weight, ratings) for weight in weights]
+      rated = [known_weight * centered for known_weight, _ in known]
       sums = pooling.weighted_embedding_sums(
           history, [column for weight, rated_weight in zip(weights, rated)
                     for column in (weight, rated_weight)], table)
       vectors = [
           tf.concat([
               self._split(sums[2 * i]), self._split(sums[2 * i + 1]),
-              member_axis.broadcast(tf.math.unsorted_segment_sum(
-                  rated_weight, history.value_rowids(),
-                  history.nrows())[:, tf.newaxis], self.members)], axis=2)
-          for i, rated_weight in enumerate(rated)]
+              member_axis.broadcast(tf.stack([
+                  tf.math.unsorted_segment_sum(
+                      rated_weight, history.value_rowids(), history.nrows()),
+                  known_share], axis=1), self.members)], axis=2)
+          for i, (rated_weight, (_, known_share)) in enumerate(
+              zip(rated, known))]
     if self.newest is not None:
       newest = self.movie_embedding(history[:, -self.newest_movies:])
       if ratings is not None:

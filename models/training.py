@@ -149,10 +149,52 @@ def shuffled_batches(data: Features, batch_size: int,
       num_parallel_calls=tf.data.AUTOTUNE)
 
 
+def hide_newest_ratings(batch: Features, share: float,
+                        seed: tf.Tensor) -> Features:
+  """`batch` with the newest ratings of a random `share` of its histories unknown.
+
+  Each chosen history loses the values of its newest h movies, h uniform
+  from 1 to its length; the movies stay. In `temporal` every eval example
+  after a user's first reads unknown newest ratings (the user's earlier
+  eval ratings: 32% of the places of the train split's newest-tenth
+  carve-out), which no train example does; trained on such histories too,
+  the model learns what an unknown rating leaves it. `seed` is a stateless
+  seed's first half.
+  """
+  ratings = batch[features.HISTORY_RATING_VALUES]
+  lengths = ratings.row_lengths()
+  chosen = tf.random.stateless_uniform(
+      tf.shape(lengths), seed=tf.stack([seed, 1])) < share
+  hidden = tf.cast(tf.math.ceil(tf.random.stateless_uniform(
+      tf.shape(lengths), seed=tf.stack([seed, 2])) *
+                            tf.cast(lengths, tf.float32)), lengths.dtype)
+  known = lengths - tf.where(chosen, hidden, tf.zeros_like(hidden))
+  rows = ratings.value_rowids()
+  place = (tf.range(tf.size(rows, out_type=rows.dtype)) -
+           tf.gather(ratings.row_starts(), rows))
+  values = tf.where(place < tf.gather(known, rows), ratings.flat_values,
+                    tf.fill(tf.shape(ratings.flat_values),
+                            tf.cast(features.UNKNOWN_RATING, tf.float32)))
+  return {**batch, features.HISTORY_RATING_VALUES:
+          ratings.with_flat_values(values)}
+
+
 def ranking_batches(data: Features, batch_size: int,
-                    seed: int = SHUFFLE_SEED) -> tf.data.Dataset:
-  """shuffled_batches split into the ranking model's inputs and labels."""
-  return shuffled_batches(data, batch_size, seed).map(
+                    seed: int = SHUFFLE_SEED,
+                    hidden_ratings_share: float = 0.0) -> tf.data.Dataset:
+  """shuffled_batches split into the ranking model's inputs and labels.
+
+  With `hidden_ratings_share`, hide_newest_ratings hides the newest
+  ratings of that share of each batch's histories, drawn anew every batch.
+  """
+  batches = shuffled_batches(data, batch_size, seed)
+  if hidden_ratings_share:
+    batches = batches.enumerate().map(
+        lambda index, batch: hide_newest_ratings(
+            batch, hidden_ratings_share,
+            tf.cast(index, tf.int32) * 1_000 + seed),
+        num_parallel_calls=tf.data.AUTOTUNE)
+  return batches.map(
       tasks.split_labels, num_parallel_calls=tf.data.AUTOTUNE).prefetch(
           tf.data.AUTOTUNE)
 
@@ -181,8 +223,10 @@ def train_ranking_model(data: Features,
   for index in range(config.ensemble_size):
     member = ranking_model.build_ranking_model(sizes, config)
     compile_ranking_model(member, config)
-    fit_member(member, ranking_batches(data, config.batch_size,
-                                       SHUFFLE_SEED + index), index)
+    fit_member(member, ranking_batches(
+        data, config.batch_size, SHUFFLE_SEED + index,
+        config.hidden_ratings_share if config.use_history_ratings else 0.0),
+               index)
     members.append(member)
   packed = ranking_model.packed_model(members, sizes, config)
   if not config.autorec_weight:

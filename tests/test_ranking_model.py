@@ -109,17 +109,26 @@ HISTORY_RATINGS = tf.ragged.constant(
 
 @pytest.mark.parametrize('with_ratings', [True, False])
 def test_history_vectors_equal_the_pooled_gathered_embeddings(with_ratings):
-  """The sparse product gives what gathering and pooling the embeddings gives."""
+  """The sparse product gives what gathering and pooling the embeddings gives.
+
+  With ratings, each pooled vector also ends in the known ratings' share
+  of its weight: 1 where the history has ratings, all known, else 0.
+  """
   embedding = _embedding(SIZES.movie, 4, seed=1)
   gathered = embedding(HISTORY)
   if with_ratings:
     gathered = ranking_model.RatedHistory()(gathered, HISTORY_RATINGS)
-  expected = pooling.HistoryEncoder((1.0, 0.5, 0.0), 3)(gathered)
-  vectors = ranking_model.HistoryVectors(embedding, (1.0, 0.5, 0.0), 3)(
+  decays = (1.0, 0.5, 0.0)
+  expected = pooling.HistoryEncoder(decays, 3)(gathered)
+  vectors = ranking_model.HistoryVectors(embedding, decays, 3)(
       HISTORY, *([HISTORY_RATINGS] if with_ratings else []))
   assert len(vectors) == len(expected)
-  for vector, reference in zip(vectors, expected):
-    np.testing.assert_allclose(vector[:, 0], reference, rtol=1e-5, atol=1e-6)
+  for place, (vector, reference) in enumerate(zip(vectors, expected)):
+    vector = vector[:, 0]
+    if with_ratings and place < len(decays):
+      np.testing.assert_allclose(vector[:, -1], [1.0, 0.0, 1.0, 1.0])
+      vector = vector[:, :-1]
+    np.testing.assert_allclose(vector, reference, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize('with_ratings', [True, False])
@@ -143,8 +152,9 @@ def test_unknown_ratings_are_left_out_of_the_rated_parts():
   """A 0 rating (features.UNKNOWN_RATING) weighs nothing in the rated means.
 
   The plain mean still counts its movie; the rated mean and the mean rating
-  are those of the known ratings alone, and its newest slot has no rated
-  part. A history with no known rating has rated parts of 0.
+  are those of the known ratings alone, the known share is 2/3, and its
+  newest slot has no rated part. A history with no known rating has rated
+  parts and a known share of 0.
   """
   embedding = _embedding(SIZES.movie, 4, seed=5)
   encoder = ranking_model.HistoryVectors(embedding, (1.0,), 3)
@@ -155,10 +165,12 @@ def test_unknown_ratings_are_left_out_of_the_rated_parts():
   pooled, newest = encoder(history, ratings)
   with_unknown, all_known, known_alone, none_known = pooled[:, 0].numpy()
   np.testing.assert_allclose(with_unknown[:4], all_known[:4], rtol=1e-6)
-  np.testing.assert_allclose(with_unknown[4:], known_alone[4:], rtol=1e-5,
+  np.testing.assert_allclose(with_unknown[4:9], known_alone[4:9], rtol=1e-5,
                              atol=1e-6)
   np.testing.assert_allclose(with_unknown[8], (5.0 + 1.0) / 2 -
                              ranking_model.RATING_PRIOR, rtol=1e-6)
+  np.testing.assert_allclose([with_unknown[9], all_known[9], none_known[9]],
+                             [2 / 3, 1.0, 0.0], rtol=1e-6)
   np.testing.assert_array_equal(none_known[4:], 0.0)
   # Newest first: movie 1, then movie 7, whose rated part is 0.
   movie_7_slot = newest[0, 0, 9:18].numpy()

@@ -87,3 +87,45 @@ def test_the_trainers_datasets_run_without_the_autotuning_thread(data):
           tf.data.AUTOTUNE),
       training.in_order_batches(data, 256).cache()):
     assert dataset.options().autotune.enabled is False
+
+
+def _rated_batch(lengths: list[int]) -> dict:
+  return {features.HISTORY_RATING_VALUES: tf.ragged.constant(
+      [[float(place % 5 + 1) for place in range(length)]
+       for length in lengths], dtype=tf.float32, row_splits_dtype=tf.int64)}
+
+
+def test_hiding_newest_ratings_hides_a_newest_run_of_each_chosen_history():
+  lengths = [1, 3, 7, 0, 50] * 40
+  batch = _rated_batch(lengths)
+  hidden = training.hide_newest_ratings(batch, 1.0, tf.constant(3))
+  chosen_any = False
+  for before, after in zip(batch[features.HISTORY_RATING_VALUES].to_list(),
+                           hidden[features.HISTORY_RATING_VALUES].to_list()):
+    known = [value != features.UNKNOWN_RATING for value in after]
+    assert known == sorted(known, reverse=True), after
+    assert [value for value in after if value] == before[:sum(known)]
+    if before:
+      assert not known[-1]
+      chosen_any = True
+  assert chosen_any
+
+
+def test_hiding_no_share_changes_nothing_and_a_seed_repeats():
+  batch = _rated_batch([4, 9, 2] * 50)
+  same = training.hide_newest_ratings(batch, 0.0, tf.constant(1))
+  assert (same[features.HISTORY_RATING_VALUES].to_list() ==
+          batch[features.HISTORY_RATING_VALUES].to_list())
+  half = [training.hide_newest_ratings(batch, 0.5, tf.constant(seed))[
+      features.HISTORY_RATING_VALUES].to_list() for seed in (2, 2, 5)]
+  assert half[0] == half[1] != half[2]
+  hidden_rows = sum(row[-1] == features.UNKNOWN_RATING for row in half[0])
+  assert 40 < hidden_rows < 110
+
+
+def test_ranking_batches_hide_newest_ratings_when_asked(data):
+  inputs, _ = next(iter(training.ranking_batches(
+      data, batch_size=256, hidden_ratings_share=1.0)))
+  ratings = inputs[features.HISTORY_RATING_VALUES]
+  newest = [row[-1] for row in ratings.to_list() if row]
+  assert newest and set(newest) == {features.UNKNOWN_RATING}
