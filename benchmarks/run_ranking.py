@@ -1,7 +1,8 @@
 """The ranking benchmark: one protocol on the real ml-1m, from raw files to figures.
 
   .venv/bin/python -m benchmarks.run_ranking --protocol temporal \\
-      [--data-dir ../shared/data/ml-1m] [--output-dir /tmp/ytdnn-bench-temporal]
+      [--data-dir ../shared/data/ml-1m] [--output-dir /tmp/ytdnn-bench-temporal] \\
+      [--preset full|quick] [--skip-bare-loop]
 
 Runs the whole pipeline with `ytdnn run` (wall time, peak RSS, per-component
 times), scores the eval split through the pushed model's `serving_default`
@@ -9,7 +10,8 @@ times), scores the eval split through the pushed model's `serving_default`
 benchmarks/bare_trainer.py on the same data (Trainer overhead, and the
 pipeline's wall time in units of bare training time), probes the machine's
 speed (benchmarks/speed_probe.py), and writes
-benchmarks/results/ranking_<protocol>.json.
+benchmarks/results/ranking_<protocol>.json (ranking_<protocol>_quick.json for
+the quick preset).
 """
 
 import argparse
@@ -35,6 +37,7 @@ from benchmarks import speed_probe
 from contract import paths
 from contract import splits
 from models import hyperparameters
+from pipeline import configs
 from reporting import summary
 
 BIN = os.path.dirname(sys.executable)
@@ -42,7 +45,15 @@ COMPONENT_START = re.compile(r'^  (\w+) \.\.\.$')
 COMPONENT_TIME = re.compile(r'^  (\w+) (?:done|cached) in ([\d.]+) s$')
 
 
-def run_pipeline(data_dir: str, output_dir: str, protocol: str) -> dict:
+def results_file(stem: str, preset: str) -> str:
+  """A results file's name: the full preset's figures are the unsuffixed ones."""
+  if preset == configs.DEFAULT_PRESET:
+    return f'{stem}.json'
+  return f'{stem}_{preset}.json'
+
+
+def run_pipeline(data_dir: str, output_dir: str, protocol: str,
+                 preset: str = configs.DEFAULT_PRESET) -> dict:
   """`ytdnn run` in a child process: wall time, peak RSS, per-component figures.
 
   The process tree's RSS is sampled every half second and each sample is
@@ -54,7 +65,8 @@ def run_pipeline(data_dir: str, output_dir: str, protocol: str) -> dict:
   errors = tempfile.TemporaryFile('w+')
   child = subprocess.Popen(
       [os.path.join(BIN, 'ytdnn'), 'run', '--data-dir', data_dir,
-       '--output-dir', output_dir, '--split-protocol', protocol],
+       '--output-dir', output_dir, '--split-protocol', protocol,
+       '--preset', preset],
       stdout=subprocess.PIPE, stderr=errors, text=True)
   running, seconds, peaks = set(), {}, {}
 
@@ -91,6 +103,23 @@ def run_pipeline(data_dir: str, output_dir: str, protocol: str) -> dict:
   }
 
 
+def bare_loop_figures(output_dir: str, config: hyperparameters.ModelConfig,
+                      trainer_s: float, pipeline_wall_s: float) -> dict:
+  """The same model trained by the bare loop: the Trainer's overhead."""
+  bare = bare_trainer.train(paths.pipeline_root(output_dir), config,
+                            carve_out=None, on_eval=False)
+  trainer_examples_per_s = bare['examples_per_s'] * bare['fit_s'] / trainer_s
+  return {
+      'bare_loop_examples_per_s': bare['examples_per_s'],
+      'trainer_examples_per_s': trainer_examples_per_s,
+      'trainer_overhead_ratio': bare['examples_per_s'] / trainer_examples_per_s,
+      # The whole pipeline in units of the bare loop's training time, measured
+      # in the same run: comparable across days when absolute times are not.
+      'bare_loop_fit_s': bare['fit_s'],
+      'pipeline_to_bare_ratio': pipeline_wall_s / bare['fit_s'],
+  }
+
+
 def main() -> None:
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument('--protocol', choices=splits.SPLIT_PROTOCOLS,
@@ -98,6 +127,11 @@ def main() -> None:
   parser.add_argument('--data-dir', default=os.path.join(
       REPO, '..', 'shared', 'data', 'ml-1m'))
   parser.add_argument('--output-dir', default=None)
+  parser.add_argument('--preset', choices=tuple(configs.PRESETS),
+                      default=configs.DEFAULT_PRESET)
+  parser.add_argument('--skip-bare-loop', action='store_true',
+                      help='leave out the bare loop (the Trainer-overhead '
+                      'figures), which trains the model a second time')
   args = parser.parse_args()
   output_dir = os.path.abspath(
       args.output_dir or f'/tmp/ytdnn-bench-{args.protocol}')
@@ -105,31 +139,23 @@ def main() -> None:
     raise SystemExit(f'{output_dir} exists: give a fresh --output-dir')
 
   result = {'command': ' '.join(sys.argv), 'protocol': args.protocol,
+            'preset': args.preset,
             'machine': baselines.machine(),
             'speed_probe': speed_probe.probe()}
   result.update(run_pipeline(os.path.abspath(args.data_dir), output_dir,
-                             args.protocol))
+                             args.protocol, args.preset))
   result.update(serving_quality.measure(output_dir))
   result['tfma_metrics'] = summary.read_summary(
       paths.metadata_path(output_dir)).metrics
 
-  config = hyperparameters.ModelConfig()
-  bare = bare_trainer.train(paths.pipeline_root(output_dir), config,
-                            carve_out=None, on_eval=False)
-  trainer_examples_per_s = (bare['examples_per_s'] * bare['fit_s'] /
-                            result['component_s']['Trainer'])
-  result.update({
-      'bare_loop_examples_per_s': bare['examples_per_s'],
-      'trainer_examples_per_s': trainer_examples_per_s,
-      'trainer_overhead_ratio': bare['examples_per_s'] / trainer_examples_per_s,
-      # The whole pipeline in units of the bare loop's training time, measured
-      # in the same run: comparable across days when absolute times are not.
-      'bare_loop_fit_s': bare['fit_s'],
-      'pipeline_to_bare_ratio': result['pipeline_wall_s'] / bare['fit_s'],
-      'model_config': config.as_custom_config(),
-  })
+  config = configs.PRESETS[args.preset].model
+  result['model_config'] = config.as_custom_config()
+  if not args.skip_bare_loop:
+    result.update(bare_loop_figures(output_dir, config,
+                                    result['component_s']['Trainer'],
+                                    result['pipeline_wall_s']))
   path = os.path.join(REPO, 'benchmarks', 'results',
-                      f'ranking_{args.protocol}.json')
+                      results_file(f'ranking_{args.protocol}', args.preset))
   os.makedirs(os.path.dirname(path), exist_ok=True)
   with open(path, 'w') as f:
     json.dump(result, f, indent=2, sort_keys=True)

@@ -1,7 +1,8 @@
 """The retrieval benchmark: the pipeline on the real ml-1m under `last1`, then recommend.
 
   .venv/bin/python -m benchmarks.run_retrieval \\
-      [--data-dir ../shared/data/ml-1m] [--output-dir /tmp/ytdnn-bench-last1]
+      [--data-dir ../shared/data/ml-1m] [--output-dir /tmp/ytdnn-bench-last1] \\
+      [--preset full|quick]
 
 Runs `ytdnn run --split-protocol last1` (wall time, peak RSS, per-component
 times), reads the RetrievalEvaluator's figures for the pushed model (HR@K and
@@ -9,7 +10,8 @@ NDCG@10 of every user's last rating, full ranking over the movie vocabulary,
 earlier movies excluded, next to train popularity), measures HR@10 and
 NDCG@10 of each ordering of the retrieved movies by the ranking model
 (benchmarks/two_stage.py), times two-stage `recommend` for a sample of users,
-and writes benchmarks/results/retrieval_last1.json.
+and writes benchmarks/results/retrieval_last1.json (retrieval_last1_quick.json
+for the quick preset).
 """
 
 import argparse
@@ -29,7 +31,7 @@ from benchmarks import two_stage
 from components import retrieval_evaluator
 from contract import paths
 from contract import splits
-from models import hyperparameters
+from pipeline import configs
 from reporting import run_record
 from serving import recommend
 
@@ -56,6 +58,8 @@ def main() -> None:
   parser.add_argument('--data-dir', default=os.path.join(
       REPO, '..', 'shared', 'data', 'ml-1m'))
   parser.add_argument('--output-dir', default='/tmp/ytdnn-bench-last1')
+  parser.add_argument('--preset', choices=tuple(configs.PRESETS),
+                      default=configs.DEFAULT_PRESET)
   args = parser.parse_args()
   data_dir = os.path.abspath(args.data_dir)
   output_dir = os.path.abspath(args.output_dir)
@@ -63,9 +67,11 @@ def main() -> None:
     raise SystemExit(f'{output_dir} exists: give a fresh --output-dir')
 
   result = {'command': ' '.join(sys.argv), 'protocol': splits.LAST1,
+            'preset': args.preset,
             'machine': baselines.machine(),
             'speed_probe': speed_probe.probe()}
-  result.update(run_ranking.run_pipeline(data_dir, output_dir, splits.LAST1))
+  result.update(run_ranking.run_pipeline(data_dir, output_dir, splits.LAST1,
+                                         args.preset))
   run = run_record.read_run(paths.metadata_path(output_dir))
   metrics = retrieval_evaluator.read_metrics(
       run.output(paths.RETRIEVAL_EVALUATOR, 'evaluation').uri)
@@ -75,10 +81,11 @@ def main() -> None:
       paths.RETRIEVAL_EVALUATOR, 'blessing').custom_properties['blessed'].int_value)
   result['two_stage'] = two_stage.on_eval(data_dir, output_dir)
   result.update(recommend_latency(data_dir, output_dir))
-  result['retrieval_config'] = hyperparameters.RetrievalConfig().as_custom_config()
+  result['retrieval_config'] = (
+      configs.PRESETS[args.preset].retrieval.as_custom_config())
   print('wrote ' + baselines.write_results(
       result, os.path.join(REPO, 'benchmarks', 'results'),
-      f'retrieval_{splits.LAST1}.json'))
+      run_ranking.results_file(f'retrieval_{splits.LAST1}', args.preset)))
 
 
 if __name__ == '__main__':

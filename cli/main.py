@@ -1,6 +1,7 @@
 """`ytdnn`: the command line of the project."""
 
 import argparse
+import dataclasses
 import logging
 import os
 import resource
@@ -33,8 +34,14 @@ def positive_int(text: str) -> int:
   return value
 
 
+# The model flags of `ytdnn run`, each a ModelConfig field of the same name;
+# given, each overrides the preset's value.
+MODEL_FLAGS = ('epochs', 'batch_size', 'ensemble_size')
+
+
 def pipeline_config(args: argparse.Namespace) -> configs.PipelineConfig:
-  """The run's configuration: flags where given, configs.py defaults elsewhere."""
+  """The run's configuration: flags where given, the preset's and configs.py's defaults elsewhere."""
+  preset = configs.PRESETS[args.preset]
   return configs.PipelineConfig(
       data_dir=os.path.abspath(args.data_dir),
       output_dir=os.path.abspath(args.output_dir),
@@ -43,9 +50,10 @@ def pipeline_config(args: argparse.Namespace) -> configs.PipelineConfig:
           history_length=args.history_length,
           raters_length=args.raters_length,
           max_reject_share=args.max_reject_share),
-      model=hyperparameters.ModelConfig(epochs=args.epochs,
-                                        batch_size=args.batch_size,
-                                        ensemble_size=args.ensemble_size),
+      model=dataclasses.replace(preset.model, **{
+          name: getattr(args, name) for name in MODEL_FLAGS
+          if getattr(args, name) is not None}),
+      retrieval=preset.retrieval,
       beam_args=tuple(args.beam_arg) if args.beam_arg else
       configs.DEFAULT_BEAM_ARGS)
 
@@ -172,15 +180,22 @@ def parser() -> argparse.ArgumentParser:
   run.add_argument('--output-dir', default='.',
                    help='where tfx/ (artifacts, metadata) and serving_model/ '
                    'go (default: the working directory)')
+  run.add_argument('--preset', choices=tuple(configs.PRESETS),
+                   default=configs.DEFAULT_PRESET,
+                   help='the models\' settings: full, the benchmark\'s '
+                   '(default), or quick, for iterating: one ranking model, '
+                   'no I-AutoRec, fewer epochs (the trade is in README.md)')
   run.add_argument('--epochs', type=positive_int,
-                   default=hyperparameters.ModelConfig.epochs)
+                   help='ranking epochs (default: the preset\'s, '
+                   f'{hyperparameters.ModelConfig.epochs} for full)')
   run.add_argument('--batch-size', type=positive_int,
-                   default=hyperparameters.ModelConfig.batch_size)
+                   help='ranking batch size (default: the preset\'s, '
+                   f'{hyperparameters.ModelConfig.batch_size} for full)')
   run.add_argument('--ensemble-size', type=positive_int,
-                   default=hyperparameters.ModelConfig.ensemble_size,
                    help='ranking models trained apart and averaged into the '
-                   'pushed model (default: %(default)s; 1 trains in a fifth '
-                   'of the time, for a less accurate model)')
+                   'pushed model (default: the preset\'s, '
+                   f'{hyperparameters.ModelConfig.ensemble_size} for full; 1 '
+                   'trains in a fifth of the time, for a less accurate model)')
   run.add_argument('--history-length', type=int,
                    default=ingestion_config.IngestionConfig.history_length,
                    help="how many of the user's earlier movies an example "

@@ -45,6 +45,27 @@ class EvaluationConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class Preset:
+  """The two models' settings for one kind of run."""
+  model: ModelConfig
+  retrieval: RetrievalConfig
+
+
+FULL = 'full'
+QUICK = 'quick'
+PRESETS = {
+    # The benchmark's models: five ranking members and I-AutoRec blended.
+    FULL: Preset(ModelConfig(), RetrievalConfig()),
+    # For iterating on a feature: one ranking member, no I-AutoRec, fewer
+    # epochs of both models (docs/benchmarks.md states the trade).
+    QUICK: Preset(
+        ModelConfig(ensemble_size=1, autorec_weight=0.0, epochs=6),
+        RetrievalConfig(epochs=3)),
+}
+DEFAULT_PRESET = FULL
+
+
+@dataclasses.dataclass(frozen=True)
 class PipelineConfig:
   """Everything one `ytdnn run` needs."""
   data_dir: str

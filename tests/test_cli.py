@@ -69,9 +69,22 @@ def test_run_flags_reach_the_config():
                                                   'serving_model', 'ranking')
 
 
+def test_the_quick_preset_reaches_both_models_and_flags_override_it():
+  quick = configs.PRESETS[configs.QUICK]
+  config = main.pipeline_config(main.parser().parse_args(
+      ['run', '--preset', 'quick']))
+  assert (config.model, config.retrieval) == (quick.model, quick.retrieval)
+  assert config.model.ensemble_size == 1 and not config.model.autorec_weight
+  config = main.pipeline_config(main.parser().parse_args(
+      ['run', '--preset', 'quick', '--ensemble-size', '2', '--epochs', '1']))
+  assert (config.model.ensemble_size, config.model.epochs) == (2, 1)
+  assert config.model.autorec_weight == quick.model.autorec_weight
+
+
 def test_defaults_come_from_configs():
   config = main.pipeline_config(main.parser().parse_args(['run']))
   assert config.data_dir == paths.SAMPLE_DATA_DIR
   assert config.ingestion == ingestion_config.IngestionConfig()
   assert config.model == hyperparameters.ModelConfig()
+  assert config.retrieval == hyperparameters.RetrievalConfig()
   assert config.beam_args == configs.DEFAULT_BEAM_ARGS
