@@ -11,6 +11,8 @@ the ingestion writes an eval rating's. Two kinds, one per protocol's eval:
   carve-out flatters a model on temporal (issue 16's eleventh round).
 """
 
+from typing import NamedTuple
+
 import numpy as np
 import tensorflow as tf
 
@@ -70,15 +72,26 @@ def hide_ratings(data: training.Features,
           ratings.with_flat_values(tf.constant(values))}
 
 
-def split(data: training.Features, carve_out: str
-          ) -> tuple[training.Features, training.Features]:
-  """(the rest, the carve-out), the carve-out's ratings hidden in both.
+class Split(NamedTuple):
+  """A train split cut in two, as eval is cut from the data."""
+  # What to train on, the carve-out's ratings hidden in its histories.
+  rest: training.Features
+  # What to choose by, its own earlier carved-out ratings hidden.
+  held_out: training.Features
+  # The same examples with every earlier rating known, as at serving.
+  held_out_revealed: training.Features
+
+
+def split(data: training.Features, carve_out: str) -> Split:
+  """The rest and the carve-out, with the carve-out's ratings hidden as eval's are.
 
   features.SEQUENCE_POSITION, if present, is dropped: no model reads it.
   """
   held = carved_out(data, carve_out)
-  data = hide_ratings(data, held)
-  data.pop(features.SEQUENCE_POSITION, None)
+  revealed = {name: value for name, value in data.items()
+              if name != features.SEQUENCE_POSITION}
+  hidden = hide_ratings(revealed, held)
   positions = tf.range(training.num_examples(data), dtype=tf.int64)
-  return (training.take(data, positions[~held]),
-          training.take(data, positions[held]))
+  return Split(training.take(hidden, positions[~held]),
+               training.take(hidden, positions[held]),
+               training.take(revealed, positions[held]))

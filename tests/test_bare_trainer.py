@@ -19,7 +19,7 @@ def test_members_train_on_the_rest_and_the_average_is_measured_on_both_splits(
     assert len(member_rmse) == 2
     assert all(math.isfinite(rmse) and 0 < rmse < 2 for rmse in member_rmse)
   assert result['examples_per_s'] > 0
-  for split in ('carve_out', 'eval'):
+  for split in ('carve_out', 'carve_out_revealed', 'eval'):
     assert 0 < result[split]['rmse'] < 2
     assert 0 <= result[split]['auc_liked'] <= 1
   assert 0 < result['serving_p50_ms_100'] <= result['serving_p99_ms_100']

@@ -51,16 +51,20 @@ def test_split_hides_the_carved_out_ratings_in_every_history():
       [], [4.0], [4.0, features.UNKNOWN_RATING], [], [3.0]]
 
 
-def test_split_returns_the_rest_and_the_carve_out_without_positions():
+def test_split_returns_the_rest_and_the_carve_out_hidden_and_revealed():
   data = _data([0] * 20, list(range(20)), list(range(20)),
                [list(range(position)) for position in range(20)],
                [[4.0] * position for position in range(20)])
-  rest, held_out = carve_outs.split(data, carve_outs.EVERY_TENTH)
+  rest, held_out, revealed = carve_outs.split(data, carve_outs.EVERY_TENTH)
   assert held_out[features.MOVIE_INDEX].numpy().tolist() == [0, 10]
   assert features.SEQUENCE_POSITION not in rest
   last = rest[features.HISTORY_RATING_VALUES][-1].numpy().tolist()
   assert [place for place, value in enumerate(last)
           if value == features.UNKNOWN_RATING] == [0, 10]
+  assert held_out[features.HISTORY_RATING_VALUES][1].numpy().tolist() == (
+      [features.UNKNOWN_RATING] + [4.0] * 9)
+  assert revealed[features.HISTORY_RATING_VALUES][1].numpy().tolist() == (
+      [4.0] * 10)
 
 
 def test_an_unknown_carve_out_is_an_error():
