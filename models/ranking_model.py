@@ -139,8 +139,9 @@ class RatedHistory(tf.keras.layers.Layer):
 
   Pooled, the three parts give the history's mean, a mean that leans towards
   what the user liked and away from what they did not, and the user's mean
-  earlier rating (HistoryVectors adds the known ratings' share). HistoryVectors pools them without building them, and
-  gives the newest movies' slots these parts. The Transform guarantees one
+  earlier rating (HistoryVectors adds the known ratings' share).
+  HistoryVectors pools them without building them, and gives the newest
+  movies' slots these parts. The Transform guarantees one
   rating per history movie, so the flat values line up. An unknown rating
   centers to 0 (centered_ratings). The embeddings hold `members` members'
   columns side by side, and so does the result.
