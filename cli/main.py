@@ -40,7 +40,7 @@ MODEL_FLAGS = ('epochs', 'batch_size', 'ensemble_size')
 
 
 def pipeline_config(args: argparse.Namespace) -> configs.PipelineConfig:
-  """The run's configuration: flags where given, the preset's and configs.py's defaults elsewhere."""
+  """The run's configuration: flags where given, else the preset's values."""
   preset = configs.PRESETS[args.preset]
   return configs.PipelineConfig(
       data_dir=os.path.abspath(args.data_dir),
@@ -184,7 +184,7 @@ def parser() -> argparse.ArgumentParser:
                    default=configs.DEFAULT_PRESET,
                    help='the models\' settings: full, the benchmark\'s '
                    '(default), or quick, for iterating: one ranking model, '
-                   'no I-AutoRec, fewer epochs (the trade is in README.md)')
+                   'no I-AutoRec, fewer epochs (README.md)')
   run.add_argument('--epochs', type=positive_int,
                    help='ranking epochs (default: the preset\'s, '
                    f'{hyperparameters.ModelConfig.epochs} for full)')
