@@ -74,10 +74,6 @@ def _as_ranks(ranks: Iterable[int | None]) -> np.ndarray:
   return array
 
 
-def _hit_rate(ranks: np.ndarray, k: int) -> float:
-  return float(np.mean((ranks != MISS) & (ranks < k)))
-
-
 def metrics(ranks: Iterable[int | None]) -> dict[str, float]:
   """HR@10, HR@50, HR@100 and NDCG@10 over users, one rank per user.
 
@@ -85,16 +81,52 @@ def metrics(ranks: Iterable[int | None]) -> dict[str, float]:
   a user without a hit, so the list must hold at least 100 items.
   """
   ranks = _as_ranks(ranks)
-  results = {f'hr@{k}': _hit_rate(ranks, k) for k in HIT_RATE_CUTOFFS}
-  in_top = (ranks != MISS) & (ranks < NDCG_CUTOFF)
-  gains = np.zeros(len(ranks))
-  gains[in_top] = 1 / np.log2(ranks[in_top] + 2)
-  results[f'ndcg@{NDCG_CUTOFF}'] = float(np.mean(gains))
-  return results
+  names = [f'hr@{k}' for k in HIT_RATE_CUTOFFS] + [f'ndcg@{NDCG_CUTOFF}']
+  return {name: float(np.mean(per_user_gains(ranks, name)))
+          for name in names}
+
+
+def per_user_gains(ranks: Iterable[int | None], metric: str) -> np.ndarray:
+  """Each user's share of one of `metrics`' figures: its mean over users is the figure."""
+  ranks = _as_ranks(ranks)
+  name, cutoff = metric.split('@')
+  cutoff = int(cutoff)
+  hit = (ranks != MISS) & (ranks < cutoff)
+  if name == 'hr':
+    return hit.astype(np.float64)
+  if name == 'ndcg':
+    gains = np.zeros(len(ranks))
+    gains[hit] = 1 / np.log2(ranks[hit] + 2)
+    return gains
+  raise ValueError(f'no per-user form of {metric!r}: use hr@K or ndcg@K')
+
+
+def paired_difference_ci95(ranks: Iterable[int | None],
+                           baseline_ranks: Iterable[int | None], metric: str,
+                           resamples: int = 1000,
+                           seed: int = 0) -> tuple[float, float]:
+  """The 95% interval of `metric`(ranks) minus `metric`(baseline_ranks).
+
+  A paired bootstrap over users: both rank lists hold one rank per user in
+  the same user order, and each resample draws users, not ranks, so the
+  interval reflects how the two orderings differ on the same people.
+  """
+  gains = per_user_gains(ranks, metric)
+  baseline_gains = per_user_gains(baseline_ranks, metric)
+  if gains.shape != baseline_gains.shape:
+    raise ValueError(f'paired ranks need one per user on both sides, got '
+                     f'{gains.size} and {baseline_gains.size}')
+  differences = gains - baseline_gains
+  draws = np.random.default_rng(seed).integers(
+      0, differences.size, size=(resamples, differences.size))
+  means = differences[draws].mean(axis=1)
+  low, high = np.percentile(means, [2.5, 97.5])
+  return float(low), float(high)
 
 
 def hit_rate_curve(ranks: Iterable[int | None],
                    max_k: int = CURVE_MAX_K) -> list[list[int | float]]:
   """[[k, HR@k]] for k = 1..max_k, to compare models at any cutoff."""
   ranks = _as_ranks(ranks)
-  return [[k, _hit_rate(ranks, k)] for k in range(1, max_k + 1)]
+  return [[k, float(np.mean(per_user_gains(ranks, f'hr@{k}')))]
+          for k in range(1, max_k + 1)]

@@ -118,3 +118,41 @@ def test_import_does_not_load_tensorflow():
       capture_output=True, text=True, check=True,
       cwd=REPO_ROOT)
   assert loaded.stdout.strip() == 'False'
+
+
+def test_per_user_gains_average_to_the_metrics():
+  ranks = [0, 3, retrieval_metrics.MISS, 12, None, 60]
+  figures = retrieval_metrics.metrics(ranks)
+  for name, value in figures.items():
+    assert np.mean(retrieval_metrics.per_user_gains(ranks, name)) == (
+        pytest.approx(value))
+  np.testing.assert_allclose(
+      retrieval_metrics.per_user_gains(ranks, 'ndcg@10'),
+      [1.0, 1 / math.log2(5), 0, 0, 0, 0])
+  with pytest.raises(ValueError, match='hr@K or ndcg@K'):
+    retrieval_metrics.per_user_gains(ranks, 'mrr@10')
+
+
+def test_paired_interval_brackets_the_difference_and_excludes_zero_when_clear():
+  rng = np.random.default_rng(1)
+  baseline = rng.integers(0, 40, size=2000)
+  better = np.maximum(baseline - 5, 0)
+  low, high = retrieval_metrics.paired_difference_ci95(better, baseline,
+                                                       'hr@10')
+  difference = np.mean(better < 10) - np.mean(baseline < 10)
+  assert 0 < low <= difference <= high
+  assert retrieval_metrics.paired_difference_ci95(
+      baseline, baseline, 'ndcg@10') == (0.0, 0.0)
+
+
+def test_paired_interval_straddles_zero_for_a_reshuffle():
+  rng = np.random.default_rng(2)
+  ranks = rng.integers(0, 40, size=2000)
+  low, high = retrieval_metrics.paired_difference_ci95(
+      rng.permutation(ranks), ranks, 'hr@10')
+  assert low < 0 < high
+
+
+def test_paired_interval_needs_the_same_users():
+  with pytest.raises(ValueError, match='one per user'):
+    retrieval_metrics.paired_difference_ci95([1, 2], [1, 2, 3], 'hr@10')
