@@ -184,7 +184,7 @@ def parser() -> argparse.ArgumentParser:
                    default=configs.DEFAULT_PRESET,
                    help='the models\' settings: full, the benchmark\'s '
                    '(default), or quick, for iterating: one ranking model, '
-                   'no I-AutoRec, fewer epochs (README.md)')
+                   'fewer epochs (README.md)')
   run.add_argument('--epochs', type=positive_int,
                    help='ranking epochs (default: the preset\'s, '
                    f'{hyperparameters.ModelConfig.epochs} for full)')

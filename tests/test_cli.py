@@ -74,11 +74,12 @@ def test_the_quick_preset_reaches_both_models_and_flags_override_it():
   config = main.pipeline_config(main.parser().parse_args(
       ['run', '--preset', 'quick']))
   assert (config.model, config.retrieval) == (quick.model, quick.retrieval)
-  assert config.model.ensemble_size == 1 and not config.model.autorec_weight
+  assert config.model.ensemble_size == 1
+  assert config.model.epochs < hyperparameters.ModelConfig.epochs
   config = main.pipeline_config(main.parser().parse_args(
       ['run', '--preset', 'quick', '--ensemble-size', '2', '--epochs', '1']))
   assert (config.model.ensemble_size, config.model.epochs) == (2, 1)
-  assert config.model.autorec_weight == quick.model.autorec_weight
+  assert config.retrieval == quick.retrieval
 
 
 def test_defaults_come_from_configs():
