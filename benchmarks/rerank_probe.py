@@ -1,0 +1,393 @@
+"""Which features let a second stage reorder retrieval's 300 candidates? A carve-out probe.
+
+Issue 37's ranking stage must beat the retrieval order on `last1`. Before a
+pipeline node is built for it, this measures on the carve-out of the last1
+train split (each user's latest train rating held out, the retrieval model
+trained on the rest, benchmarks/tune_retrieval.py) what a listwise ranker
+over the retrieved 300 gains, and which feature families it gains from:
+
+  retrieval    the retrieval model's score, its gap to the list's best, the rank;
+  popularity   the candidate's ratings in the 7 and 30 days before the
+               request, all its ratings before it, and its age (days since
+               its first rating);
+  affinity     the user's share of history movies in the candidate's genres,
+               and the gap between its year and the history's median year;
+  sequence     co-occurrence: how often the candidate was rated within
+               SEQUENCE_WINDOW ratings after each of the user's newest
+               movies, by other users, before the request.
+
+Every count reads only ratings of the carve-out's rest, earlier than the
+request (co-occurrence as of the start of the request's time block, so a
+little older still). The ranker, a small MLP scoring each candidate with a
+softmax over the list, learns from impressions as issue 37 describes them:
+a second retrieval model trains without each user's IMPRESSION_POSITIONS
+newest rest ratings, and lists 300 candidates for each of those positions;
+the rated movie is the positive, the other candidates the negatives, less
+the movies the user rates later. It then reorders the carve-out's lists,
+which the retrieval model trained on the whole rest served.
+
+  .venv/bin/python -m benchmarks.rerank_probe --output-dir OUT
+      # -> benchmarks/results/rerank_probe_last1.json
+
+OUT is a finished `ytdnn run --split-protocol last1`.
+"""
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import tensorflow as tf
+
+from benchmarks import baselines
+from benchmarks import tune_retrieval
+from components import retrieval_evaluator
+from contract import features
+from contract import paths
+from contract import retrieval_metrics
+from contract import splits
+from models import hyperparameters
+
+SECONDS_PER_DAY = 86_400
+POPULARITY_WINDOWS_DAYS = (7, 30)
+# Ratings after a movie, in the same user's sequence, that count as following it.
+SEQUENCE_WINDOW = 10
+# The user's newest movies whose followers are counted, newest first.
+SEQUENCE_SOURCES = 5
+# Co-occurrence counts are refreshed once per block of this many requests.
+REQUESTS_PER_BLOCK = 64
+FAMILIES = ('retrieval', 'popularity', 'affinity', 'sequence')
+_READ_BATCH = 8192
+
+
+@dataclasses.dataclass(frozen=True)
+class RatingLog:
+  """The rest of the train split: who rated what, when, in time order."""
+  user_ids: np.ndarray
+  movie_ids: np.ndarray
+  timestamps: np.ndarray
+  positions: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True)
+class MovieFacts:
+  """Each movie's genres (a bit mask) and year, indexed by movie id."""
+  genre_bits: np.ndarray
+  years: np.ndarray
+
+
+def _columns(serialized: list[bytes]) -> tuple[dict[str, np.ndarray],
+                                              MovieFacts]:
+  """The columns the features need of every example, and each movie's facts."""
+  spec = {name: tf.io.FixedLenFeature([], tf.int64) for name in (
+      features.USER_ID, features.MOVIE_ID, features.TIMESTAMP,
+      features.USER_RATING_COUNT, features.MOVIE_YEAR)}
+  spec.update({name: tf.io.FixedLenFeature([], tf.string, default_value='')
+               for name in features.GENRE_COLUMNS})
+  columns: dict[str, list[np.ndarray]] = {name: [] for name in spec}
+  for start in range(0, len(serialized), _READ_BATCH):
+    parsed = tf.io.parse_example(
+        tf.constant(serialized[start:start + _READ_BATCH]), spec)
+    for name, value in parsed.items():
+      columns[name].append(value.numpy())
+  data = {name: np.concatenate(parts) for name, parts in columns.items()}
+  genres = sorted({genre for name in features.GENRE_COLUMNS
+                   for genre in np.unique(data[name]) if genre})
+  bit = {genre: 1 << index for index, genre in enumerate(genres)}
+  size = int(data[features.MOVIE_ID].max()) + 1
+  genre_bits = np.zeros(size, np.int64)
+  years = np.zeros(size, np.float64)
+  movies = data[features.MOVIE_ID]
+  for name in features.GENRE_COLUMNS:
+    genre_bits[movies] |= np.array([bit.get(value, 0) for value in data[name]])
+  years[movies] = data[features.MOVIE_YEAR]
+  return data, MovieFacts(genre_bits, years)
+
+
+def _rating_log(data: dict[str, np.ndarray], keep: np.ndarray) -> RatingLog:
+  order = np.argsort(data[features.TIMESTAMP][keep], kind='stable')
+  return RatingLog(*(data[name][keep][order] for name in (
+      features.USER_ID, features.MOVIE_ID, features.TIMESTAMP,
+      features.USER_RATING_COUNT)))
+
+
+def _follow_pairs(log: RatingLog) -> tuple[np.ndarray, np.ndarray,
+                                           np.ndarray]:
+  """(earlier movie, later movie, later rating's time) of every pair within the window."""
+  order = np.lexsort((log.positions, log.user_ids))
+  users, movies, times = (log.user_ids[order], log.movie_ids[order],
+                          log.timestamps[order])
+  earlier, later, at = [], [], []
+  for lag in range(1, SEQUENCE_WINDOW + 1):
+    same_user = users[lag:] == users[:-lag]
+    earlier.append(movies[:-lag][same_user])
+    later.append(movies[lag:][same_user])
+    at.append(times[lag:][same_user])
+  earlier, later, at = map(np.concatenate, (earlier, later, at))
+  by_time = np.argsort(at, kind='stable')
+  return earlier[by_time], later[by_time], at[by_time]
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+  user_id: int
+  timestamp: int
+  history: np.ndarray  # movie ids, newest last
+
+
+def _requests(serialized: list[bytes]) -> list[Request]:
+  parsed = tf.io.parse_example(tf.constant(serialized), {
+      features.USER_ID: tf.io.FixedLenFeature([], tf.int64),
+      features.TIMESTAMP: tf.io.FixedLenFeature([], tf.int64),
+      features.HISTORY: tf.io.RaggedFeature(tf.int64)})
+  return [Request(int(user), int(timestamp), history)
+          for user, timestamp, history in zip(
+              parsed[features.USER_ID].numpy(),
+              parsed[features.TIMESTAMP].numpy(),
+              parsed[features.HISTORY].numpy())]
+
+
+def candidate_lists(serve, targets) -> tuple[np.ndarray, np.ndarray]:
+  """Each request's retrieved movie ids and scores, best first."""
+  movie_ids, scores = [], []
+  for start in range(0, len(targets.requests), 256):
+    served = serve(examples=tf.constant(targets.requests[start:start + 256]))
+    movie_ids.append(served[features.RETRIEVED_MOVIE_IDS].numpy())
+    scores.append(served[features.RETRIEVAL_SCORES].numpy())
+  return np.concatenate(movie_ids), np.concatenate(scores)
+
+
+def list_features(requests: list[Request], movie_ids: np.ndarray,
+                  scores: np.ndarray, log: RatingLog,
+                  facts: MovieFacts) -> dict[str, np.ndarray]:
+  """Each family's [requests, candidates, width] features, from earlier ratings only."""
+  lists, length = movie_ids.shape
+  finite = np.isfinite(scores)
+  best = np.max(np.where(finite, scores, -np.inf), axis=1, keepdims=True)
+  safe_scores = np.where(finite, scores, best - 50.0)
+  retrieval = np.stack([safe_scores, safe_scores - best,
+                        np.broadcast_to(np.log1p(np.arange(length)),
+                                        (lists, length))], axis=-1)
+
+  size = len(facts.years)
+  by_movie = np.lexsort((log.timestamps, log.movie_ids))
+  movie_sorted, time_sorted = log.movie_ids[by_movie], log.timestamps[by_movie]
+  movie_start = np.searchsorted(movie_sorted, np.arange(size))
+  movie_end = np.searchsorted(movie_sorted, np.arange(size), side='right')
+  first_time = np.where(movie_end > movie_start,
+                        time_sorted[np.minimum(movie_start, len(time_sorted) - 1)],
+                        0)
+  request_times = np.array([request.timestamp for request in requests])
+
+  def ratings_before(until: np.ndarray) -> np.ndarray:
+    keys = movie_ids.astype(np.float64) * 1e10 + until
+    flat = movie_sorted.astype(np.float64) * 1e10 + time_sorted
+    return np.searchsorted(flat, keys.ravel()).reshape(keys.shape) - (
+        movie_start[movie_ids])
+
+  now = request_times[:, np.newaxis] * np.ones((1, length), np.int64)
+  before_now = ratings_before(now)
+  popularity = [np.log1p(before_now - ratings_before(
+      now - days * SECONDS_PER_DAY)) for days in POPULARITY_WINDOWS_DAYS]
+  popularity.append(np.log1p(before_now))
+  age_days = np.where(before_now > 0, (now - first_time[movie_ids]) /
+                      SECONDS_PER_DAY, 0.0)
+  popularity.append(np.log1p(np.maximum(age_days, 0.0)))
+  popularity = np.stack(popularity, axis=-1)
+
+  genre_share = np.zeros((lists, length))
+  year_gap = np.zeros((lists, length))
+  for row, request in enumerate(requests):
+    history_bits = facts.genre_bits[request.history]
+    candidate_bits = facts.genre_bits[movie_ids[row]]
+    if history_bits.size:
+      genre_share[row] = np.mean(
+          (history_bits[np.newaxis, :] & candidate_bits[:, np.newaxis]) != 0,
+          axis=1)
+      year_gap[row] = (facts.years[movie_ids[row]] -
+                       np.median(facts.years[request.history])) / 10.0
+  affinity = np.stack([genre_share, year_gap, np.abs(year_gap)], axis=-1)
+
+  earlier, later, at = _follow_pairs(log)
+  followers = np.zeros((size, size), np.int32)
+  followed_counts = np.zeros(size, np.int64)
+  sequence = np.zeros((lists, length, SEQUENCE_SOURCES + 1))
+  applied = 0
+  by_request_time = np.argsort(request_times, kind='stable')
+  for block_start in range(0, lists, REQUESTS_PER_BLOCK):
+    block = by_request_time[block_start:block_start + REQUESTS_PER_BLOCK]
+    until = np.searchsorted(at, request_times[block].min())
+    np.add.at(followers, (earlier[applied:until], later[applied:until]), 1)
+    np.add.at(followed_counts, earlier[applied:until], 1)
+    applied = until
+    for row in block:
+      sources = requests[row].history[::-1][:SEQUENCE_SOURCES]
+      counts = followers[sources][:, movie_ids[row]]
+      sequence[row, :, :len(sources)] = np.log1p(counts).T
+      sequence[row, :, SEQUENCE_SOURCES] = np.sum(
+          counts / np.maximum(followed_counts[sources], 1)[:, np.newaxis],
+          axis=0)
+  return {'retrieval': retrieval, 'popularity': popularity,
+          'affinity': affinity, 'sequence': sequence}
+
+
+@dataclasses.dataclass(frozen=True)
+class ListSet:
+  """Candidate lists: features [lists, candidates, width], the target's place
+  or -1, and which candidates count (not a movie the user rates later)."""
+  x: np.ndarray
+  labels: np.ndarray
+  shown: np.ndarray
+
+
+def _ranker(width: int) -> tf.keras.Model:
+  """Per-candidate MLP scores; a candidate that is not shown gets no probability."""
+  candidates = tf.keras.Input((None, width))
+  shown = tf.keras.Input((None,))
+  hidden = tf.keras.layers.Dense(64, activation='relu')(candidates)
+  hidden = tf.keras.layers.Dense(32, activation='relu')(hidden)
+  logits = tf.squeeze(tf.keras.layers.Dense(1)(hidden), -1)
+  return tf.keras.Model([candidates, shown], logits + (shown - 1.0) * 1e9)
+
+
+def fit_and_rank(fit: ListSet, rank: ListSet, epochs: int) -> np.ndarray:
+  """Ranks of `rank`'s targets in its lists, reordered by a ranker fitted on `fit`."""
+  tf.keras.utils.set_random_seed(0)
+  trainable = fit.labels >= 0
+  x = fit.x[trainable]
+  mean = x.reshape(-1, x.shape[-1]).mean(axis=0)
+  std = x.reshape(-1, x.shape[-1]).std(axis=0) + 1e-6
+  model = _ranker(x.shape[-1])
+  model.compile(optimizer=tf.keras.optimizers.Adam(1e-3),
+                loss=tf.keras.losses.SparseCategoricalCrossentropy(
+                    from_logits=True))
+  model.fit([((x - mean) / std).astype(np.float32),
+             fit.shown[trainable].astype(np.float32)],
+            fit.labels[trainable], batch_size=64, epochs=epochs, verbose=2)
+  logits = model.predict([((rank.x - mean) / std).astype(np.float32),
+                          rank.shown.astype(np.float32)],
+                         batch_size=256, verbose=0)
+  return np.array([
+      retrieval_metrics.MISS if label < 0 else
+      retrieval_metrics.target_rank(row_logits, int(label), [])
+      for label, row_logits in zip(rank.labels, logits)])
+
+
+def _labels(movie_ids: np.ndarray, targets: np.ndarray) -> np.ndarray:
+  hits = movie_ids == targets[:, np.newaxis]
+  return np.where(hits.any(axis=1), hits.argmax(axis=1), -1)
+
+
+def newest_per_user(ratings: retrieval_evaluator.Ratings, among: np.ndarray,
+                    count: int) -> np.ndarray:
+  """A mask of each user's `count` newest ratings among the `among` ones."""
+  rows = np.flatnonzero(among)
+  order = rows[np.lexsort((-ratings.earlier_counts[rows],
+                           ratings.user_ids[rows]))]
+  users = ratings.user_ids[order]
+  first = np.concatenate([[0], np.flatnonzero(users[1:] != users[:-1]) + 1])
+  place = np.arange(len(order)) - np.repeat(first, np.diff(
+      np.append(first, len(order))))
+  chosen = np.zeros(len(ratings.user_ids), bool)
+  chosen[order[place < count]] = True
+  return chosen
+
+
+def position_targets(ratings: retrieval_evaluator.Ratings,
+                     serialized: list[bytes], rows: np.ndarray
+                     ) -> tuple[retrieval_evaluator.Targets, list[np.ndarray]]:
+  """Requests for the ratings at `rows`, and each one's user's later movies."""
+  earlier = retrieval_evaluator.EarlierMovies(ratings)
+  excluded, later = [], []
+  for row in rows:
+    user, count = ratings.user_ids[row], ratings.earlier_counts[row]
+    excluded.append(earlier.of(user, count))
+    everything = earlier.of(user, np.iinfo(np.int64).max)
+    later.append(np.setdiff1d(everything, earlier.of(user, count + 1)))
+  return retrieval_evaluator.Targets(
+      requests=[retrieval_evaluator.with_excluded_movies(serialized[row], movies)
+                for row, movies in zip(rows, excluded)],
+      movie_ids=ratings.movie_ids[rows], excluded_movie_ids=excluded), later
+
+
+def main() -> None:
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument('--output-dir', required=True,
+                      help='the output directory of a finished last1 run')
+  parser.add_argument('--epochs', type=int, default=8)
+  parser.add_argument('--impression-positions', type=int, default=5)
+  parser.add_argument('--impression-retrieval-epochs', type=int, default=3)
+  args = parser.parse_args()
+  started = time.monotonic()
+  machine = baselines.machine()
+  carve = tune_retrieval.carve_out(args.output_dir)
+  train, serialized = retrieval_evaluator.read_split(
+      paths.latest_ingested_split(args.output_dir, splits.TRAIN_SPLIT),
+      keep_examples=True)
+  data, facts = _columns(serialized)
+  log = _rating_log(data, ~carve.held_out)
+  config = hyperparameters.RetrievalConfig()
+
+  impressed = newest_per_user(train, ~carve.held_out,
+                              args.impression_positions)
+  impression_targets, later_movies = position_targets(
+      train, serialized, np.flatnonzero(impressed))
+  impression_retrieval = tune_retrieval.train_retrieval(
+      dataclasses.replace(carve, held_out=carve.held_out | impressed,
+                          targets=impression_targets),
+      dataclasses.replace(config, epochs=args.impression_retrieval_epochs))
+  retrieval = tune_retrieval.train_retrieval(carve, config)
+
+  list_sets = {}
+  for name, serve, targets in (
+      ('impressions', impression_retrieval.serve, impression_targets),
+      ('carve_out', retrieval.serve, carve.targets)):
+    movie_ids, scores = candidate_lists(serve, targets)
+    shown = np.isfinite(scores)
+    if name == 'impressions':
+      shown &= ~np.array([np.isin(row, later) for row, later in zip(
+          movie_ids, later_movies)])
+    list_sets[name] = (list_features(_requests(targets.requests), movie_ids,
+                                     scores, log, facts),
+                       _labels(movie_ids, targets.movie_ids), shown)
+  prepared_s = time.monotonic() - started
+  carve_labels = list_sets['carve_out'][1]
+  results = {
+      'command': ' '.join(sys.argv), 'machine': machine,
+      'impression_lists': len(list_sets['impressions'][1]),
+      'impression_target_in_list_share': float(
+          np.mean(list_sets['impressions'][1] >= 0)),
+      'carve_out_targets': len(carve_labels),
+      'target_in_list_share': float(np.mean(carve_labels >= 0)),
+      'retrieval_order': retrieval_metrics.metrics(
+          np.where(carve_labels >= 0, carve_labels, retrieval_metrics.MISS))}
+  print(json.dumps(results), flush=True)
+  variants = {'all': FAMILIES, 'retrieval_only': ('retrieval',)}
+  variants.update({f'without_{family}': tuple(
+      name for name in FAMILIES if name != family) for family in FAMILIES
+                   if family != 'retrieval'})
+  for name, chosen in variants.items():
+    fit, rank = (ListSet(np.concatenate([families[family] for family in chosen],
+                                        axis=-1), labels, shown)
+                 for families, labels, shown in (list_sets['impressions'],
+                                                 list_sets['carve_out']))
+    ranks = fit_and_rank(fit, rank, args.epochs)
+    results[name] = retrieval_metrics.metrics(ranks)
+    results[name]['ndcg@10_delta_ci95'] = (
+        retrieval_metrics.paired_difference_ci95(
+            ranks, np.where(carve_labels >= 0, carve_labels,
+                            retrieval_metrics.MISS), 'ndcg@10'))
+    print(json.dumps({name: results[name]}), flush=True)
+  results['prepare_s'] = prepared_s
+  results['total_s'] = time.monotonic() - started
+  print('wrote ' + baselines.write_results(
+      results, os.path.join(os.path.dirname(os.path.dirname(
+          os.path.abspath(__file__))), 'benchmarks', 'results'),
+      'rerank_probe_last1.json'))
+
+
+if __name__ == '__main__':
+  main()
