@@ -29,7 +29,10 @@ which the retrieval model trained on the whole rest served.
   .venv/bin/python -m benchmarks.rerank_probe --output-dir OUT
       # -> benchmarks/results/rerank_probe_last1.json
 
-OUT is a finished `ytdnn run --split-protocol last1`.
+OUT is a finished `ytdnn run --split-protocol last1`. With `--targets eval`
+the same steps run on the whole train split and rank the eval split's
+targets, to confirm what the carve-out chose, never to choose
+(-> rerank_probe_last1_eval.json).
 """
 
 import argparse
@@ -60,6 +63,14 @@ SEQUENCE_SOURCES = 5
 # Co-occurrence counts are refreshed once per block of this many requests.
 REQUESTS_PER_BLOCK = 64
 FAMILIES = ('retrieval', 'popularity', 'affinity', 'sequence')
+CARVE_OUT = 'carve-out'
+EVAL = 'eval'
+# Where the targets come from: the train split's carve-out, or eval with the
+# whole train split behind it.
+TARGETS = {CARVE_OUT: tune_retrieval.carve_out,
+           EVAL: tune_retrieval.eval_holdout}
+RESULTS_FILES = {CARVE_OUT: 'rerank_probe_last1.json',
+                 EVAL: 'rerank_probe_last1_eval.json'}
 _READ_BATCH = 8192
 
 
@@ -317,13 +328,14 @@ def main() -> None:
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument('--output-dir', required=True,
                       help='the output directory of a finished last1 run')
+  parser.add_argument('--targets', choices=tuple(TARGETS), default=CARVE_OUT)
   parser.add_argument('--epochs', type=int, default=8)
   parser.add_argument('--impression-positions', type=int, default=5)
   parser.add_argument('--impression-retrieval-epochs', type=int, default=3)
   args = parser.parse_args()
   started = time.monotonic()
   machine = baselines.machine()
-  carve = tune_retrieval.carve_out(args.output_dir)
+  carve = TARGETS[args.targets](args.output_dir)
   train, serialized = retrieval_evaluator.read_split(
       paths.latest_ingested_split(args.output_dir, splits.TRAIN_SPLIT),
       keep_examples=True)
@@ -360,7 +372,7 @@ def main() -> None:
       'impression_lists': len(list_sets['impressions'][1]),
       'impression_target_in_list_share': float(
           np.mean(list_sets['impressions'][1] >= 0)),
-      'carve_out_targets': len(carve_labels),
+      'targets': len(carve_labels),
       'target_in_list_share': float(np.mean(carve_labels >= 0)),
       'retrieval_order': retrieval_metrics.metrics(
           np.where(carve_labels >= 0, carve_labels, retrieval_metrics.MISS))}
@@ -386,7 +398,7 @@ def main() -> None:
   print('wrote ' + baselines.write_results(
       results, os.path.join(os.path.dirname(os.path.dirname(
           os.path.abspath(__file__))), 'benchmarks', 'results'),
-      'rerank_probe_last1.json'))
+      RESULTS_FILES[args.targets]))
 
 
 if __name__ == '__main__':
