@@ -41,6 +41,7 @@ import json
 import os
 import sys
 import time
+from typing import Callable
 
 import numpy as np
 import tensorflow as tf
@@ -144,12 +145,14 @@ def _follow_pairs(log: RatingLog) -> tuple[np.ndarray, np.ndarray,
 
 @dataclasses.dataclass(frozen=True)
 class Request:
+  """A list's request: whose it is, when, and the movies rated before it."""
   user_id: int
   timestamp: int
   history: np.ndarray  # movie ids, newest last
 
 
 def _requests(serialized: list[bytes]) -> list[Request]:
+  """The requests of serialized examples."""
   parsed = tf.io.parse_example(tf.constant(serialized), {
       features.USER_ID: tf.io.FixedLenFeature([], tf.int64),
       features.TIMESTAMP: tf.io.FixedLenFeature([], tf.int64),
@@ -161,7 +164,9 @@ def _requests(serialized: list[bytes]) -> list[Request]:
               parsed[features.HISTORY].numpy())]
 
 
-def candidate_lists(serve, targets) -> tuple[np.ndarray, np.ndarray]:
+def candidate_lists(serve: Callable[..., dict[str, tf.Tensor]],
+                    targets: retrieval_evaluator.Targets
+                    ) -> tuple[np.ndarray, np.ndarray]:
   """Each request's retrieved movie ids and scores, best first."""
   movie_ids, scores = [], []
   for start in range(0, len(targets.requests), 256):
@@ -171,64 +176,77 @@ def candidate_lists(serve, targets) -> tuple[np.ndarray, np.ndarray]:
   return np.concatenate(movie_ids), np.concatenate(scores)
 
 
-def list_features(requests: list[Request], movie_ids: np.ndarray,
-                  scores: np.ndarray, log: RatingLog,
-                  facts: MovieFacts) -> dict[str, np.ndarray]:
-  """Each family's [requests, candidates, width] features, from earlier ratings only."""
-  lists, length = movie_ids.shape
+def _retrieval_features(scores: np.ndarray) -> np.ndarray:
+  """The retrieval score, its gap to the list's best and log(1 + rank)."""
+  lists, length = scores.shape
   finite = np.isfinite(scores)
   best = np.max(np.where(finite, scores, -np.inf), axis=1, keepdims=True)
   safe_scores = np.where(finite, scores, best - 50.0)
-  retrieval = np.stack([safe_scores, safe_scores - best,
-                        np.broadcast_to(np.log1p(np.arange(length)),
-                                        (lists, length))], axis=-1)
+  return np.stack([safe_scores, safe_scores - best,
+                   np.broadcast_to(np.log1p(np.arange(length)),
+                                   (lists, length))], axis=-1)
 
-  size = len(facts.years)
+
+def _popularity_features(movie_ids: np.ndarray, request_times: np.ndarray,
+                         log: RatingLog, size: int) -> np.ndarray:
+  """log(1 + ratings) in each window and before the request, and log(1 + age in days)."""
   by_movie = np.lexsort((log.timestamps, log.movie_ids))
   movie_sorted, time_sorted = log.movie_ids[by_movie], log.timestamps[by_movie]
   movie_start = np.searchsorted(movie_sorted, np.arange(size))
-  movie_end = np.searchsorted(movie_sorted, np.arange(size), side='right')
-  first_time = np.where(movie_end > movie_start,
-                        time_sorted[np.minimum(movie_start, len(time_sorted) - 1)],
-                        0)
-  request_times = np.array([request.timestamp for request in requests])
+  first_time = time_sorted[np.minimum(movie_start, len(time_sorted) - 1)]
+  # One sorted key per rating, (movie, time), so one search counts a movie's
+  # ratings before any time.
+  flat = movie_sorted.astype(np.float64) * 1e10 + time_sorted
 
   def ratings_before(until: np.ndarray) -> np.ndarray:
     keys = movie_ids.astype(np.float64) * 1e10 + until
-    flat = movie_sorted.astype(np.float64) * 1e10 + time_sorted
     return np.searchsorted(flat, keys.ravel()).reshape(keys.shape) - (
         movie_start[movie_ids])
 
-  now = request_times[:, np.newaxis] * np.ones((1, length), np.int64)
+  now = np.broadcast_to(request_times[:, np.newaxis], movie_ids.shape)
   before_now = ratings_before(now)
-  popularity = [np.log1p(before_now - ratings_before(
-      now - days * SECONDS_PER_DAY)) for days in POPULARITY_WINDOWS_DAYS]
-  popularity.append(np.log1p(before_now))
-  age_days = np.where(before_now > 0, (now - first_time[movie_ids]) /
-                      SECONDS_PER_DAY, 0.0)
-  popularity.append(np.log1p(np.maximum(age_days, 0.0)))
-  popularity = np.stack(popularity, axis=-1)
+  columns = [np.log1p(before_now - ratings_before(now - days * SECONDS_PER_DAY))
+             for days in POPULARITY_WINDOWS_DAYS]
+  columns.append(np.log1p(before_now))
+  age_days = np.where(before_now > 0,
+                      (now - first_time[movie_ids]) / SECONDS_PER_DAY, 0.0)
+  columns.append(np.log1p(age_days))
+  return np.stack(columns, axis=-1)
 
-  genre_share = np.zeros((lists, length))
-  year_gap = np.zeros((lists, length))
+
+def _affinity_features(requests: list[Request], movie_ids: np.ndarray,
+                       facts: MovieFacts) -> np.ndarray:
+  """The share of the history sharing a genre, and the year gap to its median."""
+  genre_share = np.zeros(movie_ids.shape)
+  year_gap = np.zeros(movie_ids.shape)
   for row, request in enumerate(requests):
+    if not request.history.size:
+      continue
     history_bits = facts.genre_bits[request.history]
     candidate_bits = facts.genre_bits[movie_ids[row]]
-    if history_bits.size:
-      genre_share[row] = np.mean(
-          (history_bits[np.newaxis, :] & candidate_bits[:, np.newaxis]) != 0,
-          axis=1)
-      year_gap[row] = (facts.years[movie_ids[row]] -
-                       np.median(facts.years[request.history])) / 10.0
-  affinity = np.stack([genre_share, year_gap, np.abs(year_gap)], axis=-1)
+    genre_share[row] = np.mean(
+        (history_bits[np.newaxis, :] & candidate_bits[:, np.newaxis]) != 0,
+        axis=1)
+    year_gap[row] = (facts.years[movie_ids[row]] -
+                     np.median(facts.years[request.history])) / 10.0
+  return np.stack([genre_share, year_gap, np.abs(year_gap)], axis=-1)
 
+
+def _sequence_features(requests: list[Request], movie_ids: np.ndarray,
+                       request_times: np.ndarray, log: RatingLog,
+                       size: int) -> np.ndarray:
+  """log(1 + times the candidate followed each newest movie), and the summed shares.
+
+  The counts grow in time order and are read as of the start of each block
+  of requests, so a request sees only pairs completed before it.
+  """
   earlier, later, at = _follow_pairs(log)
   followers = np.zeros((size, size), np.int32)
   followed_counts = np.zeros(size, np.int64)
-  sequence = np.zeros((lists, length, SEQUENCE_SOURCES + 1))
+  sequence = np.zeros((*movie_ids.shape, SEQUENCE_SOURCES + 1))
   applied = 0
   by_request_time = np.argsort(request_times, kind='stable')
-  for block_start in range(0, lists, REQUESTS_PER_BLOCK):
+  for block_start in range(0, len(requests), REQUESTS_PER_BLOCK):
     block = by_request_time[block_start:block_start + REQUESTS_PER_BLOCK]
     until = np.searchsorted(at, request_times[block].min())
     np.add.at(followers, (earlier[applied:until], later[applied:until]), 1)
@@ -241,8 +259,21 @@ def list_features(requests: list[Request], movie_ids: np.ndarray,
       sequence[row, :, SEQUENCE_SOURCES] = np.sum(
           counts / np.maximum(followed_counts[sources], 1)[:, np.newaxis],
           axis=0)
-  return {'retrieval': retrieval, 'popularity': popularity,
-          'affinity': affinity, 'sequence': sequence}
+  return sequence
+
+
+def list_features(requests: list[Request], movie_ids: np.ndarray,
+                  scores: np.ndarray, log: RatingLog,
+                  facts: MovieFacts) -> dict[str, np.ndarray]:
+  """Each family's [requests, candidates, width] features, from earlier ratings only."""
+  size = len(facts.years)
+  request_times = np.array([request.timestamp for request in requests])
+  return {
+      'retrieval': _retrieval_features(scores),
+      'popularity': _popularity_features(movie_ids, request_times, log, size),
+      'affinity': _affinity_features(requests, movie_ids, facts),
+      'sequence': _sequence_features(requests, movie_ids, request_times, log,
+                                     size)}
 
 
 @dataclasses.dataclass(frozen=True)
