@@ -64,11 +64,18 @@ def target_rank(scores: np.ndarray, target: int,
 
 
 def _as_ranks(ranks: Iterable[int | None]) -> np.ndarray:
-  """Ranks as integers, None as MISS, so every metric reads one form."""
-  array = np.array([MISS if rank is None else rank for rank in ranks],
-                   dtype=np.int64)
-  if array.size == 0:
-    raise ValueError('no ranks: the metrics are shares of users')
+  """Ranks as integers, None as MISS, so every metric reads one form.
+
+  An integer array is taken as it is: the HR curve reads one 100 times.
+  """
+  if isinstance(ranks, np.ndarray) and ranks.dtype.kind == 'i':
+    array = ranks.astype(np.int64, copy=False)
+  else:
+    array = np.array([MISS if rank is None else rank for rank in ranks],
+                     dtype=np.int64)
+  if array.ndim != 1 or array.size == 0:
+    raise ValueError('no ranks, or not one per user: the metrics are shares '
+                     'of users')
   if (array < MISS).any():
     raise ValueError(f'ranks must be >= 0, or {MISS} or None for a miss')
   return array

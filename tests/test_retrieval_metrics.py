@@ -104,7 +104,8 @@ def test_curve_length_follows_max_k():
                                                                [2, 1.0]]
 
 
-@pytest.mark.parametrize('ranks', [[], [0, -2]])
+@pytest.mark.parametrize('ranks', [[], [0, -2], np.array([0, -2]),
+                                   np.zeros((2, 2), np.int64)])
 def test_invalid_ranks_are_an_error(ranks):
   with pytest.raises(ValueError):
     retrieval_metrics.metrics(ranks)
