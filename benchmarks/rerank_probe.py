@@ -278,8 +278,12 @@ def list_features(requests: list[Request], movie_ids: np.ndarray,
 
 @dataclasses.dataclass(frozen=True)
 class ListSet:
-  """Candidate lists: features [lists, candidates, width], the target's place
-  or -1, and which candidates count (not a movie the user rates later)."""
+  """Candidate lists, their targets and which candidates count.
+
+  x: [lists, candidates, width] features; labels: the target's place in its
+  list, or -1; shown: false for a movie the user rates later (not a negative)
+  and for a slot retrieval left empty.
+  """
   x: np.ndarray
   labels: np.ndarray
   shown: np.ndarray
@@ -319,6 +323,7 @@ def fit_and_rank(fit: ListSet, rank: ListSet, epochs: int) -> np.ndarray:
 
 
 def _labels(movie_ids: np.ndarray, targets: np.ndarray) -> np.ndarray:
+  """Each target's place in its list of candidates, or -1."""
   hits = movie_ids == targets[:, np.newaxis]
   return np.where(hits.any(axis=1), hits.argmax(axis=1), -1)
 
