@@ -3,11 +3,12 @@
 The held-out split is left to the RetrievalEvaluator.
 """
 
-import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
 from tfx import v1 as tfx
 
+from contract import features
+from contract import splits
 from models import hyperparameters
 from models import retrieval_model
 from models import retrieval_signatures
@@ -22,12 +23,17 @@ def _batches(fn_args: tfx.components.FnArgs,
   """(training, validation) batches; the whole transformed split is freed on return."""
   data = retrieval_training.transformed_split(
       training.raw_records(fn_args.train_files), tf_transform_output)
-  chosen = retrieval_training.in_validation(data, config.validation_modulus)
-  chunks = retrieval_training.sequence_chunks(
-      data, np.logical_not(chosen.numpy()), config)
+  chosen = retrieval_training.in_validation(
+      data, config.validation_modulus).numpy()
+  held_out = splits.newest_per_user(
+      data[features.USER_INDEX].numpy(),
+      data[features.SEQUENCE_POSITION].numpy(), config.held_out_newest)
+  chunks = retrieval_training.sequence_chunks(data, ~chosen & ~held_out,
+                                              config)
   return (retrieval_training.sequence_batches(data, chunks, config),
           retrieval_training.validation_batches(
-              retrieval_training.validation_carve_out(data, chosen), config))
+              retrieval_training.validation_carve_out(
+                  data, tf.constant(chosen & ~held_out)), config))
 
 
 def run_fn(fn_args: tfx.components.FnArgs) -> None:

@@ -6,6 +6,10 @@ import tensorflow as tf
 import tensorflow_transform as tft
 from tfx import v1 as tfx
 
+from contract import features
+from contract import paths
+from models import candidate_features
+from models import engagement
 from models import hyperparameters
 from models import signatures
 from models import training
@@ -16,7 +20,9 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
 
   `fn_args.train_files` are the raw ingested examples' train files: the
   transform graph is applied here (`training.transform_in_memory`). The eval
-  split is left to the Evaluator: nothing here looks at it.
+  split is left to the Evaluator: nothing here looks at it. The engagement
+  head then learns from the impression lists (components/ranking_trainer.py
+  passes their files), its features counted from the train split's ratings.
   """
   config, lengths = hyperparameters.ModelConfig.from_trainer_custom_config(
       fn_args.custom_config)
@@ -32,6 +38,16 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
 
   model = training.train_ranking_model(data, tf_transform_output, config,
                                        fit_member)
+  del data
+  features_of = candidate_features.CandidateFeatures(engagement.rating_tables(
+      training.raw_records(fn_args.train_files)))
+  lists = engagement.read_lists(
+      training.raw_records(fn_args.custom_config[paths.IMPRESSION_FILES]),
+      features_of)
+  tower = engagement.train_engagement_tower(
+      lists, config, os.path.join(fn_args.model_run_dir,
+                                  features.ENGAGEMENT_HEAD))
   training.save_for_serving(
       model, fn_args.serving_model_dir,
-      signatures.make_signatures(model, tf_transform_output), lengths)
+      signatures.make_signatures(model, tf_transform_output, tower,
+                                 features_of), lengths)

@@ -143,10 +143,28 @@ EXCLUDED_MOVIE_IDS = 'excluded_movie_ids'
 RETRIEVED_MOVIE_IDS = 'movie_ids'
 RETRIEVAL_SCORES = 'scores'
 
+# A list of candidates the ranking stage orders (components/impression_gen.py
+# writes them for training; the ranking model's `rank` signature takes them):
+# the request's user, time and history come from the request's own features,
+# the candidates' movie ids and retrieval scores, best first, from here.
+CANDIDATE_MOVIE_IDS = 'candidate_movie_ids'
+CANDIDATE_SCORES = 'candidate_retrieval_scores'
+# Of a training list only: whether each candidate counts (false for a movie
+# the user rates later, not a negative, and for an empty slot), and the
+# rated movie's place in the list, or NO_TARGET when retrieval missed it.
+CANDIDATE_SHOWN = 'candidate_shown'
+TARGET_PLACE = 'target_place'
+NO_TARGET = -1
+# The ranking model's ordering score of each candidate: the logit of "the
+# user rates this one next among those shown".
+ENGAGEMENT_HEAD = 'engagement'
+
 # How `ytdnn recommend` orders the retrieved movies (serving/recommend.py).
+ORDER_BY_ENGAGEMENT = 'engagement'
 ORDER_BY_RETRIEVAL = 'retrieval'
 ORDER_BY_LIKED = 'liked'
-RECOMMEND_ORDERINGS = (ORDER_BY_RETRIEVAL, ORDER_BY_LIKED)
+RECOMMEND_ORDERINGS = (ORDER_BY_ENGAGEMENT, ORDER_BY_RETRIEVAL,
+                       ORDER_BY_LIKED)
 
 # Features TFMA slices the evaluation by.
 SLICE_FEATURES = (GENDER, AGE, OCCUPATION, FIRST_GENRE,

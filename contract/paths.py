@@ -21,8 +21,13 @@ INGESTION = 'MovieLensIngestion'
 STATISTICS_GEN = 'StatisticsGen'
 EXAMPLE_VALIDATOR = 'ExampleValidator'
 TRANSFORM = 'Transform'
+IMPRESSION_TRAINER = 'ImpressionRetrievalTrainer'
+IMPRESSION_GEN = 'ImpressionGen'
+TRAINER = 'Trainer'
 EVALUATOR = 'Evaluator'
+TWO_STAGE_EVALUATOR = 'TwoStageEvaluator'
 PUSHER = 'Pusher'
+RETRIEVAL_TRAINER = 'RetrievalTrainer'
 RETRIEVAL_EVALUATOR = 'RetrievalEvaluator'
 RETRIEVAL_PUSHER = 'RetrievalPusher'
 
@@ -84,3 +89,8 @@ def latest_ingested_split(output_dir: str, split: str) -> str:
   """The newest ingested Examples' directory of a split in a run."""
   return split_dir(latest_output(pipeline_root(output_dir), INGESTION,
                                  'examples'), split)
+
+
+# The key of the ranking Trainer's custom_config under which its executor
+# (components/ranking_trainer.py) hands run_fn the impression lists' files.
+IMPRESSION_FILES = 'impression_files'

@@ -127,6 +127,14 @@ class ModelConfig(TrainerCustomConfig):
   autorec_epochs: int = 100
   # Movies per step.
   autorec_batch_size: int = 256
+  # The engagement head (models/engagement.py), trained apart from the
+  # rating heads on the impression lists, as benchmarks/rerank_probe.py
+  # trained it on the last1 train split's carve-out.
+  engagement_hidden_units: tuple[int, ...] = (64, 32)
+  engagement_learning_rate: float = 1e-3
+  engagement_epochs: int = 8
+  # Lists per step.
+  engagement_batch_size: int = 64
   rating_loss_weight: float = 1.0
   stars_loss_weight: float = 0.5
   liked_loss_weight: float = 1.0
@@ -185,3 +193,8 @@ class RetrievalConfig(TrainerCustomConfig):
   num_sampled: int = 1000
   # Movies the pushed model returns per request: the ranking model's candidates.
   top_k: int = 300
+  # Each user's this many newest train ratings are neither trained on nor
+  # validated: 0 for the retrieval model, contract.splits.
+  # IMPRESSION_POSITIONS for the impression retriever, whose lists for those
+  # positions the ranking stage learns from (components/impression_gen.py).
+  held_out_newest: int = 0

@@ -4,6 +4,9 @@ import tensorflow as tf
 import tensorflow_transform as tft
 from tensorflow_metadata.proto.v0 import schema_pb2
 
+from contract import features
+from models import candidate_features
+from models import engagement
 from models import ranking_model
 
 SERVING_DEFAULT = 'serving_default'
@@ -11,7 +14,13 @@ SERVING_DEFAULT = 'serving_default'
 SERVING_ENVIRONMENT = 'SERVING'
 TRANSFORM_FEATURES = 'transform_features'
 REPRESENTATIONS = 'representations'
+# Orders a request's candidates: the engagement head's score of each.
+RANK = 'rank'
 EXAMPLES_SPEC = tf.TensorSpec(shape=[None], dtype=tf.string, name='examples')
+CANDIDATES_SPEC = tf.TensorSpec(shape=[None, None], dtype=tf.int64,
+                                name=features.CANDIDATE_MOVIE_IDS)
+SCORES_SPEC = tf.TensorSpec(shape=[None, None], dtype=tf.float32,
+                            name=features.CANDIDATE_SCORES)
 
 
 def request_features(schema: schema_pb2.Schema) -> list[str]:
@@ -38,9 +47,13 @@ def _model_input(transformed: dict[str, tf.Tensor],
 
 
 def make_signatures(model: tf.keras.Model,
-                    tf_transform_output: tft.TFTransformOutput) -> dict:
+                    tf_transform_output: tft.TFTransformOutput,
+                    engagement_tower: tf.keras.Model,
+                    features_of: candidate_features.CandidateFeatures) -> dict:
   """The SavedModel's signatures, each parsing raw examples itself."""
   model.tft_layer = tf_transform_output.transform_features_layer()
+  model.engagement_tower = engagement_tower
+  model.candidate_features = features_of
   model.representations = ranking_model.representation_model(model)
   raw_spec = tf_transform_output.raw_feature_spec()
   serving_spec = request_spec(tf_transform_output)
@@ -64,8 +77,22 @@ def make_signatures(model: tf.keras.Model,
     transformed = model.tft_layer(tf.io.parse_example(examples, serving_spec))
     return model.representations(_model_input(transformed, model))
 
+  @tf.function(input_signature=[EXAMPLES_SPEC, CANDIDATES_SPEC, SCORES_SPEC])
+  def rank(examples: tf.Tensor, candidate_movie_ids: tf.Tensor,
+           candidate_retrieval_scores: tf.Tensor) -> dict[str, tf.Tensor]:
+    """Each request's candidates' ordering scores, higher first.
+
+    `examples` are the requests (a request's history and time are read),
+    the candidates are retrieval's movie ids and scores, best first.
+    """
+    return {features.ENGAGEMENT_HEAD: engagement.engagement_logits(
+        model.engagement_tower, model.candidate_features,
+        tf.io.parse_example(examples, engagement.REQUEST_SPEC),
+        candidate_movie_ids, candidate_retrieval_scores)}
+
   return {
       SERVING_DEFAULT: serve,
       TRANSFORM_FEATURES: transform_features,
       REPRESENTATIONS: representations,
+      RANK: rank,
   }

@@ -1,0 +1,196 @@
+"""The ranking stage's candidate features, each counted from ratings before the request.
+
+A two-tower retriever scores a user and a movie apart; the ranking stage
+sees them together, as of the request's time (the paper's section 4).
+Three families, per candidate of a list:
+
+  retrieval    the retrieval model's score, its gap to the list's best, and
+               log(1 + rank): candidate generation's information passed on;
+  popularity   log(1 + the movie's ratings) in the 7 and 30 days before the
+               request and in all time before it, and log(1 + its age in
+               days since its first rating);
+  sequence     log(1 + how often other ratings followed each of the user's
+               SEQUENCE_SOURCES newest movies with the candidate within
+               SEQUENCE_WINDOW places of the same user's sequence), and the
+               sum over those movies of that count over their own ratings.
+
+On the last1 train split's carve-out (benchmarks/rerank_probe.py, a ranker
+over retrieval's 300 candidates) all families lifted NDCG@10 from 0.2027 to
+0.2185; without popularity 0.2168, without the sequence family 0.2095. A
+fourth family, the user's share of history movies in the candidate's genres
+and the year gap to the history, did not pay (0.2188 without it) and is left
+out.
+
+Every count reads RatingTables, sorted keys of the train split's ratings
+with their times, up to but excluding the request's second: a training
+list, an eval list and a live request use the same function, and none sees
+a rating at or after its own time (tests/test_candidate_features.py).
+"""
+
+import dataclasses
+
+import numpy as np
+import tensorflow as tf
+
+SECONDS_PER_DAY = 86_400
+POPULARITY_WINDOWS_DAYS = (7, 30)
+# Ratings after a movie, in the same user's sequence, that count as following it.
+SEQUENCE_WINDOW = 10
+# The user's newest movies whose followers are counted, newest first.
+SEQUENCE_SOURCES = 5
+# Every key packs a time in seconds below this (ml-1m's end in 2003 is
+# about 2**30), so a range search on the key counts by time.
+TIME_SPAN = 1 << 31
+_MAX_KEY = (1 << 63) - 1
+WIDTH = 3 + len(POPULARITY_WINDOWS_DAYS) + 2 + SEQUENCE_SOURCES + 1
+
+
+class TableRangeError(ValueError):
+  """Movie ids or timestamps too large to pack into the tables' int64 keys."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RatingTables:
+  """The train split's ratings as sorted int64 keys.
+
+  rating_keys: movie * TIME_SPAN + time, one per rating;
+  follow_keys: (earlier movie * movie_span + later movie) * TIME_SPAN + the
+    later rating's time, one per pair within SEQUENCE_WINDOW places of a
+    user's sequence.
+  """
+  movie_span: int
+  rating_keys: np.ndarray
+  follow_keys: np.ndarray
+
+
+def rating_tables(user_ids: np.ndarray, movie_ids: np.ndarray,
+                  timestamps: np.ndarray,
+                  positions: np.ndarray) -> RatingTables:
+  """The tables of ratings given as columns; `positions` orders each user's."""
+  movie_span = int(movie_ids.max()) + 1
+  if movie_span ** 2 * TIME_SPAN > _MAX_KEY:
+    raise TableRangeError(
+        f'movie ids up to {movie_span - 1} do not fit the follow keys: the '
+        f'largest is {int(np.sqrt(_MAX_KEY / TIME_SPAN)) - 1}')
+  if timestamps.max() >= TIME_SPAN or timestamps.min() < 0:
+    raise TableRangeError(f'timestamps must lie in [0, {TIME_SPAN})')
+  movie_ids = movie_ids.astype(np.int64)
+  timestamps = timestamps.astype(np.int64)
+  order = np.lexsort((positions, user_ids))
+  users, movies, times = user_ids[order], movie_ids[order], timestamps[order]
+  pairs = []
+  for lag in range(1, SEQUENCE_WINDOW + 1):
+    same_user = users[lag:] == users[:-lag]
+    pairs.append(((movies[:-lag] * movie_span + movies[lag:]) * TIME_SPAN +
+                  times[lag:])[same_user])
+  return RatingTables(movie_span=movie_span,
+                      rating_keys=np.sort(movie_ids * TIME_SPAN + timestamps),
+                      follow_keys=np.sort(np.concatenate(pairs)))
+
+
+def _count_before(keys: tf.Tensor, prefixes: tf.Tensor,
+                  until: tf.Tensor) -> tf.Tensor:
+  """How many keys of each prefix have a time below `until` (same shapes)."""
+  flat_prefixes = tf.reshape(prefixes * TIME_SPAN, [-1])
+  flat_until = tf.reshape(until, [-1])
+  counts = (tf.searchsorted(keys, flat_prefixes + flat_until) -
+            tf.searchsorted(keys, flat_prefixes))
+  return tf.reshape(counts, tf.shape(prefixes))
+
+
+def _log1p(counts: tf.Tensor) -> tf.Tensor:
+  return tf.math.log1p(tf.cast(counts, tf.float32))
+
+
+class CandidateFeatures(tf.Module):
+  """Computes [lists, candidates, WIDTH] features from a request and its candidates.
+
+  The tables are variables, so a SavedModel carries them in its checkpoint.
+  """
+
+  def __init__(self, tables: RatingTables):
+    super().__init__()
+    self.movie_span = tables.movie_span
+    self.rating_keys = tf.Variable(tables.rating_keys, trainable=False,
+                                   name='rating_keys')
+    self.follow_keys = tf.Variable(tables.follow_keys, trainable=False,
+                                   name='follow_keys')
+
+  def _known(self, movie_ids: tf.Tensor) -> tf.Tensor:
+    """Movie ids the tables can hold; any other counts as never rated."""
+    return (movie_ids >= 0) & (movie_ids < self.movie_span)
+
+  def _ratings_before(self, movie_ids: tf.Tensor,
+                      until: tf.Tensor) -> tf.Tensor:
+    known = self._known(movie_ids)
+    counts = _count_before(self.rating_keys, tf.where(known, movie_ids, 0),
+                           until)
+    return tf.where(known, counts, 0)
+
+  def _retrieval(self, scores: tf.Tensor) -> tf.Tensor:
+    finite = tf.math.is_finite(scores)
+    best = tf.reduce_max(tf.where(finite, scores, -np.inf), axis=1,
+                         keepdims=True)
+    best = tf.where(tf.math.is_finite(best), best, 0.0)
+    safe_scores = tf.where(finite, scores, best - 50.0)
+    ranks = tf.math.log1p(tf.cast(tf.range(tf.shape(scores)[1]), tf.float32))
+    return tf.stack([safe_scores, safe_scores - best,
+                     tf.broadcast_to(ranks, tf.shape(scores))], axis=-1)
+
+  def _popularity(self, candidates: tf.Tensor, now: tf.Tensor) -> tf.Tensor:
+    before_now = self._ratings_before(candidates, now)
+    columns = [_log1p(before_now - self._ratings_before(
+        candidates, tf.maximum(now - days * SECONDS_PER_DAY, 0)))
+               for days in POPULARITY_WINDOWS_DAYS]
+    columns.append(_log1p(before_now))
+    first = tf.searchsorted(
+        self.rating_keys,
+        tf.reshape(tf.where(self._known(candidates), candidates, 0), [-1]) *
+        TIME_SPAN)
+    first = tf.minimum(first, tf.shape(self.rating_keys)[0] - 1)
+    first_time = tf.reshape(tf.gather(self.rating_keys, first) % TIME_SPAN,
+                            tf.shape(candidates))
+    age_days = tf.where(before_now > 0,
+                        tf.cast(now - first_time, tf.float32) / SECONDS_PER_DAY,
+                        0.0)
+    columns.append(tf.math.log1p(age_days))
+    return tf.stack(columns, axis=-1)
+
+  def _sequence(self, history: tf.RaggedTensor, candidates: tf.Tensor,
+                now: tf.Tensor) -> tf.Tensor:
+    newest = history[:, -SEQUENCE_SOURCES:]
+    sources = tf.reverse_sequence(
+        newest.to_tensor(default_value=-1, shape=[None, SEQUENCE_SOURCES]),
+        tf.cast(newest.row_lengths(), tf.int32), seq_axis=1, batch_axis=0)
+    known = (self._known(sources[:, :, tf.newaxis]) &
+             self._known(candidates[:, tf.newaxis, :]))
+    pairs = (sources[:, :, tf.newaxis] * self.movie_span +
+             candidates[:, tf.newaxis, :])
+    pair_now = tf.broadcast_to(now[:, :, tf.newaxis], tf.shape(pairs))
+    counts = tf.where(known, _count_before(
+        self.follow_keys, tf.where(known, pairs, 0), pair_now), 0)
+    source_ratings = self._ratings_before(sources, tf.broadcast_to(
+        now, tf.shape(sources)))
+    shares = tf.reduce_sum(
+        tf.cast(counts, tf.float32) / tf.cast(
+            tf.maximum(source_ratings, 1), tf.float32)[:, :, tf.newaxis],
+        axis=1)
+    return tf.concat([tf.transpose(_log1p(counts), [0, 2, 1]),
+                      shares[:, :, tf.newaxis]], axis=-1)
+
+  def __call__(self, history: tf.RaggedTensor, timestamps: tf.Tensor,
+               candidates: tf.Tensor, scores: tf.Tensor) -> tf.Tensor:
+    """Features of each candidate.
+
+    history: [lists, None] int64 movie ids the user rated before, newest
+    last; timestamps: [lists] int64 request times; candidates: [lists,
+    candidates] int64 movie ids; scores: [lists, candidates] float32
+    retrieval scores, -inf for an empty slot.
+    """
+    candidates = tf.cast(candidates, tf.int64)
+    history = tf.cast(history, tf.int64)
+    now = tf.cast(timestamps, tf.int64)[:, tf.newaxis]
+    return tf.concat([
+        self._retrieval(tf.cast(scores, tf.float32)),
+        self._popularity(candidates, tf.broadcast_to(now, tf.shape(candidates))),
+        self._sequence(history, candidates, now)], axis=-1)
