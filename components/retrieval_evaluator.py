@@ -128,18 +128,22 @@ def ranks_in_top_lists(top_movie_ids: np.ndarray, top_scores: np.ndarray,
   return ranks
 
 
+def served_lists(serve: Callable[..., dict[str, tf.Tensor]],
+                 requests: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+  """Each request's served movie ids and scores, best first."""
+  movie_ids, scores = [], []
+  for start in range(0, len(requests), _REQUEST_BATCH):
+    served = serve(examples=tf.constant(requests[start:start + _REQUEST_BATCH]))
+    movie_ids.append(served[features.RETRIEVED_MOVIE_IDS].numpy())
+    scores.append(served[features.RETRIEVAL_SCORES].numpy())
+  return np.concatenate(movie_ids), np.concatenate(scores)
+
+
 def model_ranks(serve: Callable[..., dict[str, tf.Tensor]],
                 targets: Targets) -> list[int]:
   """Ranks of the targets in the model's served top lists."""
-  ranks = []
-  for start in range(0, len(targets.requests), _REQUEST_BATCH):
-    served = serve(examples=tf.constant(
-        targets.requests[start:start + _REQUEST_BATCH]))
-    ranks.extend(ranks_in_top_lists(
-        served[features.RETRIEVED_MOVIE_IDS].numpy(),
-        served[features.RETRIEVAL_SCORES].numpy(),
-        targets.movie_ids[start:start + _REQUEST_BATCH]))
-  return ranks
+  return ranks_in_top_lists(*served_lists(serve, targets.requests),
+                            targets.movie_ids)
 
 
 def popularity_ranks(train: Ratings, targets: Targets) -> list[int]:

@@ -10,6 +10,7 @@ import dataclasses
 
 from components.ingestion.ingestion_config import IngestionConfig
 from contract import paths
+from contract import splits
 from models.hyperparameters import ModelConfig
 from models.hyperparameters import RetrievalConfig
 
@@ -42,6 +43,23 @@ class EvaluationConfig:
   # whose users mostly pick popular movies, the model trails popularity by
   # about 0.05. On ml-1m it is far above popularity (docs/benchmarks.md).
   min_retrieval_hr_gain_over_popularity: float = -0.1
+  # The ranking model is pushed when retrieve -> rank scores NDCG@10 at
+  # least this much above retrieval alone on the eval targets
+  # (components/two_stage_evaluator.py): never worse.
+  min_two_stage_ndcg_gain: float = 0.0
+
+
+# At most this many epochs for the impression retriever: the lists the
+# ranking stage learned from on the carve-out (benchmarks/rerank_probe.py)
+# came from a retriever of 3 epochs.
+IMPRESSION_RETRIEVAL_EPOCHS = 3
+
+
+def impression_retrieval_config(retrieval: RetrievalConfig) -> RetrievalConfig:
+  """The retrieval model's settings, less each user's newest train ratings."""
+  return dataclasses.replace(
+      retrieval, held_out_newest=splits.IMPRESSION_POSITIONS,
+      epochs=min(retrieval.epochs, IMPRESSION_RETRIEVAL_EPOCHS))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -5,11 +5,14 @@ from tfx import v1 as tfx
 
 from components.anomalies_gate import ExampleAnomaliesGate
 from components.curated_schema import CuratedSchema
+from components.impression_gen import ImpressionGen
 from components.ingestion.component import MovieLensIngestion
 from components.ingestion.ingestion_config import IngestionConfig
+from components.ranking_trainer import RankingTrainer
 from components.retrieval_evaluator import RetrievalEvaluator
 from components.serving_baseline import Evaluator
 from components.serving_baseline import ServingBaseline
+from components.two_stage_evaluator import TwoStageEvaluator
 from contract import paths
 from contract import request_lengths
 from contract import splits
@@ -102,14 +105,36 @@ def create_pipeline(
       disable_analyzer_cache=True)
   transform.add_upstream_node(anomalies_gate)
 
-  trainer = tfx.components.Trainer(
+  def retrieval_trainer_of(config: hyperparameters.RetrievalConfig
+                           ) -> tfx.components.Trainer:
+    return tfx.components.Trainer(
+        run_fn=retrieval_run_fn,
+        examples=examples,
+        transform_graph=transform.outputs['transform_graph'],
+        schema=schema_gen.outputs['schema'],
+        train_args=tfx.proto.TrainArgs(splits=[splits.TRAIN_SPLIT]),
+        eval_args=tfx.proto.EvalArgs(splits=[splits.EVAL_SPLIT]),
+        custom_config=config.trainer_custom_config(lengths))
+
+  # The ranking stage's impressions: a retriever trained without each
+  # user's newest train ratings lists candidates for them.
+  impression_trainer = retrieval_trainer_of(
+      configs.impression_retrieval_config(retrieval_config)).with_id(
+          paths.IMPRESSION_TRAINER)
+  impression_gen = ImpressionGen(
+      examples=examples, model=impression_trainer.outputs['model'],
+      positions=splits.IMPRESSION_POSITIONS)
+
+  trainer = RankingTrainer(
       run_fn=run_fn,
       examples=examples,
+      impressions=impression_gen.outputs['impressions'],
       transform_graph=transform.outputs['transform_graph'],
       schema=schema_gen.outputs['schema'],
       train_args=tfx.proto.TrainArgs(splits=[splits.TRAIN_SPLIT]),
       eval_args=tfx.proto.EvalArgs(splits=[splits.EVAL_SPLIT]),
-      custom_config=model_config.trainer_custom_config(lengths))
+      custom_config=model_config.trainer_custom_config(lengths),
+  ).with_id(paths.TRAINER)
 
   # The last blessed model is the newest one pushed: read from the serving
   # directory, not by an ML Metadata query, so every orchestrator runs it.
@@ -123,22 +148,8 @@ def create_pipeline(
       eval_config=evaluation.make_eval_config(evaluation_config),
   ).with_id(paths.EVALUATOR)
 
-  pusher = tfx.components.Pusher(
-      model=trainer.outputs['model'],
-      model_blessing=evaluator.outputs['blessing'],
-      push_destination=tfx.proto.PushDestination(
-          filesystem=tfx.proto.PushDestination.Filesystem(
-              base_directory=serving_model_dir)))
-
-  retrieval_trainer = tfx.components.Trainer(
-      run_fn=retrieval_run_fn,
-      examples=examples,
-      transform_graph=transform.outputs['transform_graph'],
-      schema=schema_gen.outputs['schema'],
-      train_args=tfx.proto.TrainArgs(splits=[splits.TRAIN_SPLIT]),
-      eval_args=tfx.proto.EvalArgs(splits=[splits.EVAL_SPLIT]),
-      custom_config=retrieval_config.trainer_custom_config(lengths),
-  ).with_id('RetrievalTrainer')
+  retrieval_trainer = retrieval_trainer_of(retrieval_config).with_id(
+      paths.RETRIEVAL_TRAINER)
   retrieval_evaluator = RetrievalEvaluator(
       examples=examples,
       model=retrieval_trainer.outputs['model'],
@@ -151,16 +162,33 @@ def create_pipeline(
       push_destination=tfx.proto.PushDestination(
           filesystem=tfx.proto.PushDestination.Filesystem(
               base_directory=retrieval_serving_model_dir)),
-  ).with_id('RetrievalPusher')
+  ).with_id(paths.RETRIEVAL_PUSHER)
+
+  # The ranking model is pushed when TFMA blessed its rating heads and its
+  # engagement head orders retrieval's candidates no worse than retrieval.
+  two_stage_evaluator = TwoStageEvaluator(
+      examples=examples,
+      retrieval_model=retrieval_trainer.outputs['model'],
+      ranking_model=trainer.outputs['model'],
+      rating_blessing=evaluator.outputs['blessing'],
+      min_ndcg_gain=evaluation_config.min_two_stage_ndcg_gain,
+  ).with_id(paths.TWO_STAGE_EVALUATOR)
+  pusher = tfx.components.Pusher(
+      model=trainer.outputs['model'],
+      model_blessing=two_stage_evaluator.outputs['blessing'],
+      push_destination=tfx.proto.PushDestination(
+          filesystem=tfx.proto.PushDestination.Filesystem(
+              base_directory=serving_model_dir))).with_id(paths.PUSHER)
 
   return tfx.dsl.Pipeline(
       pipeline_name=pipeline_name,
       pipeline_root=pipeline_root,
       components=[
           schema_gen, ingestion, statistics_gen,
-          example_validator, anomalies_gate, transform, trainer,
-          baseline, evaluator, pusher, retrieval_trainer,
-          retrieval_evaluator, retrieval_pusher,
+          example_validator, anomalies_gate, transform,
+          impression_trainer, impression_gen, trainer, baseline, evaluator,
+          retrieval_trainer, retrieval_evaluator, retrieval_pusher,
+          two_stage_evaluator, pusher,
       ],
       enable_cache=enable_cache,
       metadata_connection_config=metadata_connection_config,
