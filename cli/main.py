@@ -160,7 +160,9 @@ def _recommend(args: argparse.Namespace) -> None:
   print(f'Top {len(recommendations)} for user {args.user_id}, in '
         f'{args.order_by} order ({seconds * 1000:.0f} ms):')
   for place, movie in enumerate(recommendations, start=1):
-    print(f'{place:3d}. {movie.title} [{movie.genres}]  '
+    ordering = ('' if movie.engagement is None else
+                f'engagement {movie.engagement:.2f}, ')
+    print(f'{place:3d}. {movie.title} [{movie.genres}]  {ordering}'
           f'liked {movie.liked:.2f}, rating {movie.rating:.2f}')
 
 
@@ -268,14 +270,15 @@ def parser() -> argparse.ArgumentParser:
 
   recommend = commands.add_parser(
       'recommend', help='top movies for a user: retrieved by the pushed '
-      'retrieval model, scored by the pushed ranking model')
+      'retrieval model, ordered and scored by the pushed ranking model')
   recommend.add_argument('--user-id', type=int, required=True)
   recommend.add_argument('--k', type=int, default=10)
   recommend.add_argument(
       '--order-by', choices=features.RECOMMEND_ORDERINGS,
-      default=features.ORDER_BY_RETRIEVAL,
-      help='the retrieval model\'s order (default), or the ranking model\'s '
-      'liked probability as in the paper (docs/benchmarks.md compares them)')
+      default=features.ORDER_BY_ENGAGEMENT,
+      help='the ranking stage\'s engagement score (default), learned from '
+      'impressions as in the paper; the retrieval model\'s own order; or the '
+      'ranking model\'s liked probability (docs/benchmarks.md compares them)')
   recommend.add_argument('--data-dir', default=paths.SAMPLE_DATA_DIR,
                          help='the ml-1m files the models were trained on, '
                          'for the user\'s history and the movie titles')

@@ -1,26 +1,25 @@
-"""Recommendation: the retrieval model proposes and orders, the ranking model scores.
+"""Recommendation: the retrieval model proposes, the ranking model orders.
 
 Both stages are the pushed SavedModels called through their serving
 signatures with raw tf.Examples, built from the user's real history by the
 ingestion's own example and feature code, as a serving client would.
 "Now" is the newest rating in the data: ml-1m ends in 2003.
 
-The paper orders the retrieved movies by the ranking model. Here that loses:
-on the carve-out of the last1 train split (benchmarks/two_stage.py, both
-models trained without it), ordering the 300 retrieved movies by the
-ranking model's liked probability found 4.7% of the held-out next movies in
-the top 10, against 35.3% for the retrieval model's own order, and no blend
-of the two beat the retrieval order. The ranking model predicts how a user
-rates a movie they watch, not which movie they watch next. So the retrieval
-order is the default, and the ranking model's liked probability and
-predicted rating are shown beside each movie; features.ORDER_BY_LIKED
-keeps the paper's ordering.
+The ranking model's `rank` signature orders the retrieved candidates by its
+engagement head, learned from impressions (models/engagement.py), as the
+paper's ranking stage does; the liked probability and predicted rating of
+the movies shown come from its serving_default. On last1's eval targets the
+two stages score above retrieval's own order (docs/benchmarks.md).
+features.ORDER_BY_RETRIEVAL keeps retrieval's order and ORDER_BY_LIKED the
+liked probability's, which predicts how a user rates a movie they chose,
+not which one they choose: it found 3.5% of last1's next movies in the top
+10 (benchmarks/two_stage.py).
 """
 
 import collections
 import dataclasses
 import time
-from typing import Callable, NamedTuple
+from typing import Callable, Mapping, NamedTuple
 
 import numpy as np
 import tensorflow as tf
@@ -33,6 +32,7 @@ from contract import errors
 from contract import features
 from contract import paths
 from contract import request_lengths
+from models import signatures
 from serving import scoring
 
 
@@ -42,28 +42,41 @@ class UnknownUserError(errors.YtdnnError, LookupError):
 
 @dataclasses.dataclass(frozen=True)
 class Recommendation:
-  """One recommended movie with both models' scores for the user."""
+  """One recommended movie with both models' scores for the user.
+
+  `engagement` is the ranking stage's ordering score, None when the movies
+  were not ordered by it.
+  """
   movie_id: int
   title: str
   genres: str
   liked: float
   rating: float
   retrieval_score: float
+  engagement: float | None = None
 
 
 Serve = Callable[..., dict[str, tf.Tensor]]
 
 
 class PushedModel(NamedTuple):
-  """A pushed model's serving signature and the lengths its requests carry."""
-  serve: Serve
+  """A pushed model's signatures and the lengths its requests carry."""
+  signatures: Mapping[str, Serve]
   lengths: request_lengths.RequestLengths
+
+  @property
+  def serve(self) -> Serve:
+    return self.signatures[signatures.SERVING_DEFAULT]
+
+
+class NoRankSignatureError(errors.YtdnnError, LookupError):
+  """The pushed ranking model cannot order candidates: an older ytdnn pushed it."""
 
 
 def load_pushed_model(serving_model_dir: str) -> PushedModel:
   """The newest version pushed under a serving directory."""
   model_dir = scoring.latest_pushed_model(serving_model_dir)
-  return PushedModel(scoring.load_serving_fn(model_dir),
+  return PushedModel(scoring.load_signatures(model_dir),
                      scoring.load_request_lengths(model_dir))
 
 
@@ -141,8 +154,23 @@ class Recommender:
         [rating.movie_id for rating in rated])
     return user_example + excluded.SerializeToString()
 
+  def _engagement(self, ranking_user: bytes,
+                  candidates: list[tuple[int, float]]) -> np.ndarray:
+    """The ranking stage's ordering score of each candidate."""
+    if signatures.RANK not in self._ranking.signatures:
+      raise NoRankSignatureError(
+          'the pushed ranking model has no rank signature (an older ytdnn '
+          'pushed it): run `ytdnn run` again, or use --order-by retrieval')
+    ranked = self._ranking.signatures[signatures.RANK](
+        examples=tf.constant([ranking_user]),
+        candidate_movie_ids=tf.constant([[movie for movie, _ in candidates]],
+                                        tf.int64),
+        candidate_retrieval_scores=tf.constant(
+            [[score for _, score in candidates]], tf.float32))
+    return ranked[features.ENGAGEMENT_HEAD].numpy()[0]
+
   def recommend(self, user_id: int, k: int = 10,
-                order_by: str = features.ORDER_BY_RETRIEVAL
+                order_by: str = features.ORDER_BY_ENGAGEMENT
                 ) -> list[Recommendation]:
     """The user's top `k` unrated movies, with the ranking model's scores.
 
@@ -150,9 +178,11 @@ class Recommender:
     knows, none if every one: its signature scores the excluded movies -inf,
     and those are no candidates. The data may hold movies the model does not
     know (rated in no train example), which it cannot recommend.
-    ORDER_BY_RETRIEVAL keeps the retrieval model's order, so only the `k`
-    shown are scored by the ranking model; ORDER_BY_LIKED scores every
-    retrieved movie and orders by liked probability, ties by predicted rating.
+    ORDER_BY_ENGAGEMENT orders the retrieved movies by the ranking stage's
+    `rank` signature and ORDER_BY_RETRIEVAL keeps retrieval's order; either
+    way only the `k` shown are scored by the rating heads. ORDER_BY_LIKED
+    scores every retrieved movie and orders by liked probability, ties by
+    predicted rating.
     """
     if order_by not in features.RECOMMEND_ORDERINGS:
       raise ValueError(f'order_by must be one of '
@@ -171,18 +201,26 @@ class Recommender:
                   if np.isfinite(score) and int(movie) in self._movies]
     if not candidates:
       return []
-    if order_by == features.ORDER_BY_RETRIEVAL:
+    engagement = None
+    if order_by == features.ORDER_BY_ENGAGEMENT:
+      engagement = self._engagement(ranking_user, candidates)
+      shown = np.argsort(-engagement, kind='stable')[:k]
+      engagement = engagement[shown]
+      candidates = [candidates[i] for i in shown]
+    elif order_by == features.ORDER_BY_RETRIEVAL:
       candidates = candidates[:k]
     ranked = scoring.score(self._ranking.serve, joined_examples(
         ranking_user, [self._movie_examples[movie] for movie, _ in candidates]))
     liked = ranked[features.LIKED_HEAD][:, 0]
     predicted = ranked[features.RATING_HEAD][:, 0]
-    order = (range(len(candidates)) if order_by == features.ORDER_BY_RETRIEVAL
-             else np.lexsort((-predicted, -liked))[:k])
+    order = (np.lexsort((-predicted, -liked))[:k]
+             if order_by == features.ORDER_BY_LIKED
+             else range(len(candidates)))
     return [Recommendation(
         movie_id=candidates[i][0], title=self._movies[candidates[i][0]].title,
         genres=self._movies[candidates[i][0]].genres, liked=float(liked[i]),
-        rating=float(predicted[i]), retrieval_score=candidates[i][1])
+        rating=float(predicted[i]), retrieval_score=candidates[i][1],
+        engagement=None if engagement is None else float(engagement[i]))
             for i in order]
 
 
@@ -200,7 +238,7 @@ def joined_examples(user_example: bytes,
 
 
 def timed_recommend(recommender: Recommender, user_id: int, k: int,
-                    order_by: str = features.ORDER_BY_RETRIEVAL
+                    order_by: str = features.ORDER_BY_ENGAGEMENT
                     ) -> tuple[list[Recommendation], float]:
   """Recommendations and the seconds they took, for the CLI to report."""
   started = time.perf_counter()

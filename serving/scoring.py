@@ -6,7 +6,7 @@ serving path rather than the Keras model.
 """
 
 import os
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 import tensorflow as tf
@@ -78,9 +78,15 @@ def load_request_lengths(model_dir: str) -> request_lengths.RequestLengths:
     return request_lengths.RequestLengths.from_json(file.read())
 
 
+def load_signatures(model_dir: str
+                    ) -> Mapping[str, Callable[..., dict[str, tf.Tensor]]]:
+  """The pushed SavedModel's signatures, by name."""
+  return tf.saved_model.load(model_dir).signatures
+
+
 def load_serving_fn(model_dir: str) -> Callable[..., dict[str, tf.Tensor]]:
   """The pushed SavedModel's `serving_default` signature."""
-  return tf.saved_model.load(model_dir).signatures[signatures.SERVING_DEFAULT]
+  return load_signatures(model_dir)[signatures.SERVING_DEFAULT]
 
 
 def score(serve: Callable[..., dict[str, tf.Tensor]], serialized: list[bytes],
