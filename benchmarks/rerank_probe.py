@@ -41,13 +41,13 @@ import json
 import os
 import sys
 import time
-from typing import Callable
 
 import numpy as np
 import tensorflow as tf
 
 from benchmarks import baselines
 from benchmarks import tune_retrieval
+from components import impression_gen
 from components import retrieval_evaluator
 from contract import features
 from contract import paths
@@ -162,18 +162,6 @@ def _requests(serialized: list[bytes]) -> list[Request]:
               parsed[features.USER_ID].numpy(),
               parsed[features.TIMESTAMP].numpy(),
               parsed[features.HISTORY].numpy())]
-
-
-def candidate_lists(serve: Callable[..., dict[str, tf.Tensor]],
-                    targets: retrieval_evaluator.Targets
-                    ) -> tuple[np.ndarray, np.ndarray]:
-  """Each request's retrieved movie ids and scores, best first."""
-  movie_ids, scores = [], []
-  for start in range(0, len(targets.requests), 256):
-    served = serve(examples=tf.constant(targets.requests[start:start + 256]))
-    movie_ids.append(served[features.RETRIEVED_MOVIE_IDS].numpy())
-    scores.append(served[features.RETRIEVAL_SCORES].numpy())
-  return np.concatenate(movie_ids), np.concatenate(scores)
 
 
 def _retrieval_features(scores: np.ndarray) -> np.ndarray:
@@ -322,44 +310,6 @@ def fit_and_rank(fit: ListSet, rank: ListSet, epochs: int) -> np.ndarray:
       for label, row_logits in zip(rank.labels, logits)])
 
 
-def _labels(movie_ids: np.ndarray, targets: np.ndarray) -> np.ndarray:
-  """Each target's place in its list of candidates, or -1."""
-  hits = movie_ids == targets[:, np.newaxis]
-  return np.where(hits.any(axis=1), hits.argmax(axis=1), -1)
-
-
-def newest_per_user(ratings: retrieval_evaluator.Ratings, among: np.ndarray,
-                    count: int) -> np.ndarray:
-  """A mask of each user's `count` newest ratings among the `among` ones."""
-  rows = np.flatnonzero(among)
-  order = rows[np.lexsort((-ratings.earlier_counts[rows],
-                           ratings.user_ids[rows]))]
-  users = ratings.user_ids[order]
-  first = np.concatenate([[0], np.flatnonzero(users[1:] != users[:-1]) + 1])
-  place = np.arange(len(order)) - np.repeat(first, np.diff(
-      np.append(first, len(order))))
-  chosen = np.zeros(len(ratings.user_ids), bool)
-  chosen[order[place < count]] = True
-  return chosen
-
-
-def position_targets(ratings: retrieval_evaluator.Ratings,
-                     serialized: list[bytes], rows: np.ndarray
-                     ) -> tuple[retrieval_evaluator.Targets, list[np.ndarray]]:
-  """Requests for the ratings at `rows`, and each one's user's later movies."""
-  earlier = retrieval_evaluator.EarlierMovies(ratings)
-  excluded, later = [], []
-  for row in rows:
-    user, count = ratings.user_ids[row], ratings.earlier_counts[row]
-    excluded.append(earlier.of(user, count))
-    everything = earlier.of(user, np.iinfo(np.int64).max)
-    later.append(np.setdiff1d(everything, earlier.of(user, count + 1)))
-  return retrieval_evaluator.Targets(
-      requests=[retrieval_evaluator.with_excluded_movies(serialized[row], movies)
-                for row, movies in zip(rows, excluded)],
-      movie_ids=ratings.movie_ids[rows], excluded_movie_ids=excluded), later
-
-
 def main() -> None:
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument('--output-dir', required=True,
@@ -379,9 +329,10 @@ def main() -> None:
   log = _rating_log(data, ~carve.held_out)
   config = hyperparameters.RetrievalConfig()
 
-  impressed = newest_per_user(train, ~carve.held_out,
-                              args.impression_positions)
-  impression_targets, later_movies = position_targets(
+  impressed = splits.newest_per_user(
+      np.where(carve.held_out, -1, train.user_ids), train.earlier_counts,
+      args.impression_positions) & ~carve.held_out
+  impression_targets, later_movies = impression_gen.position_targets(
       train, serialized, np.flatnonzero(impressed))
   impression_retrieval = tune_retrieval.train_retrieval(
       dataclasses.replace(carve, held_out=carve.held_out | impressed,
@@ -393,14 +344,16 @@ def main() -> None:
   for name, serve, targets in (
       ('impressions', impression_retrieval.serve, impression_targets),
       ('carve_out', retrieval.serve, carve.targets)):
-    movie_ids, scores = candidate_lists(serve, targets)
+    movie_ids, scores = retrieval_evaluator.served_lists(serve,
+                                                         targets.requests)
     shown = np.isfinite(scores)
     if name == 'impressions':
       shown &= ~np.array([np.isin(row, later) for row, later in zip(
           movie_ids, later_movies)])
     list_sets[name] = (list_features(_requests(targets.requests), movie_ids,
                                      scores, log, facts),
-                       _labels(movie_ids, targets.movie_ids), shown)
+                       impression_gen.target_places(movie_ids,
+                                                    targets.movie_ids), shown)
   prepared_s = time.monotonic() - started
   carve_labels = list_sets['carve_out'][1]
   results = {

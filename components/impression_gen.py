@@ -6,9 +6,10 @@ model trained without each user's contract.splits.IMPRESSION_POSITIONS
 newest train ratings (RetrievalConfig.held_out_newest). For each of those
 positions it lists its top candidates, as it would have shown them then:
 the rated movie is the positive; every other candidate a negative, except
-movies the user rates later, which are marked not shown (they are false
-negatives, not disliked). Each list is one tf.Example of the `impressions`
-Examples artifact (split `train`): the request's history and time, and
+movies the user rates later in the train split, which are marked not shown
+(they are false negatives, not disliked). The eval split's ratings are not
+read: what training learns from must not depend on them. Each list is one tf.Example of the `impressions`
+Examples artifact (split `train`): the request's user, history and time, and
 features.CANDIDATE_MOVIE_IDS, CANDIDATE_SCORES, CANDIDATE_SHOWN and
 TARGET_PLACE. The ranking Trainer computes the candidates' features from
 them (models/candidate_features.py), so training and serving share one
@@ -31,6 +32,7 @@ from models import signatures
 
 FILE_NAME = 'impressions.tfrecord.gz'
 _REQUEST_SPEC = {
+    features.USER_ID: tf.io.FixedLenFeature([], tf.int64),
     features.HISTORY: tf.io.RaggedFeature(tf.int64),
     features.TIMESTAMP: tf.io.FixedLenFeature([], tf.int64),
 }
@@ -62,14 +64,16 @@ def target_places(movie_ids: np.ndarray, targets: np.ndarray) -> np.ndarray:
 def list_examples(requests: list[bytes], movie_ids: np.ndarray,
                   scores: np.ndarray, shown: np.ndarray,
                   places: np.ndarray) -> list[bytes]:
-  """The lists as serialized tf.Examples: the request's history and time, and its candidates."""
+  """The lists as serialized tf.Examples: the request's user, history, time, and candidates."""
   parsed = tf.io.parse_example(tf.constant(requests), _REQUEST_SPEC)
+  user_ids = parsed[features.USER_ID].numpy()
   histories = parsed[features.HISTORY].numpy()
   timestamps = parsed[features.TIMESTAMP].numpy()
   serialized = []
   for row in range(len(requests)):
     example = tf.train.Example()
     feature = example.features.feature
+    feature[features.USER_ID].int64_list.value.append(int(user_ids[row]))
     feature[features.HISTORY].int64_list.value[:] = histories[row].tolist()
     feature[features.TIMESTAMP].int64_list.value.append(int(timestamps[row]))
     feature[features.CANDIDATE_MOVIE_IDS].int64_list.value[:] = (

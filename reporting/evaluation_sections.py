@@ -3,12 +3,14 @@
 import html
 import os
 import re
+from typing import Any
 
 import tensorflow as tf
 from tensorflow_model_analysis.proto import metrics_for_slice_pb2
 
 from components import retrieval_evaluator
 from components import serving_baseline
+from components import two_stage_evaluator
 from contract import features
 from contract import paths
 from pipeline import evaluation
@@ -213,9 +215,68 @@ def retrieval_section(metrics_dir: str | None) -> str:
   return summary + chart
 
 
-def retrieval_dir(run: run_record.Run) -> str | None:
-  evaluation = run.output(paths.RETRIEVAL_EVALUATOR, 'evaluation')
+def _evaluation_dir(run: run_record.Run, node_id: str,
+                    metrics_file: str) -> str | None:
+  evaluation = run.output(node_id, 'evaluation')
   if evaluation and tf.io.gfile.exists(
-      os.path.join(evaluation.uri, retrieval_evaluator.METRICS_FILE)):
+      os.path.join(evaluation.uri, metrics_file)):
     return evaluation.uri
   return None
+
+
+def retrieval_dir(run: run_record.Run) -> str | None:
+  return _evaluation_dir(run, paths.RETRIEVAL_EVALUATOR,
+                         retrieval_evaluator.METRICS_FILE)
+
+
+# --- Two stages -----------------------------------------------------------
+
+_TWO_STAGE_SIDES = {two_stage_evaluator.RETRIEVAL: 'retrieval alone',
+                    two_stage_evaluator.TWO_STAGE: 'retrieve, then rank'}
+
+
+def two_stage_section(metrics_dir: str | None,
+                      blessing: Any | None = None) -> str:
+  """Retrieval alone against retrieve -> rank on the same targets, with both HR@K curves."""
+  if metrics_dir is None:
+    return '<p class="note">No two-stage evaluation in this run.</p>'
+  metrics = two_stage_evaluator.read_metrics(metrics_dir)
+  names = ('hr@10', 'hr@50', 'hr@100', 'ndcg@10',
+           two_stage_evaluator.LIKED_HIT_RATE)
+  rows = [[html.escape(label)] + [page.number(metrics[side][name])
+                                  for name in names]
+          for side, label in _TWO_STAGE_SIDES.items()]
+  intervals = ''.join(
+      f'<li>{html.escape(name)} difference, paired bootstrap 95% over '
+      f'users: {page.number(metrics[f"{name}_delta_ci95"][0])} to '
+      f'{page.number(metrics[f"{name}_delta_ci95"][1])}</li>'
+      for name in ('hr@10', 'ndcg@10'))
+  parts = [
+      f'<p>{page.count(metrics["targets"])} targets (each user\'s newest '
+      f'eval rating; {page.count(metrics["liked_targets"])} liked), '
+      f'{page.count(metrics["candidates"])} retrieved candidates each.</p>',
+      page.table(('order', 'HR@10', 'HR@50', 'HR@100', 'NDCG@10',
+                  'HR@10 of liked targets'), rows),
+      f'<ul>{intervals}</ul>']
+  if blessing is not None:
+    blessed = bool(blessing.custom_properties['blessed'].int_value)
+    parts.append(
+        '<p>The ranking model is pushed only when both its rating heads are '
+        'blessed and reordering keeps NDCG@10 at least retrieval\'s: '
+        f'<span class="{"ok" if blessed else "bad"}">'
+        f'{"blessed" if blessed else "not blessed"}</span>.</p>')
+  curves = {label: [(float(k), float(rate)) for k, rate in
+                    metrics[side]['hit_rate_curve']]
+            for side, label in _TWO_STAGE_SIDES.items()}
+  top = max(rate for curve in curves.values() for _, rate in curve)
+  parts.append(charts.line_chart(
+      'Hit rate at K, both orders', curves,
+      (0.0, float(len(curves[_TWO_STAGE_SIDES[
+          two_stage_evaluator.RETRIEVAL]]))),
+      (0.0, min(1.0, max(top * 1.1, 0.01))), 'K', 'hit rate'))
+  return ''.join(parts)
+
+
+def two_stage_dir(run: run_record.Run) -> str | None:
+  return _evaluation_dir(run, paths.TWO_STAGE_EVALUATOR,
+                         two_stage_evaluator.METRICS_FILE)

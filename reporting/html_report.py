@@ -9,6 +9,7 @@ statistics are drawn here as tables from the same statistics protos.
 
 import os
 
+from contract import paths
 from reporting import data_sections
 from reporting import evaluation_sections
 from reporting import page
@@ -27,6 +28,9 @@ def build_report(metadata_path: str, run_id: str = run_record.LATEST) -> str:
       'rejects': data_sections.rejects_section(run),
       'retrieval': evaluation_sections.retrieval_section(
           evaluation_sections.retrieval_dir(run)),
+      'two_stage': evaluation_sections.two_stage_section(
+          evaluation_sections.two_stage_dir(run),
+          run.output(paths.TWO_STAGE_EVALUATOR, 'blessing')),
   }
   if evaluation_data is None:
     for section in ('metrics', 'plots', 'baseline'):

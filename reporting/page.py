@@ -18,6 +18,7 @@ SECTIONS = (
     ('plots', 'Plots'),
     ('baseline', 'Baseline comparison and blessing'),
     ('retrieval', 'Retrieval'),
+    ('two_stage', 'Two stages: retrieval, then ranking'),
 )
 
 STYLE = '''

@@ -12,6 +12,7 @@ from selenium.webdriver.common.by import By
 
 from cli import main
 from components import retrieval_evaluator
+from components import two_stage_evaluator
 from contract import features
 from contract import paths
 from reporting import evaluation_sections
@@ -41,6 +42,38 @@ def test_retrieval_section_draws_the_hit_rate_curve(tmp_path):
 
 def test_retrieval_section_says_when_the_run_has_no_retrieval_model():
   assert 'No retrieval model in this run' in evaluation_sections.retrieval_section(
+      None)
+
+
+def _two_stage_metrics_dir(directory) -> str:
+  def side(scale: float) -> dict:
+    return {'hr@10': 0.30 * scale, 'hr@50': 0.55 * scale,
+            'hr@100': 0.65 * scale, 'ndcg@10': 0.18 * scale,
+            two_stage_evaluator.LIKED_HIT_RATE: 0.31 * scale,
+            'hit_rate_curve': [[k, min(1.0, scale * k / 150)]
+                               for k in range(1, 101)]}
+  (directory / two_stage_evaluator.METRICS_FILE).write_text(json.dumps({
+      'targets': 6040, 'liked_targets': 3500, 'candidates': 300,
+      two_stage_evaluator.RETRIEVAL: side(1.0),
+      two_stage_evaluator.TWO_STAGE: side(1.1),
+      'hr@10_delta_ci95': [0.01, 0.05], 'ndcg@10_delta_ci95': [0.012, 0.024]}))
+  return str(directory)
+
+
+def test_two_stage_section_compares_both_orders_on_the_same_targets(tmp_path):
+  section = evaluation_sections.two_stage_section(
+      _two_stage_metrics_dir(tmp_path))
+  assert ('<td class="text">retrieval alone</td><td>0.3000</td>'
+          '<td>0.5500</td>') in section
+  assert '<td class="text">retrieve, then rank</td><td>0.3300</td>' in section
+  assert 'ndcg@10 difference, paired bootstrap 95% over users: 0.0120 to ' \
+      '0.0240' in section
+  assert section.count('<circle ') == 200
+  assert 'retrieve, then rank: (100, 0.7333)' in section
+
+
+def test_two_stage_section_says_when_the_run_has_none():
+  assert 'No two-stage evaluation' in evaluation_sections.two_stage_section(
       None)
 
 

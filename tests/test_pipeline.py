@@ -1,17 +1,21 @@
 """The pipeline's wiring: every component, in an order that gates training."""
 
+import json
+
 from tfx.types import standard_artifacts
 
 from components.ingestion import ingestion_config
 from contract import paths
+from contract import splits
 from models import hyperparameters
 from pipeline import configs
 from pipeline import pipeline
 
 EXPECTED_COMPONENTS = [
     'MovieLensIngestion', 'StatisticsGen', 'CuratedSchema',
-    'ExampleValidator', 'ExampleAnomaliesGate', 'Transform', 'Trainer',
-    'ServingBaseline', 'Evaluator', 'Pusher',
+    'ExampleValidator', 'ExampleAnomaliesGate', 'Transform',
+    'ImpressionRetrievalTrainer', 'ImpressionGen', 'Trainer',
+    'ServingBaseline', 'Evaluator', 'TwoStageEvaluator', 'Pusher',
     'RetrievalTrainer', 'RetrievalEvaluator', 'RetrievalPusher',
 ]
 
@@ -59,8 +63,9 @@ def test_code_is_referenced_by_dotted_path(tmp_path):
   assert components['Transform'].exec_properties['preprocessing_fn'] == (
       configs.PREPROCESSING_FN)
   assert components['Trainer'].exec_properties['run_fn'] == configs.RUN_FN
-  assert components['RetrievalTrainer'].exec_properties['run_fn'] == (
-      configs.RETRIEVAL_RUN_FN)
+  for retrieval_trainer in ('RetrievalTrainer', 'ImpressionRetrievalTrainer'):
+    assert components[retrieval_trainer].exec_properties['run_fn'] == (
+        configs.RETRIEVAL_RUN_FN)
 
 
 def test_the_retrieval_model_is_evaluated_on_raw_examples_and_gated(tmp_path):
@@ -87,3 +92,28 @@ def test_the_baseline_is_read_after_training_from_the_serving_directory(
   assert baseline in components['Evaluator'].upstream_nodes
   assert baseline.exec_properties['serving_model_dir'] == str(
       tmp_path / 'serving' / 'ranking')
+
+
+def test_the_impression_retriever_holds_out_the_newest_train_ratings(
+    tmp_path):
+  components = {c.id: c for c in _pipeline(tmp_path).components}
+  config, _ = hyperparameters.RetrievalConfig.from_trainer_custom_config(
+      json.loads(components['ImpressionRetrievalTrainer'].exec_properties[
+          'custom_config']))
+  assert config.held_out_newest == splits.IMPRESSION_POSITIONS
+  assert components['ImpressionGen'].exec_properties['positions'] == (
+      splits.IMPRESSION_POSITIONS)
+  assert components['ImpressionRetrievalTrainer'] in (
+      components['ImpressionGen'].upstream_nodes)
+  assert components['ImpressionGen'] in components['Trainer'].upstream_nodes
+
+
+def test_the_ranking_model_is_pushed_only_after_the_two_stage_evaluation(
+    tmp_path):
+  components = {c.id: c for c in _pipeline(tmp_path).components}
+  two_stage = components['TwoStageEvaluator']
+  for upstream in ('Trainer', 'RetrievalTrainer', 'Evaluator'):
+    assert components[upstream] in two_stage.upstream_nodes
+  pusher_inputs = components['Pusher'].inputs
+  assert pusher_inputs['model_blessing'].producer_component_id == (
+      'TwoStageEvaluator')

@@ -16,6 +16,7 @@ from conftest import YTDNN
 from contract import features
 from contract import paths
 from contract import request_lengths
+from models import signatures
 from serving import recommend
 from serving import scoring
 
@@ -98,9 +99,41 @@ def _rated_by(data_dir: str, user_id: int) -> set[int]:
           if rating.user_id == user_id}
 
 
-def test_recommends_unrated_movies_in_the_retrieval_order(recommender, run):
+def test_recommends_unrated_movies_in_the_ranking_stages_order(recommender,
+                                                               run):
   recommendations = recommender.recommend(7, k=5)
   assert len(recommendations) == 5
+  assert not {movie.movie_id for movie in recommendations} & _rated_by(
+      run.data_dir, 7)
+  engagement = [movie.engagement for movie in recommendations]
+  assert engagement == sorted(engagement, reverse=True)
+  by_retrieval = recommender.recommend(
+      7, k=300, order_by=features.ORDER_BY_RETRIEVAL)
+  assert {movie.movie_id for movie in recommendations} <= {
+      movie.movie_id for movie in by_retrieval}
+  assert all(0.0 <= movie.liked <= 1.0 for movie in recommendations)
+
+
+def test_a_ranking_model_without_the_rank_signature_is_a_clear_error(
+    recommender):
+  ranking = recommender._ranking  # pylint: disable=protected-access
+  recommender._ranking = ranking._replace(signatures={  # pylint: disable=protected-access
+      name: signature for name, signature in ranking.signatures.items()
+      if name != signatures.RANK})
+  try:
+    with pytest.raises(recommend.NoRankSignatureError,
+                       match='--order-by retrieval'):
+      recommender.recommend(7)
+    assert recommender.recommend(7, order_by=features.ORDER_BY_RETRIEVAL)
+  finally:
+    recommender._ranking = ranking  # pylint: disable=protected-access
+
+
+def test_recommends_unrated_movies_in_the_retrieval_order(recommender, run):
+  recommendations = recommender.recommend(
+      7, k=5, order_by=features.ORDER_BY_RETRIEVAL)
+  assert len(recommendations) == 5
+  assert all(movie.engagement is None for movie in recommendations)
   assert not {movie.movie_id for movie in recommendations} & _rated_by(
       run.data_dir, 7)
   scores = [movie.retrieval_score for movie in recommendations]
@@ -111,7 +144,8 @@ def test_recommends_unrated_movies_in_the_retrieval_order(recommender, run):
 
 def test_the_papers_order_ranks_every_retrieved_movie_by_liked(recommender,
                                                                run):
-  by_retrieval = recommender.recommend(7, k=5)
+  by_retrieval = recommender.recommend(7, k=5,
+                                      order_by=features.ORDER_BY_RETRIEVAL)
   by_liked = recommender.recommend(7, k=5, order_by=features.ORDER_BY_LIKED)
   assert not {movie.movie_id for movie in by_liked} & _rated_by(
       run.data_dir, 7)
@@ -138,7 +172,8 @@ def test_a_request_encodes_the_users_side_once_for_both_models(
   encoded = _encoded_rows(monkeypatch)
   for order_by in features.RECOMMEND_ORDERINGS:
     assert recommender.recommend(7, k=5, order_by=order_by)
-  assert [row[features.USER_ID] for row in encoded] == [7, 7]
+  assert [row[features.USER_ID] for row in encoded] == [7] * len(
+      features.RECOMMEND_ORDERINGS)
 
 
 def test_models_of_other_history_lengths_get_a_users_side_each(

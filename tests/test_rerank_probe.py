@@ -3,7 +3,6 @@
 import numpy as np
 
 from benchmarks import rerank_probe
-from components import retrieval_evaluator
 
 DAY = rerank_probe.SECONDS_PER_DAY
 
@@ -56,13 +55,3 @@ def test_features_count_what_came_before():
   retrieval = features['retrieval'][0]
   np.testing.assert_allclose(retrieval[:2, 1], [0.0, -1.0])
   assert np.isfinite(retrieval).all()
-
-
-def test_newest_per_user_takes_each_users_newest_allowed_ratings():
-  ratings = retrieval_evaluator.Ratings(
-      user_ids=np.array([1, 1, 1, 1, 2, 2]),
-      movie_ids=np.array([10, 11, 12, 13, 20, 21]),
-      earlier_counts=np.array([0, 1, 2, 3, 0, 1]))
-  among = np.array([True, True, True, False, True, True])
-  chosen = rerank_probe.newest_per_user(ratings, among, 2)
-  np.testing.assert_array_equal(chosen, [False, True, True, False, True, True])
