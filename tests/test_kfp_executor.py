@@ -304,8 +304,8 @@ def test_the_kubeflow_spec_runs_step_by_step_on_s3_and_pushes_a_model(
   with open(spec_file) as f:
     produced = _run_spec(json.load(f), root, str(tmp_path))
 
-  blessing = produced['Evaluator', 'blessing']['metadata']
-  assert blessing['blessed'] == 1
+  for evaluator in ('Evaluator', 'TwoStageEvaluator'):
+    assert produced[evaluator, 'blessing']['metadata']['blessed'] == 1
   model_dir = scoring.latest_pushed_model(_download(
       f'{serving_dir}/{paths.RANKING_MODEL}', str(tmp_path / 'ranking')))
   eval_split = _download(paths.split_dir(
