@@ -5,11 +5,14 @@ import dataclasses
 from ml_metadata.proto import metadata_store_pb2
 
 from components import retrieval_evaluator
+from components import two_stage_evaluator
 from contract import paths
 from reporting import run_record
 from reporting import tfma_results
 
 RETRIEVAL_METRICS = ('hr@10', 'hr@50', 'hr@100', 'ndcg@10')
+TWO_STAGE_METRICS = ('hr@10', 'hr@50', 'ndcg@10',
+                     two_stage_evaluator.LIKED_HIT_RATE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,6 +28,10 @@ class RunSummary:
   retrieval_popularity_metrics: dict[str, float] = dataclasses.field(
       default_factory=dict)
   retrieval_pushed_model: str | None = None
+  # The ranking stage: each metric's two-stage and retrieval-alone figures.
+  two_stage_blessed: bool = False
+  two_stage_metrics: dict[str, tuple[float, float]] = dataclasses.field(
+      default_factory=dict)
 
 
 def _metric_names(values: dict[tuple[str, str], float]) -> dict[str, float]:
@@ -50,6 +57,9 @@ def read_summary(metadata_path: str) -> RunSummary:
   retrieval_evaluation = run.output(paths.RETRIEVAL_EVALUATOR, 'evaluation')
   retrieval = (retrieval_evaluator.read_metrics(retrieval_evaluation.uri)
                if retrieval_evaluation else {})
+  two_stage_evaluation = run.output(paths.TWO_STAGE_EVALUATOR, 'evaluation')
+  two_stage = (two_stage_evaluator.read_metrics(two_stage_evaluation.uri)
+               if two_stage_evaluation else {})
   return RunSummary(
       blessed=_blessed(run.output(paths.EVALUATOR, 'blessing')),
       metrics=_metric_names(results.candidate.get(tfma_results.OVERALL, {})
@@ -64,7 +74,13 @@ def read_summary(metadata_path: str) -> RunSummary:
           name: value for name, value in retrieval.get(
               retrieval_evaluator.POPULARITY, {}).items()},
       retrieval_pushed_model=_pushed_to(
-          run.output(paths.RETRIEVAL_PUSHER, 'pushed_model')))
+          run.output(paths.RETRIEVAL_PUSHER, 'pushed_model')),
+      two_stage_blessed=_blessed(
+          run.output(paths.TWO_STAGE_EVALUATOR, 'blessing')),
+      two_stage_metrics={
+          name: (two_stage[two_stage_evaluator.TWO_STAGE][name],
+                 two_stage[two_stage_evaluator.RETRIEVAL][name])
+          for name in TWO_STAGE_METRICS if two_stage})
 
 
 def _yes_no(flag: bool) -> str:
@@ -79,6 +95,12 @@ def format_summary(summary: RunSummary) -> str:
     if name in summary.changes:
       line += f'  ({summary.changes[name]:+.4f} vs last blessed model)'
     lines.append(line)
+  if summary.two_stage_metrics:
+    lines.append('Ranking stage blessed (retrieve, then rank, no worse than '
+                 'retrieval alone): ' + _yes_no(summary.two_stage_blessed))
+    for name, (ranked, alone) in summary.two_stage_metrics.items():
+      lines.append(f'  {name:<36} {ranked:10.4f}  (retrieval alone: '
+                   f'{alone:.4f})')
   lines.append('Pushed model: ' + (summary.pushed_model or
                                    'none (not blessed, nothing pushed)'))
   if summary.retrieval_metrics:

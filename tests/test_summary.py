@@ -35,3 +35,13 @@ def test_summary_shows_the_retrieval_model_beside_popularity():
   assert lines[2] == 'Retrieval model blessed: yes'
   assert lines[3].split() == ['hr@10', '0.2500', '(popularity:', '0.0350)']
   assert lines[-1] == 'Pushed retrieval model: /out/retrieval/1'
+
+
+def test_summary_shows_the_ranking_stage_beside_retrieval_alone():
+  text = summary.format_summary(summary.RunSummary(
+      blessed=True, metrics={}, changes={}, pushed_model=None,
+      two_stage_blessed=False,
+      two_stage_metrics={'ndcg@10': (0.1850, 0.1904)}))
+  assert ('Ranking stage blessed (retrieve, then rank, no worse than '
+          'retrieval alone): no') in text
+  assert 'ndcg@10' in text and '0.1850  (retrieval alone: 0.1904)' in text
