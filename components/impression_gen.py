@@ -8,10 +8,10 @@ positions it lists its top candidates, as it would have shown them then:
 the rated movie is the positive; every other candidate a negative, except
 movies the user rates later in the train split, which are marked not shown
 (they are false negatives, not disliked). The eval split's ratings are not
-read: what training learns from must not depend on them. Each list is one tf.Example of the `impressions`
-Examples artifact (split `train`): the request's user, history and time, and
-features.CANDIDATE_MOVIE_IDS, CANDIDATE_SCORES, CANDIDATE_SHOWN and
-TARGET_PLACE. The ranking Trainer computes the candidates' features from
+read: what training learns from must not depend on them. Each list is one
+tf.Example of the `impressions` Examples artifact (split `train`): the
+request's user, history and time, and features.CANDIDATE_MOVIE_IDS,
+CANDIDATE_SCORES, CANDIDATE_SHOWN and TARGET_PLACE. The ranking Trainer computes the candidates' features from
 them (models/candidate_features.py), so training and serving share one
 feature code.
 """

@@ -88,14 +88,18 @@ def rating_tables(user_ids: np.ndarray, movie_ids: np.ndarray,
                       follow_keys=np.sort(np.concatenate(pairs)))
 
 
+def _place(keys: tf.Tensor, prefixes: tf.Tensor,
+           times: tf.Tensor) -> tf.Tensor:
+  """Where each (prefix, time) key would go in `keys` (same shapes)."""
+  flat = tf.reshape(prefixes * TIME_SPAN + times, [-1])
+  return tf.reshape(tf.searchsorted(keys, flat), tf.shape(prefixes))
+
+
 def _count_before(keys: tf.Tensor, prefixes: tf.Tensor,
                   until: tf.Tensor) -> tf.Tensor:
   """How many keys of each prefix have a time below `until` (same shapes)."""
-  flat_prefixes = tf.reshape(prefixes * TIME_SPAN, [-1])
-  flat_until = tf.reshape(until, [-1])
-  counts = (tf.searchsorted(keys, flat_prefixes + flat_until) -
-            tf.searchsorted(keys, flat_prefixes))
-  return tf.reshape(counts, tf.shape(prefixes))
+  return (_place(keys, prefixes, until) -
+          _place(keys, prefixes, tf.zeros_like(until)))
 
 
 def _log1p(counts: tf.Tensor) -> tf.Tensor:
@@ -106,6 +110,9 @@ class CandidateFeatures(tf.Module):
   """Computes [lists, candidates, WIDTH] features from a request and its candidates.
 
   The tables are variables, so a SavedModel carries them in its checkpoint.
+  Each call reads them once as tensors: a gather straight from a variable
+  puts it in copy-on-read mode, and every later read then copied the 88 MB
+  of tables, 1.5 ms of a 2.1 ms search on ml-1m.
   """
 
   def __init__(self, tables: RatingTables):
@@ -120,11 +127,10 @@ class CandidateFeatures(tf.Module):
     """Movie ids the tables can hold; any other counts as never rated."""
     return (movie_ids >= 0) & (movie_ids < self.movie_span)
 
-  def _ratings_before(self, movie_ids: tf.Tensor,
+  def _ratings_before(self, rating_keys: tf.Tensor, movie_ids: tf.Tensor,
                       until: tf.Tensor) -> tf.Tensor:
     known = self._known(movie_ids)
-    counts = _count_before(self.rating_keys, tf.where(known, movie_ids, 0),
-                           until)
+    counts = _count_before(rating_keys, tf.where(known, movie_ids, 0), until)
     return tf.where(known, counts, 0)
 
   def _retrieval(self, scores: tf.Tensor) -> tf.Tensor:
@@ -137,26 +143,32 @@ class CandidateFeatures(tf.Module):
     return tf.stack([safe_scores, safe_scores - best,
                      tf.broadcast_to(ranks, tf.shape(scores))], axis=-1)
 
-  def _popularity(self, candidates: tf.Tensor, now: tf.Tensor) -> tf.Tensor:
-    before_now = self._ratings_before(candidates, now)
-    columns = [_log1p(before_now - self._ratings_before(
-        candidates, tf.maximum(now - days * SECONDS_PER_DAY, 0)))
+  def _popularity(self, rating_keys: tf.Tensor, candidates: tf.Tensor,
+                  now: tf.Tensor) -> tf.Tensor:
+    # One search for where each movie's ratings start, one per time: the
+    # searches are most of the ranking stage's serving time.
+    known = self._known(candidates)
+    movies = tf.where(known, candidates, 0)
+    first = _place(rating_keys, movies, tf.zeros_like(now))
+
+    def ratings_before(until: tf.Tensor) -> tf.Tensor:
+      return tf.where(known, _place(rating_keys, movies, until) - first, 0)
+
+    before_now = ratings_before(now)
+    columns = [_log1p(before_now - ratings_before(
+        tf.maximum(now - days * SECONDS_PER_DAY, 0)))
                for days in POPULARITY_WINDOWS_DAYS]
     columns.append(_log1p(before_now))
-    first = tf.searchsorted(
-        self.rating_keys,
-        tf.reshape(tf.where(self._known(candidates), candidates, 0), [-1]) *
-        TIME_SPAN)
-    first = tf.minimum(first, tf.shape(self.rating_keys)[0] - 1)
-    first_time = tf.reshape(tf.gather(self.rating_keys, first) % TIME_SPAN,
-                            tf.shape(candidates))
+    first_time = tf.gather(
+        rating_keys, tf.minimum(first, tf.shape(rating_keys)[0] - 1)) % TIME_SPAN
     age_days = tf.where(before_now > 0,
                         tf.cast(now - first_time, tf.float32) / SECONDS_PER_DAY,
                         0.0)
     columns.append(tf.math.log1p(age_days))
     return tf.stack(columns, axis=-1)
 
-  def _sequence(self, history: tf.RaggedTensor, candidates: tf.Tensor,
+  def _sequence(self, rating_keys: tf.Tensor, follow_keys: tf.Tensor,
+                history: tf.RaggedTensor, candidates: tf.Tensor,
                 now: tf.Tensor) -> tf.Tensor:
     newest = history[:, -SEQUENCE_SOURCES:]
     sources = tf.reverse_sequence(
@@ -168,9 +180,9 @@ class CandidateFeatures(tf.Module):
              candidates[:, tf.newaxis, :])
     pair_now = tf.broadcast_to(now[:, :, tf.newaxis], tf.shape(pairs))
     counts = tf.where(known, _count_before(
-        self.follow_keys, tf.where(known, pairs, 0), pair_now), 0)
-    source_ratings = self._ratings_before(sources, tf.broadcast_to(
-        now, tf.shape(sources)))
+        follow_keys, tf.where(known, pairs, 0), pair_now), 0)
+    source_ratings = self._ratings_before(rating_keys, sources,
+                                          tf.broadcast_to(now, tf.shape(sources)))
     shares = tf.reduce_sum(
         tf.cast(counts, tf.float32) / tf.cast(
             tf.maximum(source_ratings, 1), tf.float32)[:, :, tf.newaxis],
@@ -190,7 +202,11 @@ class CandidateFeatures(tf.Module):
     candidates = tf.cast(candidates, tf.int64)
     history = tf.cast(history, tf.int64)
     now = tf.cast(timestamps, tf.int64)[:, tf.newaxis]
+    rating_keys = tf.convert_to_tensor(self.rating_keys)
+    follow_keys = tf.convert_to_tensor(self.follow_keys)
     return tf.concat([
         self._retrieval(tf.cast(scores, tf.float32)),
-        self._popularity(candidates, tf.broadcast_to(now, tf.shape(candidates))),
-        self._sequence(history, candidates, now)], axis=-1)
+        self._popularity(rating_keys, candidates,
+                         tf.broadcast_to(now, tf.shape(candidates))),
+        self._sequence(rating_keys, follow_keys, history, candidates, now)],
+                     axis=-1)
