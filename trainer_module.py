@@ -49,5 +49,6 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
                                   features.ENGAGEMENT_HEAD))
   training.save_for_serving(
       model, fn_args.serving_model_dir,
-      signatures.make_signatures(model, tf_transform_output, tower,
-                                 features_of), lengths)
+      {**signatures.make_signatures(model, tf_transform_output),
+       signatures.RANK: signatures.rank_signature(model, tower, features_of)},
+      lengths)

@@ -47,13 +47,9 @@ def _model_input(transformed: dict[str, tf.Tensor],
 
 
 def make_signatures(model: tf.keras.Model,
-                    tf_transform_output: tft.TFTransformOutput,
-                    engagement_tower: tf.keras.Model,
-                    features_of: candidate_features.CandidateFeatures) -> dict:
-  """The SavedModel's signatures, each parsing raw examples itself."""
+                    tf_transform_output: tft.TFTransformOutput) -> dict:
+  """The rating heads' signatures, each parsing raw examples itself."""
   model.tft_layer = tf_transform_output.transform_features_layer()
-  model.engagement_tower = engagement_tower
-  model.candidate_features = features_of
   model.representations = ranking_model.representation_model(model)
   raw_spec = tf_transform_output.raw_feature_spec()
   serving_spec = request_spec(tf_transform_output)
@@ -77,6 +73,19 @@ def make_signatures(model: tf.keras.Model,
     transformed = model.tft_layer(tf.io.parse_example(examples, serving_spec))
     return model.representations(_model_input(transformed, model))
 
+  return {
+      SERVING_DEFAULT: serve,
+      TRANSFORM_FEATURES: transform_features,
+      REPRESENTATIONS: representations,
+  }
+
+
+def rank_signature(model: tf.keras.Model, engagement_tower: tf.keras.Model,
+                   features_of: candidate_features.CandidateFeatures):
+  """The ranking stage's signature, saved with `model` (which tracks both parts)."""
+  model.engagement_tower = engagement_tower
+  model.candidate_features = features_of
+
   @tf.function(input_signature=[EXAMPLES_SPEC, CANDIDATES_SPEC, SCORES_SPEC])
   def rank(examples: tf.Tensor, candidate_movie_ids: tf.Tensor,
            candidate_retrieval_scores: tf.Tensor) -> dict[str, tf.Tensor]:
@@ -90,9 +99,4 @@ def make_signatures(model: tf.keras.Model,
         tf.io.parse_example(examples, engagement.REQUEST_SPEC),
         candidate_movie_ids, candidate_retrieval_scores)}
 
-  return {
-      SERVING_DEFAULT: serve,
-      TRANSFORM_FEATURES: transform_features,
-      REPRESENTATIONS: representations,
-      RANK: rank,
-  }
+  return rank
