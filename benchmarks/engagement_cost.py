@@ -1,0 +1,61 @@
+"""What the engagement head adds to the ranking Trainer, timed on a finished run.
+
+  .venv/bin/python -m benchmarks.engagement_cost --output-dir LAST1_RUN
+      # -> benchmarks/results/engagement_cost_last1.json
+
+The ranking Trainer's time is mostly the rating heads'; this times, the way
+trainer_module.run_fn runs them, the three steps the engagement head adds:
+the candidate features' tables from the train split, the impression lists'
+features, and the fit. With the ImpressionRetrievalTrainer, ImpressionGen
+and TwoStageEvaluator components' times it is what the ranking stage costs.
+"""
+
+import argparse
+import glob
+import os
+import sys
+import tempfile
+import time
+
+from benchmarks import baselines
+from contract import paths
+from contract import splits
+from models import candidate_features
+from models import engagement
+from models import hyperparameters
+from models import training
+
+
+def main() -> None:
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument('--output-dir', required=True,
+                      help='the output directory of a finished run')
+  args = parser.parse_args()
+  root = paths.pipeline_root(args.output_dir)
+  impressions = paths.split_dir(paths.latest_output(
+      root, paths.IMPRESSION_GEN, 'impressions'), splits.TRAIN_SPLIT)
+  result = {'command': ' '.join(sys.argv), 'machine': baselines.machine()}
+  started = time.monotonic()
+  tables = engagement.rating_tables(training.raw_records(glob.glob(
+      os.path.join(paths.latest_ingested_split(
+          args.output_dir, splits.TRAIN_SPLIT), '*'))))
+  result['tables_s'] = time.monotonic() - started
+  started = time.monotonic()
+  lists = engagement.read_lists(
+      training.raw_records([os.path.join(impressions, '*')]),
+      candidate_features.CandidateFeatures(tables))
+  result['list_features_s'] = time.monotonic() - started
+  result['lists_with_target'] = int(len(lists.target_places))
+  started = time.monotonic()
+  with tempfile.TemporaryDirectory() as run_dir:
+    engagement.train_engagement_tower(lists, hyperparameters.ModelConfig(),
+                                      run_dir)
+  result['fit_s'] = time.monotonic() - started
+  print('wrote ' + baselines.write_results(
+      result, os.path.join(os.path.dirname(os.path.dirname(
+          os.path.abspath(__file__))), 'benchmarks', 'results'),
+      'engagement_cost_last1.json'))
+
+
+if __name__ == '__main__':
+  main()
