@@ -11,9 +11,9 @@ movies the user rates later in the train split, which are marked not shown
 read: what training learns from must not depend on them. Each list is one
 tf.Example of the `impressions` Examples artifact (split `train`): the
 request's user, history and time, and features.CANDIDATE_MOVIE_IDS,
-CANDIDATE_SCORES, CANDIDATE_SHOWN and TARGET_PLACE. The ranking Trainer computes the candidates' features from
-them (models/candidate_features.py), so training and serving share one
-feature code.
+CANDIDATE_SCORES, CANDIDATE_SHOWN and TARGET_PLACE. The ranking Trainer
+computes the candidates' features from them (models/candidate_features.py),
+so training and serving share one feature code.
 """
 
 import os
@@ -28,14 +28,13 @@ from components import retrieval_evaluator
 from contract import features
 from contract import paths
 from contract import splits
+from models import engagement
 from models import signatures
 
 FILE_NAME = 'impressions.tfrecord.gz'
-_REQUEST_SPEC = {
-    features.USER_ID: tf.io.FixedLenFeature([], tf.int64),
-    features.HISTORY: tf.io.RaggedFeature(tf.int64),
-    features.TIMESTAMP: tf.io.FixedLenFeature([], tf.int64),
-}
+# What a list keeps of its request: the ranking stage's request, and whose.
+_REQUEST_SPEC = {**engagement.REQUEST_SPEC,
+                 features.USER_ID: tf.io.FixedLenFeature([], tf.int64)}
 
 
 def position_targets(ratings: retrieval_evaluator.Ratings,

@@ -268,11 +268,11 @@ def two_stage_section(metrics_dir: str | None,
   curves = {label: [(float(k), float(rate)) for k, rate in
                     metrics[side]['hit_rate_curve']]
             for side, label in _TWO_STAGE_SIDES.items()}
-  top = max(rate for curve in curves.values() for _, rate in curve)
+  points = [point for curve in curves.values() for point in curve]
+  top = max(rate for _, rate in points)
   parts.append(charts.line_chart(
       'Hit rate at K, both orders', curves,
-      (0.0, float(len(curves[_TWO_STAGE_SIDES[
-          two_stage_evaluator.RETRIEVAL]]))),
+      (0.0, max(k for k, _ in points)),
       (0.0, min(1.0, max(top * 1.1, 0.01))), 'K', 'hit rate'))
   return ''.join(parts)
 
