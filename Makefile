@@ -13,8 +13,9 @@ STAMP := $(VENV)/.installed
 run: $(STAMP)
 	$(VENV)/bin/ytdnn run $(ARGS)
 
+# Two workers, one a core; worksteal evens out the long pipeline tests.
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest tests $(ARGS)
+	$(VENV)/bin/python -m pytest -n 2 --dist worksteal tests $(ARGS)
 
 venv: $(STAMP)
 

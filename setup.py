@@ -32,7 +32,8 @@ setuptools.setup(
     extras_require={
         # selenium drives the Debian chromium that .ci/run installs, for the
         # report's browser test.
-        'test': ['pytest==9.2.0', 'selenium==4.32.0',
+        # pytest-xdist: `make test` runs on both cores (tests/conftest.py).
+        'test': ['pytest==9.2.0', 'pytest-xdist==3.8.0', 'selenium==4.32.0',
                  # A GCS server on loopback for the Kubeflow entry point's
                  # directory-marker repair (tests/test_kfp_executor.py).
                  'gcp-storage-emulator==2026.7.19',

@@ -1,11 +1,18 @@
 """The one end-to-end pipeline run that several test modules share.
 
+`make test` runs the suite on two pytest-xdist workers; the first worker to
+need the shared run makes it and the other waits for it, under a file lock
+in the session's temporary directory, so the run is made once per session.
+
 Importing `contract` first selects Keras 2 for every test, as it does for the
 `ytdnn` command; the project's packages are importable because `make test`
 installs them (editable) into the venv.
 """
 
+import fcntl
+import json
 import os
+import pathlib
 import subprocess
 import sys
 from typing import NamedTuple
@@ -50,11 +57,39 @@ def make_tiny_sample(data_dir: str) -> None:
       check=True)
 
 
+def _make_run(directory: pathlib.Path) -> Run:
+  data_dir = directory / 'data'
+  output_dir = directory / 'run'
+  data_dir.mkdir()
+  output_dir.mkdir()
+  make_tiny_sample(str(data_dir))
+  return Run(str(data_dir), str(output_dir), ytdnn_run(
+      str(data_dir), str(output_dir), *TINY_RUN_FLAGS))
+
+
 @pytest.fixture(scope='session')
-def run(tmp_path_factory) -> Run:
-  """One pipeline run on a tiny sample, shared by every test that needs one."""
-  data_dir = str(tmp_path_factory.mktemp('data'))
-  output_dir = str(tmp_path_factory.mktemp('run'))
-  make_tiny_sample(data_dir)
-  return Run(data_dir, output_dir, ytdnn_run(
-      data_dir, output_dir, *TINY_RUN_FLAGS))
+def run(tmp_path_factory, worker_id: str) -> Run:
+  """One pipeline run on a tiny sample, shared by every test that needs one.
+
+  Tests must not change it: one that reruns the pipeline copies it first.
+  """
+  if worker_id == 'master':  # One process: no other worker to share with.
+    return _make_run(tmp_path_factory.mktemp('shared'))
+  # Every worker's base directory is in this session's own directory.
+  session_dir = tmp_path_factory.getbasetemp().parent
+  record = session_dir / 'shared_run.json'
+  with open(session_dir / 'shared_run.lock', 'w') as lock:
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    if not record.exists():
+      shared = session_dir / 'shared'
+      shared.mkdir()
+      made = _make_run(shared)
+      record.write_text(json.dumps({
+          'data_dir': made.data_dir, 'output_dir': made.output_dir,
+          'returncode': made.completed.returncode,
+          'stdout': made.completed.stdout, 'stderr': made.completed.stderr}))
+  saved = json.loads(record.read_text())
+  return Run(saved['data_dir'], saved['output_dir'],
+             subprocess.CompletedProcess(
+                 [YTDNN, 'run'], saved['returncode'], saved['stdout'],
+                 saved['stderr']))

@@ -4,6 +4,7 @@ scored through `serving_default` in a fresh process."""
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -72,12 +73,18 @@ def test_pushed_model_scores_eval_examples_in_a_fresh_process(run):
   assert result['rmse'] < 1.5
 
 
-def test_a_worse_model_is_neither_blessed_nor_pushed(run):
-  """Runs last: retrains the same pipeline for one huge-batch step."""
+def test_a_worse_model_is_neither_blessed_nor_pushed(run, tmp_path):
+  """Retrains the same pipeline for one huge-batch step, in a copy of the run.
+
+  The copy's ML Metadata still points at the shared run's artifacts, which
+  the worse run only reads; what it writes goes into the copy.
+  """
   assert run.completed.returncode == 0
-  serving_model_dir = paths.serving_model_dir(run.output_dir)
+  output_dir = str(tmp_path / 'run')
+  shutil.copytree(run.output_dir, output_dir)
+  serving_model_dir = paths.serving_model_dir(output_dir)
   pushed_before = sorted(os.listdir(serving_model_dir))
-  worse = ytdnn_run(run.data_dir, run.output_dir, '--epochs', '1',
+  worse = ytdnn_run(run.data_dir, output_dir, '--epochs', '1',
                     '--batch-size', '100000', '--ensemble-size', '1')
   assert worse.returncode == 0, worse.stderr[-5000:]
   assert 'Model blessed: no' in worse.stdout
