@@ -10,7 +10,13 @@ their users, they are in no other example's history. Reads the raw examples
 and the Transform graph of a finished run:
 
   .venv/bin/python -m benchmarks.tune_retrieval --output-dir OUT \\
-      [--config '{"epochs": 6, "history_decays": [1.0, 0.0]}']
+      [--config '{"epochs": 6, "history_decays": [1.0, 0.0]}'] \\
+      [--warm-start NEWEST EPOCHS]
+
+`--warm-start` measures whether the served retriever could go on from the
+impression retriever's weights instead of training from the start: on the
+last1 carve-out it could not (results/retrieval_warm_start_last1.json,
+docs/benchmarks.md section 6).
 """
 
 import argparse
@@ -25,6 +31,7 @@ import tensorflow_transform as tft
 
 from benchmarks import bare_trainer
 from components import retrieval_evaluator
+from contract import features
 from contract import paths
 from contract import retrieval_metrics
 from contract import splits
@@ -104,15 +111,28 @@ def eval_holdout(output_dir: str) -> Holdout:
                                                        held_out_examples))
 
 
+@dataclasses.dataclass(frozen=True)
+class WarmStart:
+  """A first fit without each user's `newest` latest rest ratings.
+
+  As the impression retriever trains (pipeline/configs.py): the model then
+  goes on training on every rest example, as the served retriever would
+  when it starts from the impression retriever's weights.
+  """
+  newest: int
+  epochs: int
+
+
 def train_retrieval(
     holdout: Holdout, config: hyperparameters.RetrievalConfig,
     on_epoch_end: Callable[[Callable[..., dict[str, tf.Tensor]], int, dict],
-                           None] | None = None
+                           None] | None = None,
+    warm_start: WarmStart | None = None
 ) -> TrainedRetrieval:
   """A model trained on the examples that are not held out.
 
-  `on_epoch_end(serve, epoch, logs)` runs after every epoch; `fit_s`
-  includes it.
+  `on_epoch_end(serve, epoch, logs)` runs after every epoch, of the warm
+  start's fit too (numbered on); `fit_s` includes it.
   """
   tf.keras.utils.set_random_seed(0)
   model = retrieval_model.RetrievalModel(
@@ -121,19 +141,33 @@ def train_retrieval(
   serve = retrieval_signatures.make_signatures(
       model, holdout.tf_transform_output, config.top_k)[
           signatures.SERVING_DEFAULT]
-  batches = retrieval_training.sequence_batches(
-      holdout.data, retrieval_training.sequence_chunks(
-          holdout.data, ~holdout.held_out, config), config)
   callbacks = [] if on_epoch_end is None else [
       tf.keras.callbacks.LambdaCallback(
           on_epoch_end=lambda epoch, logs: on_epoch_end(serve, epoch, logs))]
+  fits = [(~holdout.held_out, config.epochs)]
+  if warm_start is not None:
+    # The carve-out holds each user's newest rating, so the newest rest
+    # ratings are the newest `newest + 1` less that one.
+    newest = splits.newest_per_user(
+        holdout.data[features.USER_INDEX].numpy(),
+        holdout.data[features.SEQUENCE_POSITION].numpy(),
+        warm_start.newest + 1)
+    fits.insert(0, (~(holdout.held_out | newest), warm_start.epochs))
   started = time.monotonic()
-  model.fit(batches.prefetch(tf.data.AUTOTUNE), epochs=config.epochs,
-            verbose=2, callbacks=callbacks)
+  initial_epoch = 0
+  for trained, epochs in fits:
+    batches = retrieval_training.sequence_batches(
+        holdout.data, retrieval_training.sequence_chunks(
+            holdout.data, trained, config), config)
+    model.fit(batches.prefetch(tf.data.AUTOTUNE),
+              initial_epoch=initial_epoch, epochs=initial_epoch + epochs,
+              verbose=2, callbacks=callbacks)
+    initial_epoch += epochs
   return TrainedRetrieval(serve, time.monotonic() - started)
 
 
-def tune(output_dir: str, config: hyperparameters.RetrievalConfig) -> dict:
+def tune(output_dir: str, config: hyperparameters.RetrievalConfig,
+         warm_start: WarmStart | None = None) -> dict:
   """Validation HR@K and NDCG@10 of one configuration after every epoch."""
   carve = carve_out(output_dir)
   by_epoch = []
@@ -146,7 +180,7 @@ def tune(output_dir: str, config: hyperparameters.RetrievalConfig) -> dict:
                      **metrics})
     print(json.dumps(by_epoch[-1]), flush=True)
 
-  trained = train_retrieval(carve, config, validate)
+  trained = train_retrieval(carve, config, validate, warm_start)
   return {'validation_targets': len(carve.targets.movie_ids),
           'fit_and_validation_s': trained.fit_s,
           'validation_by_epoch': by_epoch}
@@ -158,10 +192,16 @@ def main() -> None:
                       help='the output directory of a finished `ytdnn run`')
   parser.add_argument('--config', default='{}',
                       help='JSON of RetrievalConfig fields to override')
+  parser.add_argument(
+      '--warm-start', nargs=2, type=int, metavar=('NEWEST', 'EPOCHS'),
+      help='first train EPOCHS without each user\'s NEWEST latest rest '
+      'ratings, as the impression retriever does, then go on with --config')
   args = parser.parse_args()
   overrides = json.loads(args.config)
   config = hyperparameters.RetrievalConfig.with_overrides(overrides)
-  print(json.dumps({'config': overrides, **tune(args.output_dir, config)}))
+  warm_start = None if args.warm_start is None else WarmStart(*args.warm_start)
+  print(json.dumps({'config': overrides, 'warm_start': args.warm_start,
+                    **tune(args.output_dir, config, warm_start)}))
 
 
 if __name__ == '__main__':
