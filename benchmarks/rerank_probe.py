@@ -26,13 +26,15 @@ the rated movie is the positive, the other candidates the negatives, less
 the movies the user rates later. It then reorders the carve-out's lists,
 which the retrieval model trained on the whole rest served.
 
-  .venv/bin/python -m benchmarks.rerank_probe --output-dir OUT
-      # -> benchmarks/results/rerank_probe_last1.json
+  .venv/bin/python -m benchmarks.rerank_probe --output-dir OUT [--rankers]
+      # -> benchmarks/results/rerank_probe_last1[_rankers].json
 
 OUT is a finished `ytdnn run --split-protocol last1`. With `--targets eval`
 the same steps run on the whole train split and rank the eval split's
 targets, to confirm what the carve-out chose, never to choose
-(-> rerank_probe_last1_eval.json).
+(-> rerank_probe_last1_eval.json). With `--rankers` the ranker's forms
+(RANKER_FORMS: a wider tower, more epochs, a logistic loss beside the
+softmax) are tried on the pipeline's three families instead.
 """
 
 import argparse
@@ -64,6 +66,8 @@ SEQUENCE_SOURCES = 5
 # Co-occurrence counts are refreshed once per block of this many requests.
 REQUESTS_PER_BLOCK = 64
 FAMILIES = ('retrieval', 'popularity', 'affinity', 'sequence')
+# The families models/candidate_features.py computes: affinity did not pay.
+PIPELINE_FAMILIES = ('retrieval', 'popularity', 'sequence')
 CARVE_OUT = 'carve-out'
 EVAL = 'eval'
 # Where the targets come from: the train split's carve-out, or eval with the
@@ -72,6 +76,7 @@ TARGETS = {CARVE_OUT: tune_retrieval.carve_out,
            EVAL: tune_retrieval.eval_holdout}
 RESULTS_FILES = {CARVE_OUT: 'rerank_probe_last1.json',
                  EVAL: 'rerank_probe_last1_eval.json'}
+RANKERS_RESULTS_FILE = 'rerank_probe_last1_rankers.json'
 _READ_BATCH = 8192
 
 
@@ -277,30 +282,69 @@ class ListSet:
   shown: np.ndarray
 
 
-def _ranker(width: int) -> tf.keras.Model:
+@dataclasses.dataclass(frozen=True)
+class RankerForm:
+  """The ranker's tower, epochs, and the weight of a per-candidate logistic
+  loss (the paper's form) added to the listwise softmax."""
+  hidden_units: tuple[int, ...] = (64, 32)
+  epochs: int = 8
+  logistic_weight: float = 0.0
+
+
+# Ranker forms tried on the pipeline's families with --rankers, for HR@50.
+RANKER_FORMS = {
+    'ranker_64_32': RankerForm(),
+    'ranker_128_64': RankerForm(hidden_units=(128, 64)),
+    'ranker_16_epochs': RankerForm(epochs=16),
+    'ranker_softmax_and_logistic': RankerForm(logistic_weight=1.0),
+}
+
+
+def _ranker(width: int, form: RankerForm) -> tf.keras.Model:
   """Per-candidate MLP scores; a candidate that is not shown gets no probability."""
   candidates = tf.keras.Input((None, width))
   shown = tf.keras.Input((None,))
-  hidden = tf.keras.layers.Dense(64, activation='relu')(candidates)
-  hidden = tf.keras.layers.Dense(32, activation='relu')(hidden)
+  hidden = candidates
+  for units in form.hidden_units:
+    hidden = tf.keras.layers.Dense(units, activation='relu')(hidden)
   logits = tf.squeeze(tf.keras.layers.Dense(1)(hidden), -1)
   return tf.keras.Model([candidates, shown], logits + (shown - 1.0) * 1e9)
 
 
-def fit_and_rank(fit: ListSet, rank: ListSet, epochs: int) -> np.ndarray:
+def _loss(form: RankerForm):
+  """Softmax over each list, plus each candidate's logistic loss if weighted.
+
+  A candidate that is not shown has a logit of -1e9: no logistic loss.
+  """
+  softmax = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+  if not form.logistic_weight:
+    return softmax
+
+  def loss(places: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
+    positives = tf.one_hot(tf.cast(tf.reshape(places, [-1]), tf.int32),
+                           tf.shape(logits)[-1])
+    logistic = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(
+        positives, logits), axis=-1)
+    return softmax(places, logits) + form.logistic_weight * tf.reduce_mean(
+        logistic)
+
+  return loss
+
+
+def fit_and_rank(fit: ListSet, rank: ListSet,
+                 form: RankerForm) -> np.ndarray:
   """Ranks of `rank`'s targets in its lists, reordered by a ranker fitted on `fit`."""
   tf.keras.utils.set_random_seed(0)
   trainable = fit.labels >= 0
   x = fit.x[trainable]
   mean = x.reshape(-1, x.shape[-1]).mean(axis=0)
   std = x.reshape(-1, x.shape[-1]).std(axis=0) + 1e-6
-  model = _ranker(x.shape[-1])
-  model.compile(optimizer=tf.keras.optimizers.Adam(1e-3),
-                loss=tf.keras.losses.SparseCategoricalCrossentropy(
-                    from_logits=True))
+  model = _ranker(x.shape[-1], form)
+  model.compile(optimizer=tf.keras.optimizers.Adam(1e-3), loss=_loss(form))
   model.fit([((x - mean) / std).astype(np.float32),
              fit.shown[trainable].astype(np.float32)],
-            fit.labels[trainable], batch_size=64, epochs=epochs, verbose=2)
+            fit.labels[trainable], batch_size=64, epochs=form.epochs,
+            verbose=2)
   logits = model.predict([((rank.x - mean) / std).astype(np.float32),
                           rank.shown.astype(np.float32)],
                          batch_size=256, verbose=0)
@@ -317,7 +361,10 @@ def main() -> None:
   parser.add_argument('--targets', choices=tuple(TARGETS), default=CARVE_OUT)
   parser.add_argument('--epochs', type=int, default=8)
   parser.add_argument('--impression-positions', type=int, default=5)
-  parser.add_argument('--impression-retrieval-epochs', type=int, default=3)
+  parser.add_argument('--impression-retrieval-epochs', type=int, default=2)
+  parser.add_argument('--rankers', action='store_true',
+                      help='instead of dropping feature families, try the '
+                      'ranker forms of RANKER_FORMS on the pipeline\'s three')
   args = parser.parse_args()
   started = time.monotonic()
   machine = baselines.machine()
@@ -366,16 +413,22 @@ def main() -> None:
       'retrieval_order': retrieval_metrics.metrics(
           np.where(carve_labels >= 0, carve_labels, retrieval_metrics.MISS))}
   print(json.dumps(results), flush=True)
-  variants = {'all': FAMILIES, 'retrieval_only': ('retrieval',)}
-  variants.update({f'without_{family}': tuple(
-      name for name in FAMILIES if name != family) for family in FAMILIES
-                   if family != 'retrieval'})
-  for name, chosen in variants.items():
+  form = RankerForm(epochs=args.epochs)
+  if args.rankers:
+    variants = {name: (PIPELINE_FAMILIES, ranker_form)
+                for name, ranker_form in RANKER_FORMS.items()}
+  else:
+    variants = {'all': (FAMILIES, form),
+                'retrieval_only': (('retrieval',), form)}
+    variants.update({f'without_{family}': (tuple(
+        name for name in FAMILIES if name != family), form)
+                     for family in FAMILIES if family != 'retrieval'})
+  for name, (chosen, ranker_form) in variants.items():
     fit, rank = (ListSet(np.concatenate([families[family] for family in chosen],
                                         axis=-1), labels, shown)
                  for families, labels, shown in (list_sets['impressions'],
                                                  list_sets['carve_out']))
-    ranks = fit_and_rank(fit, rank, args.epochs)
+    ranks = fit_and_rank(fit, rank, ranker_form)
     results[name] = retrieval_metrics.metrics(ranks)
     results[name]['ndcg@10_delta_ci95'] = (
         retrieval_metrics.paired_difference_ci95(
@@ -387,7 +440,7 @@ def main() -> None:
   print('wrote ' + baselines.write_results(
       results, os.path.join(os.path.dirname(os.path.dirname(
           os.path.abspath(__file__))), 'benchmarks', 'results'),
-      RESULTS_FILES[args.targets]))
+      RANKERS_RESULTS_FILE if args.rankers else RESULTS_FILES[args.targets]))
 
 
 if __name__ == '__main__':

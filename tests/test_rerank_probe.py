@@ -55,3 +55,19 @@ def test_features_count_what_came_before():
   retrieval = features['retrieval'][0]
   np.testing.assert_allclose(retrieval[:2, 1], [0.0, -1.0])
   assert np.isfinite(retrieval).all()
+
+
+def test_every_ranker_form_learns_a_feature_that_marks_the_target():
+  rng = np.random.default_rng(0)
+  lists, candidates = 64, 6
+  x = rng.normal(size=(lists, candidates, 2)).astype(np.float32)
+  labels = rng.integers(0, candidates, size=lists)
+  x[np.arange(lists), labels, 0] += 4.0
+  shown = np.ones((lists, candidates), bool)
+  shown[:, -1] = labels == candidates - 1  # a later movie is no negative
+  lists_set = rerank_probe.ListSet(x, labels, shown)
+  for name, form in rerank_probe.RANKER_FORMS.items():
+    ranks = rerank_probe.fit_and_rank(
+        lists_set, lists_set, rerank_probe.RankerForm(
+            form.hidden_units, 30, form.logistic_weight))
+    assert np.mean(ranks == 0) > 0.9, name
