@@ -43,6 +43,7 @@ import json
 import os
 import sys
 import time
+from typing import Callable
 
 import numpy as np
 import tensorflow as tf
@@ -311,7 +312,8 @@ def _ranker(width: int, form: RankerForm) -> tf.keras.Model:
   return tf.keras.Model([candidates, shown], logits + (shown - 1.0) * 1e9)
 
 
-def _loss(form: RankerForm):
+def _loss(form: RankerForm
+          ) -> Callable[[tf.Tensor, tf.Tensor], tf.Tensor]:
   """Softmax over each list, plus each candidate's logistic loss if weighted.
 
   A candidate that is not shown has a logit of -1e9: no logistic loss.
@@ -366,6 +368,8 @@ def main() -> None:
                       help='instead of dropping feature families, try the '
                       'ranker forms of RANKER_FORMS on the pipeline\'s three')
   args = parser.parse_args()
+  if args.rankers and args.targets != CARVE_OUT:
+    parser.error('--rankers chooses, so it runs on the carve-out only')
   started = time.monotonic()
   machine = baselines.machine()
   carve = TARGETS[args.targets](args.output_dir)
