@@ -65,9 +65,7 @@ def two_stage_figures(run: run_record.Run) -> dict:
       two_stage_evaluator.LIKED_HIT_RATE]
   for metric in ('hr@10', 'ndcg@10'):
     figures[f'two_stage_{metric}_delta_ci95'] = metrics[f'{metric}_delta_ci95']
-  figures['two_stage_blessed'] = bool(run.output(
-      paths.TWO_STAGE_EVALUATOR, 'blessing').custom_properties[
-          'blessed'].int_value)
+  figures['two_stage_blessed'] = run.blessed(paths.TWO_STAGE_EVALUATOR)
   return figures
 
 
@@ -95,8 +93,7 @@ def main() -> None:
       run.output(paths.RETRIEVAL_EVALUATOR, 'evaluation').uri)
   metrics.pop('hit_rate_curve')
   result.update(metrics)
-  result['retrieval_blessed'] = bool(run.output(
-      paths.RETRIEVAL_EVALUATOR, 'blessing').custom_properties['blessed'].int_value)
+  result['retrieval_blessed'] = run.blessed(paths.RETRIEVAL_EVALUATOR)
   result.update(two_stage_figures(run))
   result.update(recommend_latency(data_dir, output_dir))
   result['retrieval_config'] = (

@@ -3,7 +3,6 @@
 import html
 import os
 import re
-from typing import Any
 
 import tensorflow as tf
 from tensorflow_model_analysis.proto import metrics_for_slice_pb2
@@ -158,9 +157,7 @@ def plots_section(evaluation: tfma_results.Evaluation) -> str:
 
 def baseline_section(run: run_record.Run,
                      evaluation_data: tfma_results.Evaluation) -> str:
-  blessing = run.output(paths.EVALUATOR, 'blessing')
-  blessed = bool(blessing and
-                 blessing.custom_properties['blessed'].int_value)
+  blessed = bool(run.blessed(paths.EVALUATOR))
   baseline = run.input(paths.EVALUATOR, 'baseline_model')
   parts = [f'<p>Blessing decision: <span class="{"ok" if blessed else "bad"}">'
            f'{"blessed" if blessed else "not blessed"}</span>.</p>']
@@ -236,7 +233,7 @@ _TWO_STAGE_SIDES = {two_stage_evaluator.RETRIEVAL: 'retrieval alone',
 
 
 def two_stage_section(metrics_dir: str | None,
-                      blessing: Any | None = None) -> str:
+                      blessed: bool | None = None) -> str:
   """Retrieval alone against retrieve -> rank on the same targets, with both HR@K curves."""
   if metrics_dir is None:
     return '<p class="note">No two-stage evaluation in this run.</p>'
@@ -258,8 +255,7 @@ def two_stage_section(metrics_dir: str | None,
       page.table(('order', 'HR@10', 'HR@50', 'HR@100', 'NDCG@10',
                   'HR@10 of liked targets'), rows),
       f'<ul>{intervals}</ul>']
-  if blessing is not None:
-    blessed = bool(blessing.custom_properties['blessed'].int_value)
+  if blessed is not None:
     parts.append(
         '<p>The ranking model is pushed only when both its rating heads are '
         'blessed and reordering keeps NDCG@10 at least retrieval\'s: '

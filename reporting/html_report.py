@@ -30,7 +30,7 @@ def build_report(metadata_path: str, run_id: str = run_record.LATEST) -> str:
           evaluation_sections.retrieval_dir(run)),
       'two_stage': evaluation_sections.two_stage_section(
           evaluation_sections.two_stage_dir(run),
-          run.output(paths.TWO_STAGE_EVALUATOR, 'blessing')),
+          run.blessed(paths.TWO_STAGE_EVALUATOR)),
   }
   if evaluation_data is None:
     for section in ('metrics', 'plots', 'baseline'):

@@ -45,6 +45,14 @@ class Run:
     artifacts = self.inputs.get((node_id, key), [])
     return artifacts[0] if artifacts else None
 
+  def blessed(self, node_id: str) -> bool | None:
+    """Whether an evaluator's `blessing` output says blessed; None when the
+    run has none (the evaluator did not run, or failed)."""
+    blessing = self.output(node_id, 'blessing')
+    if blessing is None:
+      return None
+    return bool(blessing.custom_properties['blessed'].int_value)
+
 
 def open_store(metadata_path: str) -> mlmd.MetadataStore:
   """Read-only, so a report never changes the run it describes."""

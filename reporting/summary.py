@@ -40,10 +40,6 @@ def _metric_names(values: dict[tuple[str, str], float]) -> dict[str, float]:
           for (output, name), value in values.items()}
 
 
-def _blessed(blessing: metadata_store_pb2.Artifact | None) -> bool:
-  return bool(blessing and blessing.custom_properties['blessed'].int_value)
-
-
 def _pushed_to(pushed: metadata_store_pb2.Artifact | None) -> str | None:
   if pushed is None or not pushed.custom_properties['pushed'].int_value:
     return None
@@ -61,13 +57,12 @@ def read_summary(metadata_path: str) -> RunSummary:
   two_stage = (two_stage_evaluator.read_metrics(two_stage_evaluation.uri)
                if two_stage_evaluation else {})
   return RunSummary(
-      blessed=_blessed(run.output(paths.EVALUATOR, 'blessing')),
+      blessed=bool(run.blessed(paths.EVALUATOR)),
       metrics=_metric_names(results.candidate.get(tfma_results.OVERALL, {})
                             if results else {}),
       changes=_metric_names(results.changes if results else {}),
       pushed_model=_pushed_to(run.output(paths.PUSHER, 'pushed_model')),
-      retrieval_blessed=_blessed(
-          run.output(paths.RETRIEVAL_EVALUATOR, 'blessing')),
+      retrieval_blessed=bool(run.blessed(paths.RETRIEVAL_EVALUATOR)),
       retrieval_metrics={name: retrieval[name] for name in RETRIEVAL_METRICS
                          if name in retrieval},
       retrieval_popularity_metrics={
@@ -75,8 +70,7 @@ def read_summary(metadata_path: str) -> RunSummary:
               retrieval_evaluator.POPULARITY, {}).items()},
       retrieval_pushed_model=_pushed_to(
           run.output(paths.RETRIEVAL_PUSHER, 'pushed_model')),
-      two_stage_blessed=_blessed(
-          run.output(paths.TWO_STAGE_EVALUATOR, 'blessing')),
+      two_stage_blessed=bool(run.blessed(paths.TWO_STAGE_EVALUATOR)),
       two_stage_metrics={
           name: (two_stage[two_stage_evaluator.TWO_STAGE][name],
                  two_stage[two_stage_evaluator.RETRIEVAL][name])

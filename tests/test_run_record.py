@@ -99,3 +99,18 @@ def test_an_empty_store_has_no_run(tmp_path):
   _store(path)
   with pytest.raises(run_record.RunNotFoundError, match='no pipeline run'):
     run_record.read_run(path)
+
+
+def test_blessed_reads_an_evaluator_blessing_and_none_without_one():
+  def blessing(blessed: int) -> metadata_store_pb2.Artifact:
+    artifact = metadata_store_pb2.Artifact()
+    artifact.custom_properties['blessed'].int_value = blessed
+    return artifact
+
+  run = run_record.Run(
+      run_id='run', states={}, inputs={},
+      outputs={('Evaluator', 'blessing'): [blessing(1)],
+               ('RetrievalEvaluator', 'blessing'): [blessing(0)]})
+  assert run.blessed('Evaluator') is True
+  assert run.blessed('RetrievalEvaluator') is False
+  assert run.blessed('TwoStageEvaluator') is None
