@@ -12,7 +12,6 @@ components' times it is what the ranking stage costs.
 """
 
 import argparse
-import glob
 import os
 import sys
 import tempfile
@@ -20,6 +19,7 @@ import time
 
 import tensorflow as tf
 
+from benchmarks import bare_trainer
 from benchmarks import baselines
 from contract import paths
 from contract import splits
@@ -40,9 +40,8 @@ def main() -> None:
       root, paths.IMPRESSION_GEN, 'impressions'), splits.TRAIN_SPLIT)
   result = {'command': ' '.join(sys.argv), 'machine': baselines.machine()}
   started = time.monotonic()
-  tables = engagement.rating_tables(training.raw_records(glob.glob(
-      os.path.join(paths.latest_ingested_split(
-          args.output_dir, splits.TRAIN_SPLIT), '*'))))
+  tables = engagement.rating_tables(training.raw_records(
+      bare_trainer.latest_raw_files(root, splits.TRAIN_SPLIT)))
   result['tables_s'] = time.monotonic() - started
   started = time.monotonic()
   features_of = candidate_features.CandidateFeatures(tables)
