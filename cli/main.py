@@ -106,8 +106,9 @@ def _report(args: argparse.Namespace) -> None:
 
 
 def _download(args: argparse.Namespace) -> None:
-  files = download.download_ml1m(args.data_dir, url=args.url)
-  print('ml-1m verified in ' + ', '.join(files))
+  release = download.release_named(args.dataset)
+  files = download.download(release, args.data_dir, url=args.url)
+  print(f'{release.name} verified in ' + ', '.join(files))
 
 
 def _validate(args: argparse.Namespace) -> None:
@@ -225,10 +226,16 @@ def parser() -> argparse.ArgumentParser:
   report.set_defaults(handler=_report)
 
   fetch = commands.add_parser(
-      'download', help='fetch the real ml-1m and verify its checksums')
+      'download', help='fetch a real MovieLens release and verify its '
+      'checksums')
+  fetch.add_argument('--dataset', choices=tuple(download.RELEASES),
+                     default=download.DEFAULT_RELEASE,
+                     help='the GroupLens release (default: %(default)s)')
   fetch.add_argument('--data-dir', required=True)
-  fetch.add_argument('--url', default=download.ML1M_URL,
-                     help='where to fetch the zip from (a mirror or file://)')
+  fetch.add_argument('--url',
+                     help='where to fetch the zip from (a mirror or file://; '
+                     'default: GroupLens). Where the release pins no zip '
+                     'checksum, URL.md5 must be there too')
   fetch.set_defaults(handler=_download)
 
   check = commands.add_parser(

@@ -1,1 +1,1 @@
-"""The synthetic sample, its generator, and the download of the real ml-1m."""
+"""The synthetic sample, its generator, and the download of the real MovieLens releases."""
