@@ -50,7 +50,9 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
   tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
   train, validation = _batches(fn_args, tf_transform_output, config)
   model = retrieval_model.RetrievalModel(
-      training.vocabulary_sizes(tf_transform_output), config)
+      training.vocabulary_sizes(
+          tf_transform_output, training.data_format(fn_args.custom_config)),
+      config)
   model.compile(optimizer=tf.keras.optimizers.Adam(config.learning_rate))
   training.fit_with_tensorboard(
       model, train.prefetch(tf.data.AUTOTUNE), config.epochs,

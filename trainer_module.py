@@ -36,8 +36,9 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
                os.path.join(fn_args.model_run_dir, f'member_{index}'))
     training.fit_with_tensorboard(member, batches, config.epochs, run_dir)
 
-  model = training.train_ranking_model(data, tf_transform_output, config,
-                                       fit_member)
+  sizes = training.vocabulary_sizes(
+      tf_transform_output, training.data_format(fn_args.custom_config))
+  model = training.train_ranking_model(data, sizes, config, fit_member)
   del data  # the transformed split (about 600 MB), before the lists' features
   features_of = candidate_features.CandidateFeatures(engagement.rating_tables(
       training.raw_records(fn_args.train_files)))

@@ -31,6 +31,7 @@ from contract import features
 from contract import paths
 from contract import splits
 from models import hyperparameters
+from models import ranking_model
 from models import signatures
 from models import tasks
 from models import training
@@ -40,6 +41,12 @@ def latest_transform_graph(pipeline_root: str) -> tft.TFTransformOutput:
   """A run's newest Transform graph."""
   return tft.TFTransformOutput(paths.latest_output(
       pipeline_root, paths.TRANSFORM, 'transform_graph'))
+
+
+def latest_sizes(pipeline_root: str) -> ranking_model.VocabularySizes:
+  """The table sizes of a run's newest Transform graph and ingested format."""
+  return training.vocabulary_sizes(latest_transform_graph(pipeline_root),
+                                   scoring.ingested_format(pipeline_root))
 
 
 def latest_raw_files(pipeline_root: str, split: str) -> list[str]:
@@ -59,7 +66,7 @@ def quality(model: tf.keras.Model, data: training.Features,
   return {name: round(figures[name], 4) for name in ('rmse', 'auc_liked')}
 
 
-def fit(data: training.Features, tf_transform_output: tft.TFTransformOutput,
+def fit(data: training.Features, sizes: ranking_model.VocabularySizes,
         config: hyperparameters.ModelConfig,
         validation: tf.data.Dataset | None = None
         ) -> tuple[tf.keras.Model, list[dict[str, list[float]]]]:
@@ -74,8 +81,7 @@ def fit(data: training.Features, tf_transform_output: tft.TFTransformOutput,
     logs.append(member.fit(batches, epochs=config.epochs, verbose=2,
                            validation_data=validation).history)
 
-  model = training.train_ranking_model(data, tf_transform_output, config,
-                                       fit_member)
+  model = training.train_ranking_model(data, sizes, config, fit_member)
   return model, logs
 
 
@@ -103,7 +109,7 @@ def train(pipeline_root: str, config: hyperparameters.ModelConfig,
     validation = training.in_order_batches(
         carved.held_out, config.batch_size).map(tasks.split_labels)
   started = time.monotonic()
-  model, logs = fit(data, tf_transform_output, config, validation)
+  model, logs = fit(data, latest_sizes(pipeline_root), config, validation)
   seconds = time.monotonic() - started
   examples_seen = training.num_examples(data) * config.epochs
   result = {'transform_s': transform_s, 'fit_s': seconds,
@@ -131,7 +137,8 @@ def train(pipeline_root: str, config: hyperparameters.ModelConfig,
         [record.numpy() for record in records.take(10_000)])
     result.update({name: round(value, 2) for name, value in
                    serving_quality.request_latencies(
-                       serve, rows, scoring.load_schema()).items()})
+                       serve, rows, scoring.load_schema(
+                           scoring.ingested_format(pipeline_root))).items()})
   return result
 
 

@@ -29,6 +29,7 @@ import surprise
 
 from components.ingestion import rules
 from contract import features
+from contract import formats
 from contract import splits
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -56,9 +57,10 @@ class Rating(NamedTuple):
 
 
 def read_ratings(path: str) -> list[Rating]:
-  """All lines of a ratings.dat, in file order."""
+  """All lines of ml-1m's ratings.dat, in file order."""
   with open(path, 'rb') as ratings_file:
-    return [Rating(*map(int, rules.decode_line(raw).split(rules.SEPARATOR)))
+    return [Rating(*map(int, rules.decode_line(raw).split(
+        formats.ML_1M.separator)))
             for raw in ratings_file]
 
 
@@ -98,7 +100,8 @@ def split_ratings(ratings: Sequence[Rating], split_protocol: str,
 
 def stars(predicted: np.ndarray) -> np.ndarray:
   """The 5-way class of a predicted rating: nearest integer, halves rounded up."""
-  return np.clip(np.floor(predicted + 0.5), rules.MIN_RATING, rules.MAX_RATING)
+  scale = formats.ML_1M.rating_scale
+  return np.clip(np.floor(predicted + 0.5), scale.lowest, scale.highest)
 
 
 def quality(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
@@ -136,8 +139,9 @@ def _fit_predict(model: str, train: Sequence[Rating], eval_: Sequence[Rating]
         [(rating.user_id, rating.movie_id, rating.rating) for rating in train],
         columns=['user_id', 'movie_id', 'rating'])
     trainset = surprise.Dataset.load_from_df(
-        frame, surprise.Reader(rating_scale=(rules.MIN_RATING,
-                                             rules.MAX_RATING))
+        frame, surprise.Reader(rating_scale=(
+            formats.ML_1M.rating_scale.lowest,
+            formats.ML_1M.rating_scale.highest))
     ).build_full_trainset()
     algorithm = _surprise_algorithm(model)
     algorithm.fit(trainset)
@@ -184,7 +188,8 @@ def run(data_dir: str, split_protocol: str, models: Iterable[str],
                      f'{splits.SPLIT_PROTOCOLS}')
   host = machine()
   train, eval_ = split_ratings(
-      read_ratings(os.path.join(data_dir, rules.RATINGS_FILE)), split_protocol,
+      read_ratings(os.path.join(data_dir, formats.ML_1M.ratings_file)),
+      split_protocol,
       order)
   results = {}
   for model in models:

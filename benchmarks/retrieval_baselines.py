@@ -24,7 +24,7 @@ from typing import Iterable, NamedTuple, Sequence
 import numpy as np
 
 from benchmarks import baselines
-from components.ingestion import rules
+from contract import formats
 from contract import retrieval_metrics
 from contract import splits
 
@@ -150,7 +150,8 @@ def run(data_dir: str, models: Iterable[str]) -> dict:
   start = time.perf_counter()
   host = baselines.machine()
   data = last1_data(
-      baselines.read_ratings(os.path.join(data_dir, rules.RATINGS_FILE)))
+      baselines.read_ratings(os.path.join(data_dir,
+                                          formats.ML_1M.ratings_file)))
   loaded = time.perf_counter()
   results = {}
   for model in models:

@@ -132,7 +132,7 @@ def measure(output_dir: str) -> dict[str, float]:
   eval_rows = scoring.read_rows(
       paths.latest_ingested_split(output_dir, splits.EVAL_SPLIT))
   actual = _ratings(eval_rows)
-  schema = scoring.load_schema()
+  schema = scoring.load_schema(scoring.ingested_format(paths.pipeline_root(output_dir)))
   model_dir = scoring.latest_pushed_model(
       paths.serving_model_dir(output_dir))
   serialized = scoring.serialize_rows(eval_rows, schema)

@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
       paths.serving_model_dir(args.output_dir))
   rows = scoring.read_rows(
       paths.latest_ingested_split(args.output_dir, splits.EVAL_SPLIT))
-  schema = scoring.load_schema()
+  schema = scoring.load_schema(scoring.ingested_format(paths.pipeline_root(args.output_dir)))
   serve = scoring.load_serving_fn(model_dir)
   requests = [scoring.serialize_rows(request, schema)
               for request in build_requests(

@@ -51,11 +51,10 @@ def _touch(tensors: Tensors) -> tf.Tensor:
 
 
 def stages(tf_transform_output: tft.TFTransformOutput,
-           members: int) -> dict[str, Callable[[tf.Tensor], tf.Tensor]]:
+           sizes: ranking_model.VocabularySizes, members: int) -> dict[str, Callable[[tf.Tensor], tf.Tensor]]:
   """The stage graphs, each a prefix of `serving_default`, and `serving_default` itself."""
   model = ranking_model.build_ranking_model(
-      training.vocabulary_sizes(tf_transform_output),
-      hyperparameters.ModelConfig(), members)
+      sizes, hyperparameters.ModelConfig(), members)
   serve = signatures.make_signatures(
       model, tf_transform_output)[signatures.SERVING_DEFAULT]
   request_spec = signatures.request_spec(tf_transform_output)
@@ -104,14 +103,16 @@ def stage_latencies(stage_fns: dict[str, Callable[[tf.Tensor], tf.Tensor]],
 
 def measure(output_dir: str, members: int, count: int) -> dict[str, float]:
   """Each stage's p50 and p99 on `count` one-user requests of the run's eval examples."""
-  tf_transform_output = bare_trainer.latest_transform_graph(
-      paths.pipeline_root(output_dir))
+  pipeline_root = paths.pipeline_root(output_dir)
+  tf_transform_output = bare_trainer.latest_transform_graph(pipeline_root)
   rows = scoring.read_rows(
       paths.latest_ingested_split(output_dir, splits.EVAL_SPLIT))
   requests = serving_quality.one_user_requests(
-      rows, scoring.load_schema(), count)
+      rows, scoring.load_schema(scoring.ingested_format(pipeline_root)), count)
   return {'members': members, 'load_average_1min': os.getloadavg()[0],
-          **stage_latencies(stages(tf_transform_output, members), requests)}
+          **stage_latencies(stages(
+              tf_transform_output, bare_trainer.latest_sizes(pipeline_root),
+              members), requests)}
 
 
 def main() -> None:

@@ -36,6 +36,7 @@ from contract import paths
 from contract import retrieval_metrics
 from contract import splits
 from models import hyperparameters
+from models import ranking_model
 from models import retrieval_model
 from models import retrieval_signatures
 from models import retrieval_training
@@ -51,6 +52,7 @@ class Holdout:
   on it without transforming it again.
   """
   tf_transform_output: tft.TFTransformOutput
+  sizes: ranking_model.VocabularySizes
   data: training.Features
   held_out: np.ndarray
   targets: retrieval_evaluator.Targets
@@ -72,10 +74,11 @@ def _subset(ratings: retrieval_evaluator.Ratings,
 
 def _holdout(output_dir: str, serialized: list[bytes], held_out: np.ndarray,
              targets: retrieval_evaluator.Targets) -> Holdout:
-  tf_transform_output = bare_trainer.latest_transform_graph(
-      paths.pipeline_root(output_dir))
+  pipeline_root = paths.pipeline_root(output_dir)
+  tf_transform_output = bare_trainer.latest_transform_graph(pipeline_root)
   return Holdout(
       tf_transform_output=tf_transform_output,
+      sizes=bare_trainer.latest_sizes(pipeline_root),
       data=retrieval_training.transformed_split(
           tf.data.Dataset.from_tensor_slices(serialized), tf_transform_output),
       held_out=held_out, targets=targets)
@@ -136,7 +139,7 @@ def train_retrieval(
   """
   tf.keras.utils.set_random_seed(0)
   model = retrieval_model.RetrievalModel(
-      training.vocabulary_sizes(holdout.tf_transform_output), config)
+      holdout.sizes, config)
   model.compile(optimizer=tf.keras.optimizers.Adam(config.learning_rate))
   serve = retrieval_signatures.make_signatures(
       model, holdout.tf_transform_output, config.top_k)[

@@ -78,6 +78,7 @@ class MovieSides:
 
   def __init__(self, data_dir: str, raters_length: int):
     records = validate.read_valid_records(data_dir)
+    self.data_format = records.data_format
     self.movies = {movie.movie_id: movie for movie in records.movies}
     self._raters = examples.raters_by_movie(records.ratings)
     self._raters_length = raters_length
@@ -97,7 +98,7 @@ def ordering_ranks(retrieve: recommend.Serve, rank: recommend.Serve,
                    targets: retrieval_evaluator.Targets,
                    movie_sides: MovieSides) -> dict[str, list[int]]:
   """Each target's rank under each ordering of its retrieved candidates."""
-  schema = scoring.load_schema()
+  schema = scoring.load_schema(movie_sides.data_format)
   known_movies = np.array(list(movie_sides.movies))
   ranks = collections.defaultdict(list)
   for start in range(0, len(targets.requests), _USERS_PER_BATCH):
@@ -165,7 +166,7 @@ def _ranking_serve(carve: tune_retrieval.Holdout,
       {name: value for name, value in carve.data.items()
        if name != features.SEQUENCE_POSITION},
       tf.constant(np.flatnonzero(~carve.held_out)))
-  model, _ = bare_trainer.fit(data, carve.tf_transform_output, config)
+  model, _ = bare_trainer.fit(data, carve.sizes, config)
   return signatures.make_signatures(model, carve.tf_transform_output)[
       signatures.SERVING_DEFAULT]
 

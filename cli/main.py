@@ -19,6 +19,7 @@ from components.ingestion import ingestion_config
 from components.ingestion import rules
 from contract import errors
 from contract import features
+from contract import formats
 from contract import paths
 from contract import splits
 from data import download
@@ -67,7 +68,16 @@ def _quiet_libraries() -> None:
     logger.setLevel(logging.ERROR)
 
 
+def _described_format(data_format: formats.DataFormat) -> str:
+  """E.g. 'the csv format (no demographics, half stars)'."""
+  scale = data_format.rating_scale
+  return (f'the {data_format.name} format ('
+          f'{"with" if data_format.has_demographics else "no"} demographics, '
+          f'{"whole" if scale.whole_stars else "half"} stars)')
+
+
 def _run(args: argparse.Namespace) -> None:
+  from components.ingestion import input_files
   from pipeline import local_runner
   from reporting import html_report
   from reporting import progress
@@ -75,8 +85,10 @@ def _run(args: argparse.Namespace) -> None:
 
   _quiet_libraries()
   config = pipeline_config(args)
-  print(f'Running the {configs.PIPELINE_NAME} pipeline on {config.data_dir} '
-        f'({config.ingestion.split_protocol} split) into {config.output_dir}')
+  data_format = input_files.recognize_format(config.data_dir)
+  print(f'Running the {configs.PIPELINE_NAME} pipeline on {config.data_dir}, '
+        f'{_described_format(data_format)}, '
+        f'{config.ingestion.split_protocol} split, into {config.output_dir}')
   timings = progress.RunProgress(config.metadata_path)
   timings.start()
   started = time.monotonic()
@@ -114,7 +126,9 @@ def _download(args: argparse.Namespace) -> None:
 def _validate(args: argparse.Namespace) -> None:
   from components.ingestion import validate
 
-  validation = validate.validate(args.data_dir)
+  records = validate.read_valid_records(args.data_dir)
+  validation = records.validation
+  print(f'{args.data_dir} holds {_described_format(records.data_format)}')
   print(', '.join(f'{name}: {count} lines'
                   for name, count in validation.lines_read.items()))
   for rule, count in validation.counts().items():
@@ -140,6 +154,7 @@ def _compile_kfp(args: argparse.Namespace) -> None:
       image=args.image,
       beam_args=args.beam_arg or [],
       target=args.target,
+      data_format=args.data_format,
       serving_models_dir=args.serving_models_dir)
   print(f'Kubeflow V2 pipeline spec for {args.target} written to {path}')
 
@@ -176,8 +191,9 @@ def parser() -> argparse.ArgumentParser:
   run = commands.add_parser(
       'run', help='run the whole ranking pipeline locally')
   run.add_argument('--data-dir', default=paths.SAMPLE_DATA_DIR,
-                   help='directory with ratings.dat, users.dat, movies.dat '
-                   '(default: the bundled synthetic sample)')
+                   help='directory with a MovieLens release\'s files, '
+                   'its format recognized from them (ml-1m, ml-10m or the '
+                   'CSV releases; default: the bundled synthetic sample)')
   run.add_argument('--split-protocol', choices=splits.SPLIT_PROTOCOLS,
                    default=ingestion_config.IngestionConfig.split_protocol)
   run.add_argument('--output-dir', default='.',
@@ -239,7 +255,8 @@ def parser() -> argparse.ArgumentParser:
   fetch.set_defaults(handler=_download)
 
   check = commands.add_parser(
-      'validate', help='check raw ml-1m files line by line, without a run')
+      'validate', help='check raw MovieLens files line by line, without a '
+      'run')
   check.add_argument('--data-dir', default=paths.SAMPLE_DATA_DIR)
   check.add_argument('--max-reject-share', type=float,
                      default=ingestion_config.IngestionConfig.max_reject_share)
@@ -257,8 +274,12 @@ def parser() -> argparse.ArgumentParser:
                    help='where artifacts go, as the containers see it '
                    '(e.g. gs://BUCKET/PATH)')
   kfp.add_argument('--data-dir', required=True,
-                   help='directory with ratings.dat, users.dat, movies.dat, '
-                   'as the containers see it')
+                   help='directory with a MovieLens release\'s files, as the '
+                   'containers see it')
+  kfp.add_argument('--data-format', choices=list(formats.FORMATS),
+                   default=formats.ML_1M.name,
+                   help='the format of the files in --data-dir: ml-1m '
+                   '(default), ml-10m, or csv (ml-20m, ml-25m, ml-32m)')
   kfp.add_argument('--image', required=True,
                    help='the image every step runs in (built from Dockerfile)')
   kfp.add_argument('--target', choices=('kubeflow', 'vertex'),
@@ -287,7 +308,7 @@ def parser() -> argparse.ArgumentParser:
       'impressions as in the paper; the retrieval model\'s own order; or the '
       'ranking model\'s liked probability (docs/benchmarks.md compares them)')
   recommend.add_argument('--data-dir', default=paths.SAMPLE_DATA_DIR,
-                         help='the ml-1m files the models were trained on, '
+                         help='the MovieLens files the models were trained on, '
                          'for the user\'s history and the movie titles')
   recommend.add_argument('--output-dir', default='.',
                          help='the output directory of `ytdnn run`')

@@ -32,7 +32,6 @@ TWO_STAGE = 'two_stage'
 BLESSING_METRIC = 'ndcg@10'
 LIKED_HIT_RATE = 'liked_hr@10'
 _REQUEST_BATCH = 256
-_RATING_SPEC = {features.RATING: tf.io.FixedLenFeature([], tf.int64)}
 
 
 def reordered_ranks(movie_ids: np.ndarray, scores: np.ndarray,
@@ -66,6 +65,13 @@ def ranked_lists(retrieve: Callable[..., dict[str, tf.Tensor]],
   return movie_ids, scores, np.concatenate(ordering)
 
 
+def _rating(request: bytes) -> float:
+  """An eval request's rating, an int or a float as its format has it."""
+  rating = tf.train.Example.FromString(request).features.feature[
+      features.RATING]
+  return (rating.int64_list.value or rating.float_list.value)[0]
+
+
 def _side(ranks: np.ndarray, liked: np.ndarray) -> dict:
   return {**retrieval_metrics.metrics(ranks),
           LIKED_HIT_RATE: float(np.mean(retrieval_metrics.per_user_gains(
@@ -81,8 +87,8 @@ def evaluate(examples_uri: Callable[[str], str], retrieval_model_dir: str,
       signatures.SERVING_DEFAULT]
   rank = tf.saved_model.load(ranking_model_dir).signatures[signatures.RANK]
   movie_ids, scores, ordering = ranked_lists(retrieve, rank, targets.requests)
-  liked = tf.io.parse_example(tf.constant(targets.requests), _RATING_SPEC)[
-      features.RATING].numpy() >= features.LIKED_MIN_RATING
+  liked = np.array([_rating(request) for request in targets.requests]
+                   ) >= features.LIKED_MIN_RATING
   ranks = {RETRIEVAL: reordered_ranks(movie_ids, scores, scores,
                                       targets.movie_ids),
            TWO_STAGE: reordered_ranks(movie_ids, scores, ordering,

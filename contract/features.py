@@ -58,6 +58,11 @@ EVALUATION_ONLY_COLUMNS = (USER_ACTIVITY_BUCKET, MOVIE_POPULARITY_BUCKET)
 # movies.dat lists for the movie.
 FIRST_GENRE = GENRE_COLUMNS[0]
 
+# The user's demographics, from ml-1m's users.dat: absent from the examples
+# of a format without a users file (contract/formats.py), and then from the
+# schema, the Transform's outputs and both models' inputs.
+DEMOGRAPHIC_FEATURES = (GENDER, AGE, OCCUPATION, ZIP)
+
 # Every feature of an ingested example, label included.
 RAW_FEATURES = (
     USER_ID, MOVIE_ID, RATING, TIMESTAMP, GENDER, AGE, OCCUPATION, ZIP,
@@ -91,6 +96,9 @@ GENDER_INDEX = 'gender_index'
 AGE_INDEX = 'age_index'
 OCCUPATION_INDEX = 'occupation_index'
 ZIP_PREFIX_INDEX = 'zip_prefix_index'
+# The demographics' transformed indices, absent with the demographics.
+DEMOGRAPHIC_INDICES = (GENDER_INDEX, AGE_INDEX, OCCUPATION_INDEX,
+                       ZIP_PREFIX_INDEX)
 GENRE_INDICES = 'genre_indices'
 
 # Continuous inputs, each expanded by the Transform into x, x**2 and sqrt(x).
@@ -123,7 +131,6 @@ RATING_LABEL = 'rating_label'
 STARS_LABEL = 'stars_label'
 LIKED_LABEL = 'liked_label'
 LIKED_MIN_RATING = 4
-NUM_STARS = 5
 
 # Model heads. No head's name may be a prefix of another's: TFMA 0.47 files
 # metrics under an output by name prefix.

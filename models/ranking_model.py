@@ -26,14 +26,18 @@ RATING_PRIOR = 3.6
 
 @dataclasses.dataclass(frozen=True)
 class VocabularySizes:
-  """Embedding table sizes, each the Transform's vocabulary plus one OOV row."""
+  """Embedding table sizes, each the Transform's vocabulary plus one OOV row.
+
+  And the stars head's classes: the values of the examples' rating scale
+  (contract/formats.py).
+  """
   movie: int
   user: int
   genre: int
-  zip_prefix: int
-  gender: int
-  age: int
-  occupation: int
+  # Each demographic index's rows (features.DEMOGRAPHIC_INDICES, in that
+  # order); empty for a format without demographics.
+  demographics: dict[str, int]
+  stars: int
 
 
 def _scalar_input(name: str, dtype: tf.DType) -> tf.keras.Input:
@@ -51,12 +55,11 @@ def _continuous(inputs: dict[str, tf.Tensor],
                    for power in features.CONTINUOUS_POWERS], axis=1)
 
 
-def model_inputs(config: hyperparameters.ModelConfig) -> dict[str, tf.keras.Input]:
+def model_inputs(config: hyperparameters.ModelConfig,
+                 sizes: VocabularySizes) -> dict[str, tf.keras.Input]:
   """The transformed features the model reads, as Keras inputs."""
   inputs = {name: _scalar_input(name, tf.int64) for name in (
-      features.USER_INDEX, features.MOVIE_INDEX, features.GENDER_INDEX,
-      features.AGE_INDEX, features.OCCUPATION_INDEX,
-      features.ZIP_PREFIX_INDEX)}
+      features.USER_INDEX, features.MOVIE_INDEX, *sizes.demographics)}
   inputs.update({name: _ragged_input(name) for name in (
       features.HISTORY_INDICES, features.GENRE_INDICES)})
   inputs.update({name: _scalar_input(name, tf.float32)
@@ -259,7 +262,7 @@ def build_ranking_model(sizes: VocabularySizes,
   head is the members' mean. representation_model() gives the first
   member's user and movie vectors.
   """
-  inputs = model_inputs(config)
+  inputs = model_inputs(config, sizes)
   movie_embedding = _member_embedding(
       sizes.movie, config.movie_embedding_dim, members, config.l2,
       'movie_embedding', layer=DenselyReadEmbedding)
@@ -269,16 +272,14 @@ def build_ranking_model(sizes: VocabularySizes,
   def small(name: str, rows: int) -> tf.Tensor:
     return member_axis.split(_member_embedding(
         rows, config.small_embedding_dim, members, 0.0,
-        f'{name}_embedding')(inputs[f'{name}_index']), members)
+        f'{name.removesuffix("_index")}_embedding')(inputs[name]), members)
 
   user_features = tf.concat([
       member_axis.split(_member_embedding(
           sizes.user, config.user_embedding_dim, members, config.l2,
           'user_embedding')(inputs[features.USER_INDEX]), members),
       *_user_history(inputs, movie_embedding, config, members),
-      small('gender', sizes.gender), small('age', sizes.age),
-      small('occupation', sizes.occupation),
-      small('zip_prefix', sizes.zip_prefix),
+      *(small(name, rows) for name, rows in sizes.demographics.items()),
       member_axis.broadcast(_continuous(inputs, USER_CONTEXT), members),
   ], axis=2)
   genre_embedding = _member_embedding(
@@ -319,7 +320,7 @@ def build_ranking_model(sizes: VocabularySizes,
   else:
     rating = member_axis.Dense(1, bias_initializer=rating_prior,
                                name='tower_rating')(tower)
-  stars_logits = member_axis.Dense(features.NUM_STARS,
+  stars_logits = member_axis.Dense(sizes.stars,
                                    name='tower_stars')(tower)
   liked_logit = member_axis.Dense(1, name='tower_liked')(tower)
   return tf.keras.Model(

@@ -22,8 +22,6 @@ from models import ranking_model
 from models import retrieval_sequences
 from models import tasks
 
-USER_INDICES = (features.GENDER_INDEX, features.AGE_INDEX,
-                features.OCCUPATION_INDEX, features.ZIP_PREFIX_INDEX)
 # The time since the user's previous rating tells the tower whether a request
 # continues a session of ratings (ml-1m's users rated in batches): on the
 # carve-out of the last1 train split (benchmarks/tune_retrieval.py) it took
@@ -36,7 +34,10 @@ USER_CONTINUOUS = tuple(
 # Serving sets these to 0, the paper's way of asking for the present.
 EXAMPLE_AGE_INPUTS = tuple(f'{features.EXAMPLE_AGE}{power}'
                            for power in features.CONTINUOUS_POWERS)
-USER_INPUT_NAMES = USER_INDICES + (features.HISTORY_INDICES,) + USER_CONTINUOUS
+# Every input the user tower may read: the demographics only where the
+# examples' format has them (VocabularySizes.demographics).
+USER_INPUT_NAMES = (features.DEMOGRAPHIC_INDICES + (features.HISTORY_INDICES,)
+                    + USER_CONTINUOUS)
 
 
 class UserTower(tf.keras.Model):
@@ -58,13 +59,11 @@ class UserTower(tf.keras.Model):
         config.history_decays, config.newest_movies, name='history_encoder')
     self.history_windows = history_windows.HistoryWindows(
         config.history_decays, config.newest_movies, name='history_windows')
-    rows = {features.GENDER_INDEX: sizes.gender, features.AGE_INDEX: sizes.age,
-            features.OCCUPATION_INDEX: sizes.occupation,
-            features.ZIP_PREFIX_INDEX: sizes.zip_prefix}
-    self.context_embeddings = [
-        tf.keras.layers.Embedding(rows[name], config.small_embedding_dim,
-                                  name=name.replace('_index', '_embedding'))
-        for name in USER_INDICES]
+    self.context_embeddings = {
+        name: tf.keras.layers.Embedding(
+            rows, config.small_embedding_dim,
+            name=name.replace('_index', '_embedding'))
+        for name, rows in sizes.demographics.items()}
     self.hidden_layers = [
         tf.keras.layers.Dense(units, activation='relu', name=f'user_tower_{i}')
         for i, units in enumerate(config.hidden_units)]
@@ -94,8 +93,8 @@ class UserTower(tf.keras.Model):
   def _user_vectors(self, history_vectors: list[tf.Tensor],
                     inputs: dict[str, tf.Tensor]) -> tf.Tensor:
     """The history vectors beside the user's context, through the ReLU layers."""
-    context = [embedding(inputs[name]) for name, embedding
-               in zip(USER_INDICES, self.context_embeddings)]
+    context = [embedding(inputs[name])
+               for name, embedding in self.context_embeddings.items()]
     continuous = tf.stack([inputs[name] for name in self.continuous_names],
                           axis=1)
     tower = tf.concat(history_vectors + context + [continuous], axis=1)

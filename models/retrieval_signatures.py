@@ -39,7 +39,8 @@ def make_signatures(model: retrieval_model.RetrievalModel,
       default_value=len(movie_ids))
   raw_spec = tf_transform_output.raw_feature_spec()
   request_spec = {name: raw_spec[name]
-                  for name in features.RETRIEVAL_REQUEST_FEATURES}
+                  for name in features.RETRIEVAL_REQUEST_FEATURES
+                  if name in raw_spec}
   request_spec[features.EXCLUDED_MOVIE_IDS] = tf.io.VarLenFeature(tf.int64)
   k = min(top_k, len(movie_ids))
 
@@ -52,7 +53,8 @@ def make_signatures(model: retrieval_model.RetrievalModel,
     batch_size = tf.shape(examples)[0]
     inputs = {name: transformed[name]
               for name in retrieval_model.USER_INPUT_NAMES
-              if name not in retrieval_model.EXAMPLE_AGE_INPUTS}
+              if name in transformed
+              and name not in retrieval_model.EXAMPLE_AGE_INPUTS}
     inputs.update({name: tf.zeros([batch_size], tf.float32)
                    for name in retrieval_model.EXAMPLE_AGE_INPUTS})
     scores = model.scores(model(inputs))

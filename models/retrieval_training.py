@@ -30,14 +30,20 @@ def transformed_split(records: tf.data.Dataset,
                       ) -> training.Features:
   """A split's TRANSFORMED_NAMES and each example's sequence position, in memory.
 
+  Of TRANSFORMED_NAMES, those the Transform produces: the demographics only
+  for a format that has them.
+
   The ranking model's features (the movie's raters, its genres and counts,
   the history's ratings, the labels) are left out: on full ml-1m's temporal
   train split they took the tensors from 721 to 373 MB, the process's peak
   RSS while transforming from 2.47 to 1.78 GB, and the transform from 16.5
   to 13.9 CPU-s (load 1.0-1.3).
   """
-  return training.transform_in_memory(records, tf_transform_output,
-                                      TRANSFORMED_NAMES, with_positions=True)
+  produced = tf_transform_output.transformed_feature_spec()
+  return training.transform_in_memory(
+      records, tf_transform_output,
+      [name for name in TRANSFORMED_NAMES if name in produced],
+      with_positions=True)
 
 
 def in_validation(transformed: dict[str, tf.Tensor],
@@ -65,7 +71,8 @@ def split_target(transformed: dict[str, tf.Tensor]
                  ) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
   """A transformed batch as (user tower inputs, target movie indices)."""
   inputs = {name: transformed[name]
-            for name in retrieval_model.USER_INPUT_NAMES}
+            for name in retrieval_model.USER_INPUT_NAMES
+            if name in transformed}
   return inputs, transformed[features.MOVIE_INDEX]
 
 
@@ -73,7 +80,8 @@ def validation_carve_out(data: training.Features,
                          chosen: tf.Tensor) -> training.Features:
   """The user inputs and target movie of the `chosen` examples, one per row."""
   return select({name: data[name] for name in (
-      *retrieval_model.USER_INPUT_NAMES, features.MOVIE_INDEX)}, chosen)
+      *retrieval_model.USER_INPUT_NAMES, features.MOVIE_INDEX)
+                 if name in data}, chosen)
 
 
 def sequence_chunks(data: training.Features, trained: np.ndarray,
@@ -103,8 +111,8 @@ def chunk_inputs(data: training.Features) -> Callable[
   length from the in-memory examples; the targets are their movies.
   """
   per_example = {name: data[name] for name in (
-      *retrieval_model.USER_INDICES, *retrieval_model.USER_CONTINUOUS,
-      features.MOVIE_INDEX)}
+      *features.DEMOGRAPHIC_INDICES, *retrieval_model.USER_CONTINUOUS,
+      features.MOVIE_INDEX) if name in data}
   per_example[retrieval_sequences.HISTORY_LENGTH] = (
       data[features.HISTORY_INDICES].row_lengths())
 

@@ -11,6 +11,7 @@ import tensorflow as tf
 import tensorflow_transform as tft
 
 from contract import features
+from contract import formats
 from contract import request_lengths
 from models import autorec
 from models import hyperparameters
@@ -18,20 +19,40 @@ from models import ranking_model
 from models import tasks
 
 
-def vocabulary_sizes(tf_transform_output: tft.TFTransformOutput
+# The vocabulary of each demographic index (transforms/preprocessing.py).
+DEMOGRAPHIC_VOCABULARIES = {
+    features.GENDER_INDEX: features.GENDER,
+    features.AGE_INDEX: features.AGE,
+    features.OCCUPATION_INDEX: features.OCCUPATION,
+    features.ZIP_PREFIX_INDEX: features.ZIP_PREFIX_VOCABULARY,
+}
+
+
+def vocabulary_sizes(tf_transform_output: tft.TFTransformOutput,
+                     data_format: formats.DataFormat
                      ) -> ranking_model.VocabularySizes:
-  """Table sizes: every vocabulary gets one extra row for its OOV bucket."""
+  """Table sizes: every vocabulary gets one extra row for its OOV bucket.
+
+  The demographics' tables only where `data_format` has demographics.
+  """
   def rows(name: str) -> int:
     return tf_transform_output.vocabulary_size_by_name(name) + 1
 
+  demographics = {}
+  if data_format.has_demographics:
+    demographics = {index: rows(DEMOGRAPHIC_VOCABULARIES[index])
+                    for index in features.DEMOGRAPHIC_INDICES}
   return ranking_model.VocabularySizes(
       movie=rows(features.MOVIE_VOCABULARY),
       user=rows(features.USER_VOCABULARY),
       genre=rows(features.GENRE_VOCABULARY),
-      zip_prefix=rows(features.ZIP_PREFIX_VOCABULARY),
-      gender=rows(features.GENDER),
-      age=rows(features.AGE),
-      occupation=rows(features.OCCUPATION))
+      demographics=demographics,
+      stars=data_format.rating_scale.num_values)
+
+
+def data_format(custom_config: dict) -> formats.DataFormat:
+  """The examples' format, which the pipeline names in a Trainer's custom_config."""
+  return formats.by_name(custom_config[formats.CUSTOM_CONFIG_KEY])
 
 
 def compile_ranking_model(model: tf.keras.Model,
@@ -202,8 +223,7 @@ def ranking_batches(data: Features, batch_size: int,
 FitMember = Callable[[tf.keras.Model, tf.data.Dataset, int], None]
 
 
-def train_ranking_model(data: Features,
-                        tf_transform_output: tft.TFTransformOutput,
+def train_ranking_model(data: Features, sizes: ranking_model.VocabularySizes,
                         config: hyperparameters.ModelConfig,
                         fit_member: FitMember) -> tf.keras.Model:
   """config.ensemble_size ranking models, trained apart and packed into one.
@@ -218,7 +238,6 @@ def train_ranking_model(data: Features,
   trained on the same examples and blended in (ranking_model.blended_model),
   unless config.autorec_weight is 0.
   """
-  sizes = vocabulary_sizes(tf_transform_output)
   members = []
   for index in range(config.ensemble_size):
     member = ranking_model.build_ranking_model(sizes, config)

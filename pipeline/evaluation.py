@@ -5,6 +5,7 @@ import json
 import tensorflow_model_analysis as tfma
 
 from contract import features
+from contract import formats
 from models import signatures
 from models import tasks
 from pipeline import configs
@@ -34,10 +35,17 @@ def _overall_threshold(lower_is_better: bool, bound: float,
 
 
 # Buckets of the calibration plots, as (left, right, count): the liked
-# probability in tenths, and the predicted rating rounded to the nearest star,
-# so that the report can set it beside the actual ratings.
+# probability in tenths, and (rating_plot_buckets) the predicted rating
+# rounded to the nearest value of its scale, so that the report can set it
+# beside the actual ratings.
 LIKED_PLOT_BUCKETS = (0.0, 1.0, 10)
-RATING_PLOT_BUCKETS = (0.5, features.NUM_STARS + 0.5, features.NUM_STARS)
+
+
+def rating_plot_buckets(scale: formats.RatingScale
+                        ) -> tuple[float, float, int]:
+  """One bucket per value of the rating scale, centred on the value."""
+  return (scale.lowest - scale.step / 2, scale.highest + scale.step / 2,
+          scale.num_values)
 
 
 def _metric(metric_class: type, name: str,
@@ -64,7 +72,8 @@ def _calibration_plot(buckets: tuple[float, float, int]) -> tfma.MetricConfig:
                  left=left, right=right, num_buckets=num_buckets)
 
 
-def make_eval_config(config: configs.EvaluationConfig) -> tfma.EvalConfig:
+def make_eval_config(config: configs.EvaluationConfig,
+                     scale: formats.RatingScale) -> tfma.EvalConfig:
   """Metrics of each head, overall and per slice, with the bless rules.
 
   A model is blessed when its RMSE and liked-AUC clear fixed bounds and its
@@ -97,7 +106,7 @@ def make_eval_config(config: configs.EvaluationConfig) -> tfma.EvalConfig:
                           'mean_absolute_error'),
                   _metric(evaluation_metrics.BufferedExampleCount,
                           'example_count'),
-                  _calibration_plot(RATING_PLOT_BUCKETS),
+                  _calibration_plot(rating_plot_buckets(scale)),
               ]),
           tfma.MetricsSpec(
               output_names=[features.STARS_HEAD],

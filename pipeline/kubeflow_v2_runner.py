@@ -18,6 +18,7 @@ from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 
 from components import curated_schema
 from components.ingestion.ingestion_config import IngestionConfig
+from contract import formats
 from contract import paths
 from models import hyperparameters
 from pipeline import configs
@@ -49,6 +50,7 @@ def compile_pipeline(
     image: str,
     beam_args: Sequence[str],
     target: str = VERTEX,
+    data_format: str = formats.ML_1M.name,
     serving_models_dir: str | None = None,
     schema_path: str = IMAGE_SCHEMA_PATH,
     ingestion_config: IngestionConfig = IngestionConfig(),
@@ -63,8 +65,10 @@ def compile_pipeline(
   PipelineSpec, as the kfp client uploads it (give the pipeline root when
   submitting). Every path is read inside the platform's containers, so
   `pipeline_root`, `data_dir` and `serving_models_dir` must be URIs those
-  containers can reach (gs://, s3://), not paths on this machine. Models are
-  pushed to `serving_models_dir`/ranking and /retrieval.
+  containers can reach (gs://, s3://), not paths on this machine, so the
+  files' `data_format` (contract/formats.py) is given rather than
+  recognized. Models are pushed to `serving_models_dir`/ranking and
+  /retrieval.
   """
   if target not in TARGETS:
     raise ValueError(f'unknown target {target!r}; expected one of {TARGETS}')
@@ -79,6 +83,7 @@ def compile_pipeline(
       pipeline_name=configs.PIPELINE_NAME,
       pipeline_root=pipeline_root,
       data_dir=data_dir,
+      data_format=formats.by_name(data_format).name,
       schema_path=schema_path,
       serving_model_dir=posixpath.join(models_dir, paths.RANKING_MODEL),
       retrieval_serving_model_dir=posixpath.join(models_dir,

@@ -18,6 +18,7 @@ def run(config: configs.PipelineConfig) -> None:
       pipeline_name=configs.PIPELINE_NAME,
       pipeline_root=config.pipeline_root,
       data_dir=config.data_dir,
+      data_format=input_files.recognize_format(config.data_dir).name,
       schema_path=paths.SCHEMA_PATH,
       serving_model_dir=config.serving_model_dir,
       retrieval_serving_model_dir=config.retrieval_serving_model_dir,

@@ -1,4 +1,4 @@
-"""The pipeline: raw ml-1m files in, blessed and pushed ranking and retrieval models out."""
+"""The pipeline: raw MovieLens files in, blessed and pushed ranking and retrieval models out."""
 
 import tensorflow_data_validation as tfdv
 from tfx import v1 as tfx
@@ -13,6 +13,7 @@ from components.retrieval_evaluator import RetrievalEvaluator
 from components.serving_baseline import Evaluator
 from components.serving_baseline import ServingBaseline
 from components.two_stage_evaluator import TwoStageEvaluator
+from contract import formats
 from contract import paths
 from contract import request_lengths
 from contract import splits
@@ -29,17 +30,19 @@ STATS_OPTIONS = tfdv.StatsOptions(experimental_use_sketch_based_topk_uniques=Tru
 
 
 def ingestion_components(
-    data_dir: str, schema_path: str, ingestion_config: IngestionConfig,
-    data_fingerprint: str = '', schema_fingerprint: str = ''
+    data_dir: str, data_format: str, schema_path: str,
+    ingestion_config: IngestionConfig, data_fingerprint: str = '',
+    schema_fingerprint: str = ''
 ) -> tuple[CuratedSchema, MovieLensIngestion]:
   """The pipeline's first two steps: the curated schema, and the examples typed by it.
 
-  The fingerprints are create_pipeline's.
+  The format and the fingerprints are create_pipeline's.
   """
-  schema_gen = CuratedSchema(schema_file=schema_path,
+  schema_gen = CuratedSchema(schema_file=schema_path, data_format=data_format,
                              fingerprint=schema_fingerprint)
   ingestion = MovieLensIngestion(
       data_dir=data_dir,
+      data_format=data_format,
       schema=schema_gen.outputs['schema'],
       data_fingerprint=data_fingerprint,
       split_protocol=ingestion_config.split_protocol,
@@ -53,6 +56,7 @@ def create_pipeline(
     pipeline_name: str,
     pipeline_root: str,
     data_dir: str,
+    data_format: str,
     schema_path: str,
     serving_model_dir: str,
     retrieval_serving_model_dir: str,
@@ -71,14 +75,19 @@ def create_pipeline(
 ) -> tfx.dsl.Pipeline:
   """Wires every component; the runners only choose where it runs.
 
+  `data_format` names the format of the files in `data_dir`
+  (contract/formats.py): the schema, the Transform's stars label and the
+  models' demographic inputs follow it.
+
   `data_fingerprint` and `schema_fingerprint` are what the runner saw of the
   data files (components/ingestion/input_files.fingerprint) and of the schema
   (components/curated_schema.content_fingerprint): they key the ingestion's
   and the schema's caches, so edited files are read again.
   """
   schema_gen, ingestion = ingestion_components(
-      data_dir, schema_path, ingestion_config, data_fingerprint,
+      data_dir, data_format, schema_path, ingestion_config, data_fingerprint,
       schema_fingerprint)
+  format_config = {formats.CUSTOM_CONFIG_KEY: data_format}
   examples = ingestion.outputs['examples']
   lengths = request_lengths.RequestLengths(ingestion_config.history_length,
                                            ingestion_config.raters_length)
@@ -100,6 +109,7 @@ def create_pipeline(
       examples=examples,
       schema=schema_gen.outputs['schema'],
       preprocessing_fn=preprocessing_fn,
+      custom_config=format_config,
       materialize=False,
       disable_statistics=True,
       disable_analyzer_cache=True)
@@ -114,7 +124,8 @@ def create_pipeline(
         schema=schema_gen.outputs['schema'],
         train_args=tfx.proto.TrainArgs(splits=[splits.TRAIN_SPLIT]),
         eval_args=tfx.proto.EvalArgs(splits=[splits.EVAL_SPLIT]),
-        custom_config=config.trainer_custom_config(lengths))
+        custom_config={**config.trainer_custom_config(lengths),
+                       **format_config})
 
   # The ranking stage's impressions: a retriever trained without each
   # user's newest train ratings lists candidates for them.
@@ -133,7 +144,8 @@ def create_pipeline(
       schema=schema_gen.outputs['schema'],
       train_args=tfx.proto.TrainArgs(splits=[splits.TRAIN_SPLIT]),
       eval_args=tfx.proto.EvalArgs(splits=[splits.EVAL_SPLIT]),
-      custom_config=model_config.trainer_custom_config(lengths),
+      custom_config={**model_config.trainer_custom_config(lengths),
+                     **format_config},
   ).with_id(paths.TRAINER)
 
   # The last blessed model is the newest one pushed: read from the serving
@@ -145,7 +157,8 @@ def create_pipeline(
       model=trainer.outputs['model'],
       baseline_model=baseline.outputs['baseline'],
       example_splits=[splits.EVAL_SPLIT],
-      eval_config=evaluation.make_eval_config(evaluation_config),
+      eval_config=evaluation.make_eval_config(
+          evaluation_config, formats.by_name(data_format).rating_scale),
   ).with_id(paths.EVALUATOR)
 
   retrieval_trainer = retrieval_trainer_of(retrieval_config).with_id(

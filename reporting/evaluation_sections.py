@@ -11,6 +11,7 @@ from components import retrieval_evaluator
 from components import serving_baseline
 from components import two_stage_evaluator
 from contract import features
+from contract import formats
 from contract import paths
 from pipeline import evaluation
 from reporting import charts
@@ -95,37 +96,39 @@ def _calibration_chart(evaluation: tfma_results.Evaluation) -> str:
       'share actually liked', diagonal=True)
 
 
-def _star_counts_of_rating_head(
-    plot: metrics_for_slice_pb2.PlotData) -> list[float]:
-  """Rating predictions per nearest star; out-of-range ones join the ends."""
-  left, right, num_buckets = evaluation.RATING_PLOT_BUCKETS
+def _star_counts_of_rating_head(plot: metrics_for_slice_pb2.PlotData,
+                                scale: formats.RatingScale) -> list[float]:
+  """Rating predictions per nearest scale value; out-of-range ones join the ends."""
+  left, right, num_buckets = evaluation.rating_plot_buckets(scale)
   width = (right - left) / num_buckets
-  counts = [0.0] * features.NUM_STARS
+  counts = [0.0] * scale.num_values
   for bucket in plot.calibration_histogram_buckets.buckets:
     star = int((bucket.lower_threshold_inclusive - left) // width) if (
         bucket.lower_threshold_inclusive > float('-inf')) else 0
-    counts[min(max(star, 0), features.NUM_STARS - 1)] += (
+    counts[min(max(star, 0), scale.num_values - 1)] += (
         bucket.num_weighted_examples.value)
   return counts
 
 
-def _rating_distribution_chart(evaluation: tfma_results.Evaluation) -> str:
+def _rating_distribution_chart(evaluation: tfma_results.Evaluation,
+                               scale: formats.RatingScale) -> str:
   confusion = evaluation.overall_plot(features.STARS_HEAD, CONFUSION_MATRICES)
   rating = evaluation.overall_plot(features.RATING_HEAD, CALIBRATION_BUCKETS)
   if confusion is None or rating is None:
     return page.missing('No rating distribution plots in this evaluation.')
-  actual = [0.0] * features.NUM_STARS
-  most_likely = [0.0] * features.NUM_STARS
+  actual = [0.0] * scale.num_values
+  most_likely = [0.0] * scale.num_values
   matrix = confusion.multi_class_confusion_matrix_at_thresholds.matrices[0]
   for entry in matrix.entries:
     actual[entry.actual_class_id] += entry.num_weighted_examples
-    if 0 <= entry.predicted_class_id < features.NUM_STARS:
+    if 0 <= entry.predicted_class_id < scale.num_values:
       most_likely[entry.predicted_class_id] += entry.num_weighted_examples
   return charts.bar_chart(
       'Predicted vs actual rating (eval split)',
-      [str(star) for star in range(1, features.NUM_STARS + 1)],
+      [f'{scale.lowest + place * scale.step:g}'
+       for place in range(scale.num_values)],
       {'actual': actual,
-       'rating head, rounded': _star_counts_of_rating_head(rating),
+       'rating head, rounded': _star_counts_of_rating_head(rating, scale),
        'stars head, most likely': most_likely},
       'examples', 'stars')
 
@@ -145,9 +148,10 @@ def _slice_charts(evaluation: tfma_results.Evaluation) -> list[str]:
   return slice_charts
 
 
-def plots_section(evaluation: tfma_results.Evaluation) -> str:
+def plots_section(evaluation: tfma_results.Evaluation,
+                  scale: formats.RatingScale) -> str:
   return ('<div class="charts">' + _calibration_chart(evaluation)
-          + _rating_distribution_chart(evaluation) + '</div>'
+          + _rating_distribution_chart(evaluation, scale) + '</div>'
           + '<h3>Per slice</h3><div class="charts">'
           + ''.join(_slice_charts(evaluation)) + '</div>')
 

@@ -37,7 +37,8 @@ def build_report(metadata_path: str, run_id: str = run_record.LATEST) -> str:
       bodies[section] = page.missing('The Evaluator did not run in this run.')
   else:
     bodies['metrics'] = evaluation_sections.metrics_section(evaluation_data)
-    bodies['plots'] = evaluation_sections.plots_section(evaluation_data)
+    bodies['plots'] = evaluation_sections.plots_section(
+        evaluation_data, run.data_format().rating_scale)
     bodies['baseline'] = evaluation_sections.baseline_section(
         run, evaluation_data)
   return page.page(run.run_id, bodies)

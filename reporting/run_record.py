@@ -12,6 +12,8 @@ import ml_metadata as mlmd
 from ml_metadata.proto import metadata_store_pb2
 
 from contract import errors
+from contract import formats
+from contract import paths
 
 LATEST = 'latest'
 
@@ -44,6 +46,18 @@ class Run:
     """A node's single input, or None when it had none."""
     artifacts = self.inputs.get((node_id, key), [])
     return artifacts[0] if artifacts else None
+
+  def data_format(self) -> formats.DataFormat:
+    """The format of the files the run ingested.
+
+    ml-1m for a run ingested before the ingestion recorded its format, when
+    ml-1m was the only one it read.
+    """
+    examples = self.output(paths.INGESTION, 'examples')
+    if examples is None or 'data_format' not in examples.custom_properties:
+      return formats.ML_1M
+    return formats.by_name(
+        examples.custom_properties['data_format'].string_value)
 
   def blessed(self, node_id: str) -> bool | None:
     """Whether an evaluator's `blessing` output says blessed; None when the

@@ -16,13 +16,16 @@ from tfx_bsl.coders import example_coder
 
 from components import anomalies_gate
 from components.ingestion import outputs
+from contract import formats
 from models import signatures
 from serving import scoring
 
 SPLIT_NAME = 'serving'
 
 
-def validate_examples(serialized: list[bytes]) -> anomalies_pb2.Anomalies:
+def validate_examples(serialized: list[bytes],
+                      data_format: formats.DataFormat
+                      ) -> anomalies_pb2.Anomalies:
   """TFDV's anomalies of serialized raw tf.Examples in the SERVING environment.
 
   Decodes without the schema, as StatisticsGen does, so a feature of the
@@ -33,11 +36,12 @@ def validate_examples(serialized: list[bytes]) -> anomalies_pb2.Anomalies:
   record_batch = example_coder.ExamplesToRecordBatchDecoder().DecodeBatch(
       serialized)
   statistics = stats_impl.generate_statistics_in_memory(record_batch)
-  return tfdv.validate_statistics(statistics, scoring.load_schema(),
+  return tfdv.validate_statistics(statistics, scoring.load_schema(data_format),
                                   environment=signatures.SERVING_ENVIRONMENT)
 
 
-def validate_rows(rows: Iterable[dict[str, outputs.Value]]
+def validate_rows(rows: Iterable[dict[str, outputs.Value]],
+                  data_format: formats.DataFormat
                   ) -> anomalies_pb2.Anomalies:
   """Anomalies of ingested rows (scoring.read_rows) sent as serving requests.
 
@@ -45,11 +49,11 @@ def validate_rows(rows: Iterable[dict[str, outputs.Value]]
   label and the evaluation-only slice features of an ingested row are not
   reported as unexpected.
   """
-  schema = scoring.load_schema()
+  schema = scoring.load_schema(data_format)
   served = set(signatures.request_features(schema))
   return validate_examples(scoring.serialize_rows(
       [{name: value for name, value in row.items() if name in served}
-       for row in rows], schema))
+       for row in rows], schema), data_format)
 
 
 def describe(anomalies: anomalies_pb2.Anomalies) -> list[str]:

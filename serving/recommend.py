@@ -96,13 +96,14 @@ class Recommender:
   def __init__(self, data_dir: str, output_dir: str):
     self._retrieval, self._ranking = load_pushed_models(output_dir)
     records = validate.read_valid_records(data_dir)
+    # Empty for a format without demographics (contract/formats.py).
     self._users = {user.user_id: user for user in records.users}
     self._movies = {movie.movie_id: movie for movie in records.movies}
     self._ratings = collections.defaultdict(list)
     for rating in records.ratings:
       self._ratings[rating.user_id].append(rating)
     self._now = max(rating.timestamp for rating in records.ratings)
-    self._schema = scoring.load_schema()
+    self._schema = scoring.load_schema(records.data_format)
     movie_raters = examples.raters_by_movie(records.ratings)
     # A request made after the newest rating sees every rating as earlier.
     self._movie_examples = dict(zip(self._movies, scoring.serialize_rows(
@@ -111,7 +112,7 @@ class Recommender:
             self._now + 1, self._ranking.lengths.raters))
          for movie in self._movies.values()], self._schema)))
 
-  def _user_values(self, user: rules.User, rated: list[rules.Rating],
+  def _user_values(self, user_id: int, rated: list[rules.Rating],
                    history_length: int) -> dict[str, outputs.Value]:
     """The user's side of a request now, with a model's history length.
 
@@ -120,15 +121,15 @@ class Recommender:
     """
     history = rated[-history_length:]
     example = examples.Example(
-        user_id=user.user_id, movie_id=0, rating=0, timestamp=self._now,
+        user_id=user_id, movie_id=0, rating=0, timestamp=self._now,
         history=[rating.movie_id for rating in history],
         history_ratings=[rating.rating for rating in history],
         user_rating_count=len(rated),
         seconds_since_previous=self._now - rated[-1].timestamp,
         split='')
-    return outputs.user_values(example, user)
+    return outputs.user_values(example, self._users.get(user_id))
 
-  def _user_examples(self, user: rules.User,
+  def _user_examples(self, user_id: int,
                      rated: list[rules.Rating]) -> tuple[bytes, bytes]:
     """The user's side of the retrieval and of the ranking request.
 
@@ -138,7 +139,7 @@ class Recommender:
     lengths = (self._retrieval.lengths.history, self._ranking.lengths.history)
     distinct = sorted(set(lengths))
     encoded = dict(zip(distinct, scoring.serialize_rows(
-        [self._user_values(user, rated, length) for length in distinct],
+        [self._user_values(user_id, rated, length) for length in distinct],
         self._schema)))
     return encoded[lengths[0]], encoded[lengths[1]]
 
@@ -187,12 +188,11 @@ class Recommender:
     if order_by not in features.RECOMMEND_ORDERINGS:
       raise ValueError(f'order_by must be one of '
                        f'{features.RECOMMEND_ORDERINGS}, got {order_by!r}')
-    if user_id not in self._users or not self._ratings[user_id]:
+    if not self._ratings.get(user_id):
       raise UnknownUserError(f'user {user_id} has no ratings in the data')
-    user = self._users[user_id]
     rated = sorted(self._ratings[user_id],
                    key=lambda rating: (rating.timestamp, rating.movie_id))
-    retrieval_user, ranking_user = self._user_examples(user, rated)
+    retrieval_user, ranking_user = self._user_examples(user_id, rated)
     retrieved = self._retrieval.serve(examples=tf.constant(
         [self._retrieval_request(retrieval_user, rated)]))
     scores = retrieved[features.RETRIEVAL_SCORES].numpy()[0]

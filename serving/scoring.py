@@ -13,10 +13,13 @@ import tensorflow as tf
 import tensorflow_data_validation as tfdv
 from tensorflow_metadata.proto.v0 import schema_pb2
 
-from components.ingestion import outputs
+from components import curated_schema
 from components import serving_baseline
+from components.ingestion import outputs
+from components.ingestion import report
 from contract import errors
 from contract import features
+from contract import formats
 from contract import paths
 from contract import request_lengths
 from models import signatures
@@ -45,8 +48,16 @@ def serialize_rows(rows: list[dict[str, outputs.Value]],
       outputs.feature_types(schema))
 
 
-def load_schema() -> schema_pb2.Schema:
-  return tfdv.load_schema_text(paths.SCHEMA_PATH)
+def load_schema(data_format: formats.DataFormat) -> schema_pb2.Schema:
+  """The curated schema as the pipeline curates it for `data_format`."""
+  return curated_schema.schema_for_format(
+      tfdv.load_schema_text(paths.SCHEMA_PATH), data_format)
+
+
+def ingested_format(pipeline_root: str) -> formats.DataFormat:
+  """The format of the files a pipeline root's newest ingestion read."""
+  return formats.by_name(report.read_report(paths.latest_output(
+      pipeline_root, paths.INGESTION, 'report'))['data_format'])
 
 
 class NoPushedModelError(errors.YtdnnError, FileNotFoundError):

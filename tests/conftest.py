@@ -49,11 +49,12 @@ TINY_RUN_FLAGS = ('--epochs', '3', '--batch-size', '128')
 TINY_SINGLE_MODEL_FLAGS = (*TINY_RUN_FLAGS, '--ensemble-size', '1')
 
 
-def make_tiny_sample(data_dir: str) -> None:
+def make_tiny_sample(data_dir: str, data_format: str = 'ml-1m') -> None:
   """The synthetic sample at 120 users and 80 movies: big enough to bless."""
   subprocess.run(
       [sys.executable, os.path.join(REPO, 'data', 'make_sample.py'),
-       '--output-dir', data_dir, '--users', '120', '--movies', '80'],
+       '--output-dir', data_dir, '--users', '120', '--movies', '80',
+       '--format', data_format],
       check=True)
 
 

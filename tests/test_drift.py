@@ -3,6 +3,7 @@
 import pytest
 
 from contract import features
+from contract import formats
 from serving import drift
 
 
@@ -27,7 +28,7 @@ def _rows() -> list[dict[str, str]]:
 
 
 def test_clean_requests_have_no_anomalies():
-  assert drift.describe(drift.validate_rows(_rows())) == []
+  assert drift.describe(drift.validate_rows(_rows(), formats.ML_1M)) == []
 
 
 def test_out_of_domain_values_are_reported_by_feature():
@@ -35,7 +36,7 @@ def test_out_of_domain_values_are_reported_by_feature():
   rows[0][features.GENDER] = 'X'
   rows[1][features.OCCUPATION] = '99'
   rows[2][features.GENRE_COLUMNS[2]] = 'Vlog'
-  lines = drift.describe(drift.validate_rows(rows))
+  lines = drift.describe(drift.validate_rows(rows, formats.ML_1M))
   assert len(lines) == 3, lines
   gender, genre, occupation = lines
   assert gender.startswith("split 'serving', feature 'gender'")
@@ -49,7 +50,7 @@ def test_out_of_domain_values_are_reported_by_feature():
 def test_a_history_rating_off_the_star_scale_is_reported():
   rows = _rows()
   rows[0][features.HISTORY_RATINGS] = [5, 6]
-  lines = drift.describe(drift.validate_rows(rows))
+  lines = drift.describe(drift.validate_rows(rows, formats.ML_1M))
   assert [line.split(':')[0] for line in lines] == [
       "split 'serving', feature 'history_ratings'"]
 
@@ -57,11 +58,11 @@ def test_a_history_rating_off_the_star_scale_is_reported():
 def test_a_missing_required_feature_is_reported():
   rows = _rows()
   rows[0][features.GENRE_COLUMNS[0]] = ''
-  lines = drift.describe(drift.validate_rows(rows))
+  lines = drift.describe(drift.validate_rows(rows, formats.ML_1M))
   assert [line.split(':')[0] for line in lines] == [
       "split 'serving', feature 'genre_1'"]
 
 
 def test_no_requests_is_an_error():
   with pytest.raises(ValueError, match='no serving examples'):
-    drift.validate_examples([])
+    drift.validate_examples([], formats.ML_1M)

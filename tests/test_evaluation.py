@@ -6,6 +6,7 @@ from tensorflow_model_analysis.metrics import metric_specs
 from tensorflow_model_analysis.metrics import metric_types
 
 from contract import features
+from contract import formats
 from models import tasks
 from pipeline import configs
 from pipeline import evaluation
@@ -21,7 +22,7 @@ def _metrics_by_head(eval_config) -> dict[str, dict]:
 
 def test_each_head_has_its_metrics():
   metrics = _metrics_by_head(
-      evaluation.make_eval_config(configs.EvaluationConfig()))
+      evaluation.make_eval_config(configs.EvaluationConfig(), formats.ML_1M.rating_scale))
   assert set(metrics[features.RATING_HEAD]) == {
       'root_mean_squared_error', 'mean_absolute_error', 'example_count',
       'calibration_plot'}
@@ -33,7 +34,7 @@ def test_each_head_has_its_metrics():
 
 def test_every_metric_is_computed_from_buffered_arrays():
   """No per-example TFMA or Keras combiner: one combiner per head."""
-  eval_config = evaluation.make_eval_config(configs.EvaluationConfig())
+  eval_config = evaluation.make_eval_config(configs.EvaluationConfig(), formats.ML_1M.rating_scale)
   computations = metric_specs.to_computations(eval_config.metrics_specs,
                                               eval_config=eval_config)
   combiners = {computation for computation in computations
@@ -44,7 +45,7 @@ def test_every_metric_is_computed_from_buffered_arrays():
 
 
 def test_labels_come_from_the_transformed_features():
-  eval_config = evaluation.make_eval_config(configs.EvaluationConfig())
+  eval_config = evaluation.make_eval_config(configs.EvaluationConfig(), formats.ML_1M.rating_scale)
   spec = eval_config.model_specs[0]
   assert list(spec.preprocessing_function_names) == ['transform_features']
   assert dict(spec.label_keys) == {
@@ -52,7 +53,7 @@ def test_labels_come_from_the_transformed_features():
 
 
 def test_slices_overall_and_by_demographics():
-  eval_config = evaluation.make_eval_config(configs.EvaluationConfig())
+  eval_config = evaluation.make_eval_config(configs.EvaluationConfig(), formats.ML_1M.rating_scale)
   sliced = [list(s.feature_keys) for s in eval_config.slicing_specs]
   assert sliced == [[]] + [[name] for name in features.SLICE_FEATURES]
 
@@ -65,7 +66,7 @@ def _overall_threshold(metric):
 
 def test_rmse_and_auc_gate_the_overall_slice_only():
   config = configs.EvaluationConfig(max_rmse=1.05, max_rmse_increase=0.02)
-  metrics = _metrics_by_head(evaluation.make_eval_config(config))
+  metrics = _metrics_by_head(evaluation.make_eval_config(config, formats.ML_1M.rating_scale))
   rmse = _overall_threshold(
       metrics[features.RATING_HEAD]['root_mean_squared_error'])
   assert rmse.value_threshold.upper_bound.value == 1.05
@@ -76,7 +77,7 @@ def test_rmse_and_auc_gate_the_overall_slice_only():
 
 def test_the_report_finds_the_rule_of_each_gated_metric():
   rules = tfma_results.thresholds(
-      evaluation.make_eval_config(configs.EvaluationConfig(max_rmse=1.05)))
+      evaluation.make_eval_config(configs.EvaluationConfig(max_rmse=1.05), formats.ML_1M.rating_scale))
   assert set(rules) == {(features.RATING_HEAD, 'root_mean_squared_error'),
                         (features.LIKED_HEAD, 'auc')}
   assert rules[(features.RATING_HEAD, 'root_mean_squared_error')].startswith(
@@ -84,7 +85,7 @@ def test_the_report_finds_the_rule_of_each_gated_metric():
 
 
 def test_slices_include_genre_and_the_leak_free_activity_buckets():
-  eval_config = evaluation.make_eval_config(configs.EvaluationConfig())
+  eval_config = evaluation.make_eval_config(configs.EvaluationConfig(), formats.ML_1M.rating_scale)
   sliced = {tuple(s.feature_keys) for s in eval_config.slicing_specs}
   assert {(features.FIRST_GENRE,), (features.USER_ACTIVITY_BUCKET,),
           (features.MOVIE_POPULARITY_BUCKET,)} <= sliced
@@ -92,7 +93,7 @@ def test_slices_include_genre_and_the_leak_free_activity_buckets():
 
 def test_plots_bucket_liked_by_tenths_and_rating_by_star():
   metrics = _metrics_by_head(
-      evaluation.make_eval_config(configs.EvaluationConfig()))
+      evaluation.make_eval_config(configs.EvaluationConfig(), formats.ML_1M.rating_scale))
   assert json.loads(
       metrics[features.LIKED_HEAD]['calibration_plot'].config) == {
           'name': 'calibration_plot', 'left': 0.0, 'right': 1.0,

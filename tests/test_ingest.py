@@ -14,6 +14,7 @@ from components.ingestion import ingest
 from components.ingestion import input_files
 from components.ingestion import outputs
 from components.ingestion import rules
+from contract import formats
 from contract import paths
 from contract import splits
 
@@ -30,8 +31,8 @@ REPEATED = (1, 2, 1, 400)
 
 def _write(data_dir: str) -> None:
   files = {
-      rules.USERS_FILE: USERS, rules.MOVIES_FILE: MOVIES,
-      rules.RATINGS_FILE: ['::'.join(map(str, rating))
+      formats.ML_1M.users_file: USERS, formats.ML_1M.movies_file: MOVIES,
+      formats.ML_1M.ratings_file: ['::'.join(map(str, rating))
                            for rating in [*KEPT, REPEATED]]}
   for name, lines in files.items():
     with open(os.path.join(data_dir, name), 'w', encoding='utf-8') as file:

@@ -8,6 +8,7 @@ from tfx.types import standard_artifacts
 from components.ingestion import component
 from components.ingestion import executor
 from components.ingestion import ingestion_config
+from contract import formats
 from contract import splits
 
 
@@ -17,19 +18,20 @@ def _schema() -> channel.Channel:
 
 def test_spec_holds_the_parameters():
   ingestion = component.MovieLensIngestion(
-      data_dir='gs://bucket/ml-1m', schema=_schema(),
+      data_dir='gs://bucket/ml-1m', data_format='ml-1m', schema=_schema(),
       split_protocol=splits.RANDOM90, history_length=20, raters_length=10,
       max_reject_share=0.01, data_fingerprint='ratings.dat:10:1')
   assert isinstance(ingestion, base_beam_component.BaseBeamComponent)
   assert ingestion.exec_properties == {
-      'data_dir': 'gs://bucket/ml-1m', 'split_protocol': 'random90',
+      'data_dir': 'gs://bucket/ml-1m', 'data_format': 'ml-1m',
+      'split_protocol': 'random90',
       'history_length': 20, 'raters_length': 10, 'max_reject_share': 0.01,
       'data_fingerprint': 'ratings.dat:10:1'}
   assert ingestion.executor_spec.executor_class is executor.Executor
 
 
 def test_defaults_come_from_the_ingestion_config():
-  ingestion = component.MovieLensIngestion(data_dir='/data', schema=_schema())
+  ingestion = component.MovieLensIngestion(data_dir='/data', data_format='ml-1m', schema=_schema())
   defaults = ingestion_config.IngestionConfig()
   assert ingestion.exec_properties['split_protocol'] == defaults.split_protocol
   assert ingestion.exec_properties['history_length'] == defaults.history_length
@@ -39,7 +41,7 @@ def test_defaults_come_from_the_ingestion_config():
 
 
 def test_outputs_are_examples_and_the_report_and_the_schema_types_them():
-  ingestion = component.MovieLensIngestion(data_dir='/data', schema=_schema())
+  ingestion = component.MovieLensIngestion(data_dir='/data', data_format='ml-1m', schema=_schema())
   assert set(ingestion.outputs) == {'examples', 'report'}
   assert ingestion.outputs['examples'].type is standard_artifacts.Examples
   assert ingestion.outputs['report'].type is component.IngestionReport
@@ -56,5 +58,5 @@ def test_outputs_are_examples_and_the_report_and_the_schema_types_them():
 ])
 def test_bad_parameters_fail_at_definition(parameters, message):
   with pytest.raises(ValueError, match=message):
-    component.MovieLensIngestion(data_dir='/data', schema=_schema(),
+    component.MovieLensIngestion(data_dir='/data', data_format='ml-1m', schema=_schema(),
                                  **parameters)

@@ -22,6 +22,7 @@ from components.ingestion import executor
 from components.ingestion import outputs
 from components.ingestion import rules
 from contract import features
+from contract import formats
 from contract import paths
 from contract import splits
 
@@ -99,7 +100,7 @@ def _run(data_dir: str, output_dir, split_protocol: str = splits.TEMPORAL,
   schema = standard_artifacts.Schema()
   schema.uri = str(output_dir / 'schema')
   os.makedirs(schema.uri)
-  curated_schema.import_schema(paths.SCHEMA_PATH, schema.uri)
+  curated_schema.import_schema(paths.SCHEMA_PATH, formats.ML_1M, schema.uri)
   examples_artifact = standard_artifacts.Examples()
   examples_artifact.uri = str(output_dir / 'examples')
   report = component.IngestionReport()
@@ -112,6 +113,7 @@ def _run(data_dir: str, output_dir, split_protocol: str = splits.TEMPORAL,
       {executor.EXAMPLES_KEY: [examples_artifact],
        executor.REPORT_KEY: [report]},
       {executor.DATA_DIR_KEY: data_dir,
+       executor.DATA_FORMAT_KEY: formats.ML_1M.name,
        executor.SPLIT_PROTOCOL_KEY: split_protocol,
        executor.HISTORY_LENGTH_KEY: HISTORY_LENGTH,
        executor.RATERS_LENGTH_KEY: RATERS_LENGTH,

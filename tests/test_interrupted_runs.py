@@ -27,6 +27,7 @@ from conftest import Run
 from conftest import TINY_SINGLE_MODEL_FLAGS
 from conftest import YTDNN
 from conftest import ytdnn_run
+from contract import formats
 from contract import paths
 from contract import splits
 from reporting import run_record
@@ -192,7 +193,7 @@ def scenario(run, tmp_path_factory) -> Scenario:
   first_version = scoring.latest_pushed_model(serving_model_dir)
   rows = scoring.read_rows(
       paths.latest_ingested_split(run.output_dir, splits.EVAL_SPLIT))[:64]
-  schema = scoring.load_schema()
+  schema = scoring.load_schema(formats.ML_1M)
   requests = scoring.serialize_rows(rows, schema)
 
   def served() -> Served:

@@ -30,6 +30,7 @@ from kfp.pipeline_spec import pipeline_spec_pb2
 import pytest
 
 from conftest import make_tiny_sample
+from contract import formats
 from contract import paths
 from contract import splits
 from models import hyperparameters
@@ -313,7 +314,7 @@ def test_the_kubeflow_spec_runs_step_by_step_on_s3_and_pushes_a_model(
                          str(tmp_path / 'eval'))
   rows = scoring.read_rows(eval_split)[:32]
   scores = scoring.score(scoring.load_serving_fn(model_dir),
-                         scoring.serialize_rows(rows, scoring.load_schema()))
+                         scoring.serialize_rows(rows, scoring.load_schema(formats.ML_1M)))
   assert scores['rating'].shape == (len(rows), 1)
   assert os.listdir(_download(f'{serving_dir}/{paths.RETRIEVAL_MODEL}',
                               str(tmp_path / 'retrieval')))

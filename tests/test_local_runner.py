@@ -12,19 +12,26 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from conftest import TINY_SINGLE_MODEL_FLAGS
+from conftest import make_tiny_sample
 from conftest import ytdnn_run
+from contract import features
+from contract import formats
 from contract import paths
+from contract import splits
 from models import signatures
+from serving import recommend
 from serving import scoring
 
 SCORE_PUSHED_MODEL = '''
 import json, os, sys
 import numpy as np
+from contract import formats
 from contract import paths
 from serving import scoring
 output_dir, = sys.argv[1:]
 rows = scoring.read_rows(paths.latest_ingested_split(output_dir, 'eval'))
-schema = scoring.load_schema()
+schema = scoring.load_schema(formats.ML_1M)
 serve = scoring.load_serving_fn(scoring.latest_pushed_model(
     paths.serving_model_dir(output_dir)))
 outputs = scoring.score(serve,
@@ -96,7 +103,7 @@ def test_a_worse_model_is_neither_blessed_nor_pushed(run, tmp_path):
 def test_serving_needs_neither_the_label_nor_the_evaluation_only_columns(run):
   rows = scoring.read_rows(
       paths.latest_ingested_split(run.output_dir, 'eval'))[:20]
-  schema = scoring.load_schema()
+  schema = scoring.load_schema(formats.ML_1M)
   serve = scoring.load_serving_fn(scoring.latest_pushed_model(
       paths.serving_model_dir(run.output_dir)))
   requests = [{name: row[name] for name in signatures.request_features(schema)
@@ -111,7 +118,7 @@ def test_serving_answers_odd_requests_or_rejects_them_clearly(run):
   """Unknown ids and odd histories get scores; malformed examples an error."""
   row = scoring.read_rows(
       paths.latest_ingested_split(run.output_dir, 'eval'))[0]
-  schema = scoring.load_schema()
+  schema = scoring.load_schema(formats.ML_1M)
   serve = scoring.load_serving_fn(scoring.latest_pushed_model(
       paths.serving_model_dir(run.output_dir)))
   odd_rows = [
@@ -141,3 +148,32 @@ def test_serving_answers_odd_requests_or_rejects_them_clearly(run):
                        (misaligned, 'history_ratings must hold one rating')):
     with pytest.raises(tf.errors.InvalidArgumentError, match=feature):
       serve(examples=tf.constant([bad.SerializeToString()]))
+
+
+@pytest.mark.parametrize('data_format', [formats.ML_10M, formats.CSV],
+                         ids=lambda data_format: data_format.name)
+def test_a_release_without_demographics_runs_and_recommends(tmp_path,
+                                                           data_format):
+  data_dir, output_dir = tmp_path / 'data', tmp_path / 'run'
+  output_dir.mkdir()
+  make_tiny_sample(str(data_dir), data_format.name)
+  completed = ytdnn_run(str(data_dir), str(output_dir),
+                        *TINY_SINGLE_MODEL_FLAGS)
+  assert completed.returncode == 0, completed.stderr[-5000:]
+  assert (f'the {data_format.name} format (no demographics, half stars)'
+          in completed.stdout)
+  rows = scoring.read_rows(paths.latest_ingested_split(str(output_dir),
+                                                       splits.EVAL_SPLIT))
+  assert not {name for row in rows for name in row} & set(
+      features.DEMOGRAPHIC_FEATURES)
+  assert any(row[features.RATING] % 1 for row in rows), 'half stars kept'
+  serve = scoring.load_serving_fn(scoring.latest_pushed_model(
+      paths.serving_model_dir(str(output_dir))))
+  outputs = scoring.score(serve, scoring.serialize_rows(
+      rows, scoring.load_schema(data_format)))
+  assert outputs[features.STARS_HEAD].shape == (
+      len(rows), data_format.rating_scale.num_values)
+  recommended = recommend.Recommender(str(data_dir), str(output_dir)).recommend(
+      rows[0][features.USER_ID], k=5)
+  assert len(recommended) == 5
+  assert all(np.isfinite(movie.engagement) for movie in recommended)

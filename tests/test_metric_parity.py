@@ -16,6 +16,7 @@ import tensorflow_model_analysis as tfma
 from tensorflow_metadata.proto.v0 import schema_pb2
 
 from contract import features
+from contract import formats
 import metric_parity
 from models import tasks
 from pipeline import configs
@@ -53,9 +54,9 @@ def _feature(values: np.ndarray) -> tf.train.Feature:
 def _write_examples(directory: str) -> Data:
   """Labels as the Transform derives them, beside noisy predictions."""
   rng = np.random.default_rng(0)
-  ratings = rng.integers(1, features.NUM_STARS + 1, EXAMPLES)
+  ratings = rng.integers(1, formats.ML_1M.rating_scale.num_values + 1, EXAMPLES)
   predicted = np.clip(ratings + rng.normal(0, 0.9, EXAMPLES), 1, 5)
-  logits = rng.normal(0, 1, (EXAMPLES, features.NUM_STARS))
+  logits = rng.normal(0, 1, (EXAMPLES, formats.ML_1M.rating_scale.num_values))
   logits[np.arange(EXAMPLES), ratings - 1] += 1
   stars = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
   liked = (ratings >= features.LIKED_MIN_RATING).astype(np.int64)
@@ -92,7 +93,8 @@ def _write_examples(directory: str) -> Data:
 def _eval_config() -> tfma.EvalConfig:
   """The pipeline's metrics and slices, plus TFMA's MeanSquaredError."""
   config = metric_parity.model_agnostic_config(
-      evaluation.make_eval_config(configs.EvaluationConfig()), PREDICTION_KEYS)
+      evaluation.make_eval_config(configs.EvaluationConfig(),
+                                  formats.ML_1M.rating_scale), PREDICTION_KEYS)
   (rating_spec,) = [spec for spec in config.metrics_specs
                     if list(spec.output_names) == [features.RATING_HEAD]]
   rating_spec.metrics.add(class_name=TFMA_MSE)
@@ -168,7 +170,8 @@ def test_the_comparison_catches_tfma_mean_squared_error(evaluations):
 
 def test_agnostic_config_reads_predictions_and_drops_thresholds():
   config = metric_parity.model_agnostic_config(
-      evaluation.make_eval_config(configs.EvaluationConfig()), PREDICTION_KEYS)
+      evaluation.make_eval_config(configs.EvaluationConfig(),
+                                  formats.ML_1M.rating_scale), PREDICTION_KEYS)
   (spec,) = config.model_specs
   assert dict(spec.prediction_keys) == PREDICTION_KEYS
   assert dict(spec.label_keys) == {task.head: task.label

@@ -19,7 +19,7 @@ EXAMPLE = examples.Example(
     history_ratings=[5, 3], user_rating_count=2, seconds_since_previous=60,
     split='train')
 USER = rules.User(3, 'F', 25, 15, '98107-3245', line=3, text='')
-MOVIE = rules.Movie(12, 1995, 'Drama|Musical', line=12, text='')
+MOVIE = rules.Movie(12, 1995, 'Drama|Musical', title='Misérables, Les (1995)', line=12, text='')
 CONTEXT = examples.MovieContext(rating_count=8, raters=(4, 6))
 
 
@@ -57,7 +57,7 @@ def test_example_values_bucket_the_counts_by_the_configured_boundaries():
       user_rating_count=features.USER_ACTIVITY_BOUNDARIES[-1], split='eval',
       seconds_since_previous=60)
   user = rules.User(3, 'F', 25, 15, '98107', line=3, text='')
-  movie = rules.Movie(12, 1995, 'Musical', line=12, text='')
+  movie = rules.Movie(12, 1995, 'Musical', title='Misérables, Les (1995)', line=12, text='')
   values = outputs.example_values(
       example, user, movie,
       examples.MovieContext(features.MOVIE_POPULARITY_BOUNDARIES[0], ()))

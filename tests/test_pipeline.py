@@ -5,6 +5,7 @@ import json
 from tfx.types import standard_artifacts
 
 from components.ingestion import ingestion_config
+from contract import formats
 from contract import paths
 from contract import splits
 from models import hyperparameters
@@ -23,7 +24,8 @@ EXPECTED_COMPONENTS = [
 def _pipeline(tmp_path):
   return pipeline.create_pipeline(
       pipeline_name='test', pipeline_root=str(tmp_path / 'root'),
-      data_dir=str(tmp_path / 'data'), schema_path=paths.SCHEMA_PATH,
+      data_dir=str(tmp_path / 'data'), data_format=formats.ML_1M.name,
+      schema_path=paths.SCHEMA_PATH,
       serving_model_dir=str(tmp_path / 'serving' / 'ranking'),
       retrieval_serving_model_dir=str(tmp_path / 'serving' / 'retrieval'),
       ingestion_config=ingestion_config.IngestionConfig(),

@@ -25,6 +25,7 @@ from components.ingestion import input_files
 from components.ingestion.ingestion_config import IngestionConfig
 from conftest import REPO
 from conftest import make_tiny_sample
+from contract import formats
 from contract import paths
 from contract import splits
 from pipeline import pipeline
@@ -81,7 +82,7 @@ def _ingestion_pipeline(data_dir: str, output_dir: str,
                         beam_args: list[str]) -> tfx.dsl.Pipeline:
   """The pipeline's first two steps, as pipeline.create_pipeline wires them."""
   schema, ingestion = pipeline.ingestion_components(
-      data_dir, paths.SCHEMA_PATH, IngestionConfig(),
+      data_dir, formats.ML_1M.name, paths.SCHEMA_PATH, IngestionConfig(),
       input_files.fingerprint(data_dir),
       curated_schema.content_fingerprint(paths.SCHEMA_PATH))
   return tfx.dsl.Pipeline(

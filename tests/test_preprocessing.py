@@ -1,5 +1,6 @@
 """The preprocessing_fn run through TF Transform on a few hand-made examples."""
 
+import functools
 import itertools
 import tempfile
 
@@ -10,8 +11,14 @@ import tensorflow_transform.beam as tft_beam
 from tensorflow_transform.tf_metadata import dataset_metadata
 
 from contract import features
+from contract import formats
 from contract import paths
 from transforms import preprocessing
+
+# The Transform component hands preprocessing_fn its custom_config so.
+ML_1M_PREPROCESSING_FN = functools.partial(
+    preprocessing.preprocessing_fn,
+    custom_config={formats.CUSTOM_CONFIG_KEY: formats.ML_1M.name})
 
 
 def _example(user: int, movie: int, rating: int, history: list[int],
@@ -51,7 +58,7 @@ def transformed() -> list[dict]:
       tfdv.load_schema_text(paths.SCHEMA_PATH))
   with tft_beam.Context(temp_dir=tempfile.mkdtemp()):
     (rows, _), _ = (raw, metadata) | tft_beam.AnalyzeAndTransformDataset(
-        preprocessing.preprocessing_fn, output_record_batches=False)
+        ML_1M_PREPROCESSING_FN, output_record_batches=False)
   return rows
 
 
@@ -96,7 +103,7 @@ def test_history_ratings_that_do_not_line_up_with_the_history_are_refused():
                      'per movie in history'):
     with tft_beam.Context(temp_dir=tempfile.mkdtemp()):
       _ = (raw, metadata) | tft_beam.AnalyzeAndTransformDataset(
-          preprocessing.preprocessing_fn, output_record_batches=False)
+          ML_1M_PREPROCESSING_FN, output_record_batches=False)
 
 
 def test_genres_are_the_non_empty_genre_columns_in_order(transformed):

@@ -5,13 +5,17 @@ import pytest
 import tensorflow as tf
 
 from contract import features
+from contract import formats
 from models import autorec
 from models import hyperparameters
 from models import pooling
 from models import ranking_model
 
 SIZES = ranking_model.VocabularySizes(
-    movie=20, user=10, genre=5, zip_prefix=4, gender=3, age=8, occupation=22)
+    movie=20, user=10, genre=5,
+    demographics={features.GENDER_INDEX: 3, features.AGE_INDEX: 8,
+                  features.OCCUPATION_INDEX: 22, features.ZIP_PREFIX_INDEX: 4},
+    stars=formats.ML_1M.rating_scale.num_values)
 
 
 def _batch(histories: list[list[int]],
@@ -201,7 +205,7 @@ def test_heads_and_shapes(members):
   outputs = model(_batch([[1], [2, 3], []]))
   assert set(outputs) == set(features.HEADS)
   assert outputs[features.RATING_HEAD].shape == (3, 1)
-  assert outputs[features.STARS_HEAD].shape == (3, features.NUM_STARS)
+  assert outputs[features.STARS_HEAD].shape == (3, SIZES.stars)
   assert outputs[features.LIKED_HEAD].shape == (3, 1)
   np.testing.assert_allclose(
       tf.reduce_sum(outputs[features.STARS_HEAD], axis=1), 1.0, rtol=1e-5)

@@ -14,6 +14,7 @@ from components.ingestion import rules
 from components.ingestion import validate
 from conftest import YTDNN
 from contract import features
+from contract import formats
 from contract import paths
 from contract import request_lengths
 from models import signatures
@@ -72,14 +73,14 @@ def test_a_model_pushed_without_request_lengths_is_a_one_line_error(tmp_path):
 
 
 def test_a_joined_example_is_the_example_of_the_whole_row():
-  schema = scoring.load_schema()
+  schema = scoring.load_schema(formats.ML_1M)
   example = examples.Example(
       user_id=3, movie_id=12, rating=4, timestamp=978300760, history=[7, 9],
       history_ratings=[5, 3], user_rating_count=2, seconds_since_previous=60,
       split='')
   user = rules.User(3, 'F', 25, 15, '98107', line=3, text='')
-  movies = [rules.Movie(12, 1995, 'Drama|Musical', line=12, text=''),
-            rules.Movie(40, 1972, 'Western', line=40, text='')]
+  movies = [rules.Movie(12, 1995, 'Drama|Musical', title='Misérables, Les (1995)', line=12, text=''),
+            rules.Movie(40, 1972, 'Western', title='Cowboys, The (1972)', line=40, text='')]
   [user_side] = scoring.serialize_rows([outputs.user_values(example, user)],
                                        schema)
   context = examples.MovieContext(8, (3, 5))
@@ -211,9 +212,9 @@ def rated_everything(run, tmp_path_factory) -> tuple[str, int]:
                     os.path.join(data_dir, name))
   records = validate.read_valid_records(run.data_dir)
   user_id = 1 + max(user.user_id for user in records.users)
-  with open(os.path.join(data_dir, rules.USERS_FILE), 'a') as users:
+  with open(os.path.join(data_dir, formats.ML_1M.users_file), 'a') as users:
     users.write(f'{user_id}::F::25::1::12345\n')
-  with open(os.path.join(data_dir, rules.RATINGS_FILE), 'a') as ratings:
+  with open(os.path.join(data_dir, formats.ML_1M.ratings_file), 'a') as ratings:
     for second, movie in enumerate(records.movies):
       ratings.write(f'{user_id}::{movie.movie_id}::4::{978300000 + second}\n')
   return data_dir, user_id

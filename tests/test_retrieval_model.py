@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from contract import features
+from contract import formats
 from models import hyperparameters
 from models import ranking_model
 from models import retrieval_model
@@ -15,7 +16,10 @@ from models import retrieval_training
 from models import training
 
 SIZES = ranking_model.VocabularySizes(
-    movie=30, user=10, genre=5, zip_prefix=4, gender=3, age=8, occupation=22)
+    movie=30, user=10, genre=5,
+    demographics={features.GENDER_INDEX: 3, features.AGE_INDEX: 8,
+                  features.OCCUPATION_INDEX: 22, features.ZIP_PREFIX_INDEX: 4},
+    stars=formats.ML_1M.rating_scale.num_values)
 CONFIG = hyperparameters.RetrievalConfig(
     movie_embedding_dim=8, hidden_units=(16,), user_vector_dim=6,
     num_sampled=5)
@@ -24,7 +28,7 @@ CONFIG = hyperparameters.RetrievalConfig(
 def _batch(histories: list[list[int]]) -> dict[str, tf.Tensor]:
   n = len(histories)
   batch = {name: tf.ones([n], tf.int64)
-           for name in retrieval_model.USER_INDICES}
+           for name in features.DEMOGRAPHIC_INDICES}
   batch[features.HISTORY_INDICES] = tf.ragged.constant(
       histories, dtype=tf.int64, row_splits_dtype=tf.int64)
   batch.update({name: tf.fill([n], 0.5)

@@ -5,6 +5,7 @@ import pytest
 import tensorflow as tf
 
 from contract import features
+from contract import formats
 from contract import paths
 from contract import splits
 from models import hyperparameters
@@ -27,7 +28,7 @@ def served(run):
 def _request(row: dict[str, str], excluded: list[int]) -> bytes:
   request = tf.train.Example.FromString(scoring.serialize_rows(
       [{name: row[name] for name in features.RETRIEVAL_REQUEST_FEATURES
-        if name in row}], scoring.load_schema())[0])
+        if name in row}], scoring.load_schema(formats.ML_1M))[0])
   request.features.feature[features.EXCLUDED_MOVIE_IDS].int64_list.value[:] = (
       excluded)
   return request.SerializeToString()

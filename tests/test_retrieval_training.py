@@ -4,6 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from benchmarks import bare_trainer
+from contract import features
 from contract import paths
 from contract import splits
 from models import hyperparameters
@@ -52,13 +53,13 @@ def test_sequence_batches_give_one_row_of_user_features_per_target(run):
   train, _, _ = _batches(run)
   inputs, targets = next(iter(train))
   assert set(inputs) == {
-      *retrieval_model.USER_INDICES, *retrieval_model.USER_CONTINUOUS,
+      *features.DEMOGRAPHIC_INDICES, *retrieval_model.USER_CONTINUOUS,
       retrieval_sequences.HISTORY_LENGTH, retrieval_sequences.WINDOW_MOVIES,
       retrieval_sequences.IS_TARGET}
   targets_in_chunks = int(tf.reduce_sum(tf.cast(
       inputs[retrieval_sequences.IS_TARGET], tf.int32)))
   assert targets.shape == (targets_in_chunks,)
-  for name in (*retrieval_model.USER_INDICES,
+  for name in (*features.DEMOGRAPHIC_INDICES,
                *retrieval_model.USER_CONTINUOUS,
                retrieval_sequences.HISTORY_LENGTH):
     assert inputs[name].shape == (targets_in_chunks,), name

@@ -4,6 +4,7 @@ import tensorflow as tf
 
 from benchmarks import serving_quality
 from contract import features
+from contract import formats
 from contract import paths
 from contract import splits
 from serving import scoring
@@ -18,7 +19,7 @@ def _eval_rows(run) -> list[dict]:
 def test_a_one_user_request_joins_one_users_side_to_the_next_rows_movies(run):
   rows = _eval_rows(run)
   count = len(rows) + 2  # the last requests wrap around
-  requests = serving_quality.one_user_requests(rows, scoring.load_schema(),
+  requests = serving_quality.one_user_requests(rows, scoring.load_schema(formats.ML_1M),
                                                count)
   assert len(requests) == count
   for i in (0, len(rows) - 1, count - 1):
@@ -39,7 +40,7 @@ def test_both_kinds_of_request_are_timed_through_the_pushed_model(run):
   serve = scoring.load_serving_fn(scoring.latest_pushed_model(
       paths.serving_model_dir(run.output_dir)))
   latencies = serving_quality.request_latencies(serve, _eval_rows(run),
-                                                scoring.load_schema())
+                                                scoring.load_schema(formats.ML_1M))
   for kind in ('', '_one_user'):
     assert 0 < latencies[f'serving_p50_ms_100{kind}'] <= latencies[
         f'serving_p99_ms_100{kind}']

@@ -7,6 +7,7 @@ from benchmarks import bare_trainer
 from benchmarks import serving_quality
 from benchmarks import serving_stages
 from contract import features
+from contract import formats
 from contract import paths
 from contract import splits
 from models import signatures
@@ -15,13 +16,15 @@ from serving import scoring
 
 def test_the_stages_end_in_serving_defaults_scores_and_are_all_timed(run):
   assert run.completed.returncode == 0, run.completed.stderr[-5000:]
+  pipeline_root = paths.pipeline_root(run.output_dir)
   stage_fns = serving_stages.stages(
-      bare_trainer.latest_transform_graph(paths.pipeline_root(run.output_dir)),
-      members=2)
+      bare_trainer.latest_transform_graph(pipeline_root),
+      bare_trainer.latest_sizes(pipeline_root), members=2)
   rows = scoring.read_rows(
       paths.latest_ingested_split(run.output_dir, splits.EVAL_SPLIT))
   requests = serving_quality.one_user_requests(
-      rows, scoring.load_schema(), serving_quality.WARMUP_REQUESTS + 5)
+      rows, scoring.load_schema(formats.ML_1M),
+      serving_quality.WARMUP_REQUESTS + 5)
 
   request = tf.constant(requests[0])
   np.testing.assert_allclose(

@@ -11,6 +11,7 @@ import tensorflow_transform as tft
 
 from benchmarks import bare_trainer
 from contract import features
+from contract import formats
 from contract import paths
 from contract import splits
 from models import tasks
@@ -74,10 +75,11 @@ def test_in_order_batches_keep_the_stored_order(data):
 
 
 def test_vocabulary_sizes_leave_one_row_for_unknown_values(graph):
-  sizes = training.vocabulary_sizes(graph)
+  sizes = training.vocabulary_sizes(graph, formats.ML_1M)
   assert sizes.movie == graph.vocabulary_size_by_name(
       features.MOVIE_VOCABULARY) + 1
-  assert sizes.gender == 3, 'F, M and the OOV row'
+  assert sizes.demographics[features.GENDER_INDEX] == 3, (
+      'F, M and the OOV row')
 
 
 def test_the_trainers_datasets_run_without_the_autotuning_thread(data):

@@ -5,6 +5,7 @@ import pytest
 from cli import main
 from components.ingestion import rules
 from components.ingestion import validate
+from contract import formats
 
 USERS = '1::F::1::10::48067\n2::M::56::16::98107-3245\n'
 MOVIES = ('1::Toy Story (1995)::Animation|Comedy\n'
@@ -63,7 +64,7 @@ def test_each_bad_line_is_rejected_with_file_line_and_rule(tmp_path):
 
 
 @pytest.mark.parametrize('problem, expected', [
-    ('missing', 'ratings.dat: missing file'),
+    ('missing', 'holds no MovieLens release'),
     ('empty', 'ratings.dat: empty file'),
     ('tabs', "ratings.dat: not separated by '::'"),
 ])
@@ -95,4 +96,59 @@ def test_cli_exit_status_follows_the_reject_share(tmp_path, capsys):
 def test_cli_names_a_missing_file_in_one_line(tmp_path, capsys):
   assert main.main(['validate', '--data-dir', str(tmp_path)]) == 1
   err = capsys.readouterr().err.strip()
-  assert err == f'ytdnn validate: {tmp_path / "ratings.dat"}: missing file'
+  assert err.startswith(
+      f'ytdnn validate: {tmp_path}: holds no MovieLens release; each format '
+      'needs its files (ml-1m: ratings.dat, movies.dat, users.dat;')
+  assert '\n' not in err
+
+
+def test_ml_10m_lines_are_held_to_the_same_rules_on_half_stars(tmp_path):
+  (tmp_path / 'movies.dat').write_text(
+      '1::Toy Story (1995)::Children|Comedy\n2::Heat (1995)::IMAX\n')
+  (tmp_path / 'ratings.dat').write_text(
+      '1::1::5::838985046\n'       # a whole star, as ml-10m writes it
+      '1::2::3.5::838985047\n'     # a half star
+      '1::2::4::838985048\n'       # duplicate pair (line 3)
+      '2::1::4.25::1\n'            # off the half-star scale (4)
+      '2::2::0::1\n'               # below the scale (5)
+      '2::3::4::1\n'               # unknown movie (6)
+      '3::1::4,5::1\n')            # non-numeric (7)
+  records = validate.read_valid_records(str(tmp_path))
+  assert records.data_format == formats.ML_10M
+  assert records.users == []
+  assert [rating.rating for rating in records.ratings] == [5.0, 3.5]
+  assert {(r.file, r.line, r.rule) for r in records.validation.rejects} == {
+      ('ratings.dat', 3, rules.DUPLICATE_PAIR),
+      ('ratings.dat', 4, rules.RATING_RANGE),
+      ('ratings.dat', 5, rules.RATING_RANGE),
+      ('ratings.dat', 6, rules.UNKNOWN_MOVIE),
+      ('ratings.dat', 7, rules.NON_NUMERIC),
+  }
+
+
+def test_csv_lines_are_held_to_the_same_rules_past_their_header(tmp_path):
+  (tmp_path / 'movies.csv').write_text(
+      'movieId,title,genres\n'
+      '11,"American President, The (1995)",Comedy|Drama|Romance\n'
+      '209171,Heat (1995),(no genres listed)\n'
+      '12,"Unclosed quote (1995),Drama\n'          # field count (line 4)
+      '13,No Year,Drama\n')                         # bad title (5)
+  (tmp_path / 'ratings.csv').write_text(
+      'userId,movieId,rating,timestamp\n'
+      '1,11,4.0,1147880044\n'
+      '1,209171,0.5,1147880045\n'
+      '1,12,5.5,1\n'                               # above the scale (line 4)
+      '1,11,3.0,2\n'                               # duplicate pair (5)
+      '2,11,3.0\n')                                # field count (6)
+  records = validate.read_valid_records(str(tmp_path))
+  assert records.data_format == formats.CSV
+  assert [movie.title for movie in records.movies] == [
+      'American President, The (1995)', 'Heat (1995)']
+  assert records.validation.lines_read == {'movies.csv': 5, 'ratings.csv': 6}
+  assert {(r.file, r.line, r.rule) for r in records.validation.rejects} == {
+      ('movies.csv', 4, rules.FIELD_COUNT),
+      ('movies.csv', 5, rules.BAD_TITLE),
+      ('ratings.csv', 4, rules.RATING_RANGE),
+      ('ratings.csv', 5, rules.DUPLICATE_PAIR),
+      ('ratings.csv', 6, rules.FIELD_COUNT),
+  }

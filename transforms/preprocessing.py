@@ -5,10 +5,13 @@ serving applies exactly the same mapping as training: no hashing, padding or
 lookup happens outside it.
 """
 
+from typing import Any, Mapping
+
 import tensorflow as tf
 import tensorflow_transform as tft
 
 from contract import features
+from contract import formats
 
 # Quantile buckets for the paper's cumulative-distribution normalization of
 # continuous features into [0, 1].
@@ -112,24 +115,59 @@ def _history_ratings(ratings: tf.RaggedTensor,
     return tf.cast(ratings, tf.float32)
 
 
-def _labels(rating: tf.Tensor) -> dict[str, tf.Tensor]:
-  """The three training targets, all derived from the raw 1..5 rating."""
-  rating = tf.squeeze(rating, axis=1)
+def _labels(rating: tf.Tensor,
+            scale: formats.RatingScale) -> dict[str, tf.Tensor]:
+  """The three training targets, all derived from the raw rating.
+
+  The stars label is the rating's place on its format's scale: 0..4 for
+  ml-1m's whole stars, 0..9 for the half stars of the later releases.
+  """
+  rating = tf.cast(tf.squeeze(rating, axis=1), tf.float32)
   return {
-      features.RATING_LABEL: tf.cast(rating, tf.float32),
-      features.STARS_LABEL: rating - 1,
+      features.RATING_LABEL: rating,
+      features.STARS_LABEL: tf.cast(
+          tf.round((rating - scale.lowest) / scale.step), tf.int64),
       features.LIKED_LABEL: tf.cast(rating >= features.LIKED_MIN_RATING,
                                     tf.int64),
   }
 
 
-def preprocessing_fn(inputs: dict[str, tf.Tensor | tf.SparseTensor]
+def _demographics(inputs: Mapping[str, tf.Tensor | tf.SparseTensor],
+                  data_format: formats.DataFormat) -> dict[str, tf.Tensor]:
+  """The demographic indices, or none for a format without a users file.
+
+  The schema of such a format has no demographic features
+  (components/curated_schema.py), so neither have the inputs.
+  """
+  if not data_format.has_demographics:
+    return {}
+  outputs = {}
+  zip_prefix = tf.strings.substr(
+      _dense_string(inputs[features.ZIP]), 0, ZIP_PREFIX_LENGTH)
+  outputs[features.ZIP_PREFIX_INDEX] = tft.compute_and_apply_vocabulary(
+      zip_prefix, num_oov_buckets=1,
+      vocab_filename=features.ZIP_PREFIX_VOCABULARY)
+  for raw, transformed in ((features.GENDER, features.GENDER_INDEX),
+                           (features.AGE, features.AGE_INDEX),
+                           (features.OCCUPATION, features.OCCUPATION_INDEX)):
+    values = inputs[raw]
+    if values.dtype != tf.string:
+      values = tf.strings.as_string(values)
+    outputs[transformed] = tft.compute_and_apply_vocabulary(
+        tf.squeeze(values, axis=1), num_oov_buckets=1, vocab_filename=raw)
+  return outputs
+
+
+def preprocessing_fn(inputs: dict[str, tf.Tensor | tf.SparseTensor],
+                     custom_config: Mapping[str, Any]
                      ) -> dict[str, tf.Tensor | tf.RaggedTensor]:
   """Maps raw ingested examples to the model's inputs and labels.
 
+  `custom_config[formats.CUSTOM_CONFIG_KEY]` names the examples' format.
   The label outputs depend only on `rating`, so the serving graph, which has
   no rating, prunes them away.
   """
+  data_format = formats.by_name(custom_config[formats.CUSTOM_CONFIG_KEY])
   outputs = {}
 
   movie_ids = tf.squeeze(inputs[features.MOVIE_ID], axis=1)
@@ -151,19 +189,7 @@ def preprocessing_fn(inputs: dict[str, tf.Tensor | tf.SparseTensor]
   outputs[features.RATER_INDICES] = _apply_to_ragged(
       _list(inputs[features.MOVIE_RATERS]), user_vocabulary,
       features.USER_VOCABULARY)
-  zip_prefix = tf.strings.substr(
-      _dense_string(inputs[features.ZIP]), 0, ZIP_PREFIX_LENGTH)
-  outputs[features.ZIP_PREFIX_INDEX] = tft.compute_and_apply_vocabulary(
-      zip_prefix, num_oov_buckets=1,
-      vocab_filename=features.ZIP_PREFIX_VOCABULARY)
-  for raw, transformed in ((features.GENDER, features.GENDER_INDEX),
-                           (features.AGE, features.AGE_INDEX),
-                           (features.OCCUPATION, features.OCCUPATION_INDEX)):
-    values = inputs[raw]
-    if values.dtype != tf.string:
-      values = tf.strings.as_string(values)
-    outputs[transformed] = tft.compute_and_apply_vocabulary(
-        tf.squeeze(values, axis=1), num_oov_buckets=1, vocab_filename=raw)
+  outputs.update(_demographics(inputs, data_format))
 
   genre_columns = tf.stack(
       [_dense_string(inputs[name]) for name in features.GENRE_COLUMNS], axis=1)
@@ -180,5 +206,6 @@ def preprocessing_fn(inputs: dict[str, tf.Tensor | tf.SparseTensor]
   outputs.update(_quantile_normalized(
       _example_age_order(inputs[features.TIMESTAMP]), features.EXAMPLE_AGE))
 
-  outputs.update(_labels(inputs[features.RAW_LABEL]))
+  outputs.update(_labels(inputs[features.RAW_LABEL],
+                         data_format.rating_scale))
   return outputs

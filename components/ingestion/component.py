@@ -1,4 +1,4 @@
-"""MovieLensIngestion: the TFX component that turns ml-1m into Examples."""
+"""MovieLensIngestion: the TFX component that turns MovieLens files into Examples."""
 
 from tfx import types
 from tfx.dsl.components.base import base_beam_component
@@ -9,6 +9,7 @@ from tfx.types.component_spec import ExecutionParameter
 
 from components.ingestion import executor
 from components.ingestion import ingestion_config
+from contract import formats
 
 _DEFAULTS = ingestion_config.IngestionConfig()
 
@@ -24,6 +25,8 @@ class MovieLensIngestionSpec(types.ComponentSpec):
   """Parameters, inputs and outputs of MovieLensIngestion."""
   PARAMETERS = {
       executor.DATA_DIR_KEY: ExecutionParameter(type=str),
+      # A contract/formats.py name: the format the schema was curated for.
+      executor.DATA_FORMAT_KEY: ExecutionParameter(type=str),
       executor.SPLIT_PROTOCOL_KEY: ExecutionParameter(type=str),
       executor.HISTORY_LENGTH_KEY: ExecutionParameter(type=int),
       executor.RATERS_LENGTH_KEY: ExecutionParameter(type=int),
@@ -43,7 +46,7 @@ class MovieLensIngestionSpec(types.ComponentSpec):
 
 
 class MovieLensIngestion(base_beam_component.BaseBeamComponent):
-  """Validates raw ml-1m files and writes leakage-free train/eval Examples.
+  """Validates raw MovieLens files and writes leakage-free train/eval Examples.
 
   Its output is the Examples artifact ExampleGen would write, so StatisticsGen,
   Transform, the Trainers and the Evaluator read it directly. Its Beam job runs
@@ -54,7 +57,8 @@ class MovieLensIngestion(base_beam_component.BaseBeamComponent):
   SPEC_CLASS = MovieLensIngestionSpec
   EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
 
-  def __init__(self, data_dir: str, schema: types.BaseChannel,
+  def __init__(self, data_dir: str, data_format: str,
+               schema: types.BaseChannel,
                split_protocol: str = _DEFAULTS.split_protocol,
                history_length: int = _DEFAULTS.history_length,
                raters_length: int = _DEFAULTS.raters_length,
@@ -66,6 +70,7 @@ class MovieLensIngestion(base_beam_component.BaseBeamComponent):
                               max_reject_share)
     super().__init__(spec=MovieLensIngestionSpec(
         data_dir=data_dir,
+        data_format=formats.by_name(data_format).name,
         data_fingerprint=data_fingerprint,
         split_protocol=split_protocol,
         history_length=history_length,

@@ -17,17 +17,17 @@ class Example(NamedTuple):
   """One rating with its user-context features; `split` says where it goes."""
   user_id: int
   movie_id: int
-  rating: int
+  rating: int | float
   timestamp: int
   history: Sequence[int]
-  history_ratings: Sequence[int]
+  history_ratings: Sequence[int | float]
   user_rating_count: int
   seconds_since_previous: int
   split: str
 
 
 def revealed_ratings(ordered: Sequence[rules.Rating],
-                     row_splits: Sequence[str]) -> list[int]:
+                     row_splits: Sequence[str]) -> list[int | float]:
   """Each rating's value as later examples' `history_ratings` may show it.
 
   An eval-split rating's value is features.UNKNOWN_RATING, in train and eval

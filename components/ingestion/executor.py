@@ -18,10 +18,12 @@ from components.ingestion import ingest
 from components.ingestion import input_files
 from components.ingestion import outputs
 from components.ingestion import report
+from contract import formats
 from contract import splits
 
 # Keys of the component spec, shared with component.py.
 DATA_DIR_KEY = 'data_dir'
+DATA_FORMAT_KEY = 'data_format'
 SPLIT_PROTOCOL_KEY = 'split_protocol'
 HISTORY_LENGTH_KEY = 'history_length'
 RATERS_LENGTH_KEY = 'raters_length'
@@ -68,11 +70,13 @@ class Executor(base_beam_executor.BaseBeamExecutor):
     # The raw files are checked before the Beam pipeline exists, and Beam's
     # S3 filesystem takes its client settings from the pipeline's options.
     FileSystems.set_options(PipelineOptions(self._beam_pipeline_args or []))
-    paths = input_files.check_input_files(exec_properties[DATA_DIR_KEY])
+    files = input_files.check_input_files(
+        exec_properties[DATA_DIR_KEY],
+        formats.by_name(exec_properties[DATA_FORMAT_KEY]))
     feature_types = outputs.feature_types(tfdv.load_schema_text(
         os.path.join(schema.uri, curated_schema.SCHEMA_FILE)))
     with self._make_beam_pipeline() as pipeline:
-      ingest.ingest(pipeline, paths, split_protocol, history_length,
+      ingest.ingest(pipeline, files, split_protocol, history_length,
                     raters_length,
                     feature_types, examples.uri, ingestion_report.uri)
 
@@ -89,6 +93,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         example_gen_pb2.FORMAT_TFRECORDS_GZIP))
     for artifact in (examples, ingestion_report):
       artifact.set_string_custom_property('split_protocol', split_protocol)
+      artifact.set_string_custom_property(DATA_FORMAT_KEY,
+                                          files.data_format.name)
     ingestion_report.set_int_custom_property('rejected_lines',
                                              run_report['rejected_lines'])
     for split, rows in run_report['rows'].items():

@@ -15,9 +15,11 @@ from apache_beam.io.filesystems import FileSystems
 import tensorflow as tf
 
 from components.ingestion import examples
+from components.ingestion import input_files
 from components.ingestion import outputs
 from components.ingestion import report
 from components.ingestion import rules
+from contract import formats
 from contract import paths
 
 # Output tags of the parsing and grouping steps.
@@ -46,19 +48,24 @@ def _by_user(rating: rules.Rating) -> tuple[int, tuple]:
 
 
 def _parse_lines(readable_file: fileio.ReadableFile,
-                 parse: Callable[..., Any], **side_inputs) -> Iterator[Any]:
+                 parse: Callable[..., Any], data_format: formats.DataFormat,
+                 **side_inputs) -> Iterator[Any]:
   """Parses every line of one file; line numbers are 1-based like editors'.
 
+  A header line, checked before the pipeline started, is skipped.
   `side_inputs` has no annotation: Beam would type-check it as a required
   dict even for the files parsed without side inputs.
   """
   file = FileSystems.split(readable_file.metadata.path)[1]
+  first = rules.first_data_line(data_format, file)
   number = 0
   with readable_file.open() as lines:
     for number, raw in enumerate(iter(lines.readline, b''), start=1):
+      if number < first:
+        continue
       text = rules.decode_line(raw)
       try:
-        yield parse(number, text, **side_inputs)
+        yield parse(number, text, data_format=data_format, **side_inputs)
       except rules.Rejected as rejected:
         yield beam.pvalue.TaggedOutput(
             REJECTS, rules.Reject(file, number, rejected.rule, text))
@@ -68,10 +75,12 @@ def _parse_lines(readable_file: fileio.ReadableFile,
 class _ParseFile(beam.PTransform):
   """Reads one file into parsed RECORDS, REJECTS and its LINES_READ count."""
 
-  def __init__(self, path: str, parse: Callable[..., Any], **side_inputs: Any):
+  def __init__(self, path: str, parse: Callable[..., Any],
+               data_format: formats.DataFormat, **side_inputs: Any):
     super().__init__()
     self._path = path
     self._parse = parse
+    self._data_format = data_format
     self._side_inputs = side_inputs
 
   def expand(self, pbegin: beam.pvalue.PBegin) -> dict[str, beam.PCollection]:
@@ -80,7 +89,8 @@ class _ParseFile(beam.PTransform):
         | 'Match' >> fileio.MatchFiles(self._path)
         | 'Open' >> fileio.ReadMatches()
         | 'Parse' >> beam.FlatMap(
-            _parse_lines, self._parse, **self._side_inputs).with_outputs(
+            _parse_lines, self._parse, self._data_format,
+            **self._side_inputs).with_outputs(
                 REJECTS, LINES_READ, main=RECORDS))
     return {tag: parsed[tag] for tag in (RECORDS, REJECTS, LINES_READ)}
 
@@ -130,8 +140,8 @@ class _KeepFirstLine(beam.PTransform):
 UserRatings = tuple[int, list[tuple]]
 
 
-def _deduplicated(keyed_ratings: tuple[int, Iterable[tuple]]
-                  ) -> Iterator[Any]:
+def _deduplicated(keyed_ratings: tuple[int, Iterable[tuple]],
+                  ratings_file: str) -> Iterator[Any]:
   """One user's ratings without repeated movies; the repeats as rejects.
 
   Deduplicates here because the user's group holds every rating of each of
@@ -142,7 +152,7 @@ def _deduplicated(keyed_ratings: tuple[int, Iterable[tuple]]
                                       line=_rating_line)
   for duplicate in duplicates:
     yield beam.pvalue.TaggedOutput(
-        REJECTS, rules.Reject(rules.RATINGS_FILE, _rating_line(duplicate),
+        REJECTS, rules.Reject(ratings_file, _rating_line(duplicate),
                               rules.DUPLICATE_PAIR, _rating_text(duplicate)))
   yield user_id, kept
 
@@ -189,7 +199,7 @@ def _keyed_by_shard(user_ratings: UserRatings) -> tuple[int, UserRatings]:
 
 def _write_split_shard(path: str,
                        keyed_examples: list[tuple[int, examples.Example]],
-                       users: Mapping[int, rules.User],
+                       users: Mapping[int, rules.User] | None,
                        movies: Mapping[int, rules.Movie],
                        movie_raters: Mapping[int, examples.MovieRaters],
                        raters_length: int,
@@ -203,9 +213,9 @@ def _write_split_shard(path: str,
       for _, example in keyed_examples[start:start + outputs.ENCODE_BATCH]:
         context = examples.movie_context(movie_raters[example.movie_id],
                                          example.timestamp, raters_length)
+        user = None if users is None else users[example.user_id]
         rows.append(outputs.example_values(
-            example, users[example.user_id], movies[example.movie_id],
-            context))
+            example, user, movies[example.movie_id], context))
       for serialized in outputs.serialize_examples(rows, feature_types):
         writer.write(serialized)
 
@@ -213,12 +223,14 @@ def _write_split_shard(path: str,
 def _write_shard(keyed_users: tuple[int, Iterable[UserRatings | None]],
                  examples_uri: str, history_length: int, raters_length: int,
                  split_protocol: str,
-                 users: Mapping[int, rules.User],
+                 users: Mapping[int, rules.User] | None,
                  movies: Mapping[int, rules.Movie],
                  movie_raters: Mapping[int, examples.MovieRaters],
                  feature_types: Mapping[str, int]
                  ) -> Iterator[tuple[str, int]]:
   """Builds the examples of one shard's users and writes them, split by split.
+
+  `users` is None for a format without demographics.
 
   Yields (split, examples written). Every shard of every split is written,
   empty ones included, so a split's directory always holds NUM_SHARDS files.
@@ -243,46 +255,65 @@ def _write_shard(keyed_users: tuple[int, Iterable[UserRatings | None]],
     yield split, len(keyed_examples)
 
 
-def _report_json(_: None, split_protocol: str, history_length: int,
-                 raters_length: int, lines_read: Mapping[str, int],
+def _report_json(_: None, data_format: str, split_protocol: str,
+                 history_length: int, raters_length: int,
+                 lines_read: Mapping[str, int],
                  rule_counts: Mapping[str, int],
+                 first_rejects: Mapping[str, tuple[str, int]],
                  split_rows: Mapping[str, int]) -> str:
   return json.dumps(
-      report.build_report(split_protocol, history_length, raters_length,
-                          lines_read, rule_counts, split_rows),
+      report.build_report(data_format, split_protocol, history_length,
+                          raters_length, lines_read, rule_counts,
+                          first_rejects, split_rows),
       indent=2)
 
 
-def ingest(pipeline: beam.Pipeline, paths: Mapping[str, str],
+def _rule_and_place(reject: rules.Reject) -> tuple[str, tuple[str, int]]:
+  return reject.rule, (reject.file, reject.line)
+
+
+def ingest(pipeline: beam.Pipeline, files: input_files.InputFiles,
            split_protocol: str, history_length: int, raters_length: int,
            feature_types: Mapping[str, int], examples_uri: str,
            report_uri: str) -> None:
-  """Adds the whole ingestion to `pipeline`.
+  """Adds the whole ingestion of `files` to `pipeline`.
 
   Examples go to `examples_uri` (typed by `feature_types`, the curated
-  schema's), rejected lines and the report to `report_uri`.
+  schema's), rejected lines and the report to `report_uri`. Without a users
+  file (files.users is None) the examples carry no demographics and every
+  rating's user is known.
   """
-  users = pipeline | 'ParseUsers' >> _ParseFile(
-      paths[rules.USERS_FILE], rules.parse_user)
-  unique_users = users[RECORDS] | 'UniqueUsers' >> _KeepFirstLine(
-      _user_id, rules.USERS_FILE, rules.DUPLICATE_USER)
-  users_by_id = beam.pvalue.AsDict(unique_users[RECORDS])
+  data_format = files.data_format
+  parsed = []
+  unique = []
+  users_by_id = None
+  if files.users is not None:
+    users = pipeline | 'ParseUsers' >> _ParseFile(
+        files.users, rules.parse_user, formats.ML_1M)
+    unique_users = users[RECORDS] | 'UniqueUsers' >> _KeepFirstLine(
+        _user_id, data_format.users_file, rules.DUPLICATE_USER)
+    users_by_id = beam.pvalue.AsDict(unique_users[RECORDS])
+    parsed.append(users)
+    unique.append(unique_users)
 
   movies = pipeline | 'ParseMovies' >> _ParseFile(
-      paths[rules.MOVIES_FILE], rules.parse_movie)
+      files.movies, rules.parse_movie, data_format)
   unique_movies = movies[RECORDS] | 'UniqueMovies' >> _KeepFirstLine(
-      _movie_id, rules.MOVIES_FILE, rules.DUPLICATE_MOVIE)
+      _movie_id, data_format.movies_file, rules.DUPLICATE_MOVIE)
   movies_by_id = beam.pvalue.AsDict(unique_movies[RECORDS])
 
   ratings = pipeline | 'ParseRatings' >> _ParseFile(
-      paths[rules.RATINGS_FILE], rules.parse_rating, user_ids=users_by_id,
+      files.ratings, rules.parse_rating, data_format, user_ids=users_by_id,
       movie_ids=movies_by_id)
+  parsed.extend((movies, ratings))
+  unique.append(unique_movies)
   user_ratings = (
       ratings[RECORDS]
       | 'KeyByUser' >> beam.Map(_by_user)
       | 'GroupByUser' >> beam.GroupByKey()
-      | 'Deduplicate' >> beam.FlatMap(_deduplicated).with_outputs(
-          REJECTS, main=RECORDS))
+      | 'Deduplicate' >> beam.FlatMap(
+          _deduplicated, data_format.ratings_file).with_outputs(
+              REJECTS, main=RECORDS))
   movie_raters = user_ratings[RECORDS] | 'MovieRaters' >> (
       beam.CombineGlobally(_MovieRaters()))
   every_shard = pipeline | 'EveryShard' >> beam.Create(
@@ -300,8 +331,9 @@ def ingest(pipeline: beam.Pipeline, paths: Mapping[str, str],
       | 'CountRows' >> beam.CombinePerKey(sum))
 
   rejects = (
-      users[REJECTS], unique_users[REJECTS], movies[REJECTS],
-      unique_movies[REJECTS], ratings[REJECTS], user_ratings[REJECTS],
+      *(file[REJECTS] for file in parsed),
+      *(records[REJECTS] for records in unique),
+      user_ratings[REJECTS],
   ) | 'AllRejects' >> beam.Flatten()
   _ = (
       rejects
@@ -312,19 +344,25 @@ def ingest(pipeline: beam.Pipeline, paths: Mapping[str, str],
           file_name_suffix='.tsv', header=outputs.REJECTS_HEADER))
 
   lines_read = (
-      users[LINES_READ], movies[LINES_READ], ratings[LINES_READ],
-  ) | 'AllLinesRead' >> beam.Flatten()
+      tuple(file[LINES_READ] for file in parsed)
+      | 'AllLinesRead' >> beam.Flatten())
   rule_counts = (
       rejects
       | 'Rules' >> beam.Map(operator.attrgetter('rule'))
       | 'CountRules' >> beam.combiners.Count.PerElement())
+  first_rejects = (
+      rejects
+      | 'RulePlaces' >> beam.Map(_rule_and_place)
+      | 'FirstPerRule' >> beam.CombinePerKey(min))
   _ = (
       pipeline
       | 'ReportSeed' >> beam.Create([None])
       | 'BuildReport' >> beam.Map(
-          _report_json, split_protocol, history_length, raters_length,
+          _report_json, data_format.name, split_protocol, history_length,
+          raters_length,
           lines_read=beam.pvalue.AsDict(lines_read),
           rule_counts=beam.pvalue.AsDict(rule_counts),
+          first_rejects=beam.pvalue.AsDict(first_rejects),
           split_rows=beam.pvalue.AsDict(split_counts))
       | 'WriteReport' >> beam.io.WriteToText(
           FileSystems.join(report_uri, outputs.REPORT_FILE),

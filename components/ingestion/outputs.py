@@ -37,15 +37,16 @@ NUM_SHARDS = 8
 FILE_PREFIX = 'data_tfrecord'
 FILE_SUFFIX = '.gz'
 
-# A feature value as the ingestion and serving clients hold it: ints for the
-# list features (features.LIST_FEATURES), an int for the schema's other INT
-# features, text otherwise; '' (or a missing key) is no value.
-Value = int | str | Sequence[int]
+# A feature value as the ingestion and serving clients hold it: numbers for
+# the list features (features.LIST_FEATURES), a number for the schema's other
+# INT and FLOAT features, text otherwise; '' (or a missing key) is no value.
+Value = int | float | str | Sequence[int | float]
 _ARROW_TYPES = {
     schema_pb2.INT: pa.int64(),
     schema_pb2.FLOAT: pa.float32(),
     schema_pb2.BYTES: pa.large_binary(),
 }
+_NUMPY_TYPES = {schema_pb2.INT: np.int64, schema_pb2.FLOAT: np.float32}
 # Examples serialized per call of the encoder while writing a shard: large
 # enough to amortize Arrow's per-call cost, small enough to stay a few MB.
 ENCODE_BATCH = 10_000
@@ -119,17 +120,26 @@ def movie_values(movie: rules.Movie, context: examples.MovieContext
   }
 
 
+def demographic_values(user: rules.User | None) -> dict[str, Value]:
+  """The user's demographics; none for a format without a users file."""
+  if user is None:
+    return {}
+  return {
+      features.GENDER: user.gender,
+      features.AGE: user.age,
+      features.OCCUPATION: user.occupation,
+      features.ZIP: user.zip,
+  }
+
+
 def user_values(example: examples.Example,
-                user: rules.User) -> dict[str, Value]:
+                user: rules.User | None) -> dict[str, Value]:
   """Every feature of an example but its movie's: the rating and its user's."""
   return {
       features.USER_ID: example.user_id,
       features.RATING: example.rating,
       features.TIMESTAMP: example.timestamp,
-      features.GENDER: user.gender,
-      features.AGE: user.age,
-      features.OCCUPATION: user.occupation,
-      features.ZIP: user.zip,
+      **demographic_values(user),
       features.HISTORY: example.history,
       features.HISTORY_RATINGS: example.history_ratings,
       features.USER_RATING_COUNT: example.user_rating_count,
@@ -139,15 +149,16 @@ def user_values(example: examples.Example,
   }
 
 
-def example_values(example: examples.Example, user: rules.User,
+def example_values(example: examples.Example, user: rules.User | None,
                    movie: rules.Movie, context: examples.MovieContext
                    ) -> dict[str, Value]:
   """Every feature of one example; serving clients build requests from it too."""
   return {**user_values(example, user), **movie_values(movie, context)}
 
 
-def _list_column(lists: list[Sequence[int] | None]) -> pa.Array:
-  """A list feature as a list array of int64, null where a list is empty.
+def _list_column(lists: list[Sequence[int | float] | None],
+                 feature_type: int) -> pa.Array:
+  """A list feature as a list array of its type, null where a list is empty.
 
   An empty list is no value, as a missing one is: TFDV reads a batch whose
   lists are all empty, present, as holding the value 0, which is outside
@@ -157,7 +168,8 @@ def _list_column(lists: list[Sequence[int] | None]) -> pa.Array:
                         count=len(lists))
   offsets = np.concatenate([[0], np.cumsum(lengths)])
   flat = np.fromiter(itertools.chain.from_iterable(
-      values for values in lists if values), np.int64, count=offsets[-1])
+      values for values in lists if values), _NUMPY_TYPES[feature_type],
+      count=offsets[-1])
   return pa.LargeListArray.from_arrays(
       pa.array(offsets), pa.array(flat), mask=pa.array(lengths == 0))
 
@@ -189,7 +201,7 @@ def serialize_examples(rows: Sequence[Mapping[str, Value]],
   if unknown:
     raise ValueError(f'features not in the schema: {unknown}')
   columns = {
-      name: _list_column([row.get(name) for row in rows])
+      name: _list_column([row.get(name) for row in rows], types[name])
       if name in features.LIST_FEATURES
       else _column([row.get(name) for row in rows], types[name])
       for name in names}

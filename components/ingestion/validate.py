@@ -14,6 +14,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from components.ingestion import input_files
 from components.ingestion import rules
+from contract import formats
 
 _Record = TypeVar('_Record', rules.User, rules.Movie, rules.Rating)
 
@@ -34,23 +35,25 @@ class Validation:
         reject.rule for reject in self.rejects).most_common())
 
 
-def _lines(path: str) -> Iterator[tuple[int, str]]:
+def _lines(path: str, first: int) -> Iterator[tuple[int, str]]:
+  """The file's lines from line `first` on, with their 1-based numbers."""
   with FileSystems.open(path) as file:
     for number, raw in enumerate(iter(file.readline, b''), start=1):
-      yield number, rules.decode_line(raw)
+      if number >= first:
+        yield number, rules.decode_line(raw)
 
 
-def _parse(path: str, parse: Callable[[int, str], _Record],
-           rejects: list[rules.Reject],
+def _parse(path: str, parse: Callable[..., _Record],
+           data_format: formats.DataFormat, rejects: list[rules.Reject],
            lines_read: dict[str, int]) -> list[_Record]:
   """Parses every line of a file, recording rejects and the lines read."""
   name = FileSystems.split(path)[1]
   records = []
   lines_read[name] = 0
-  for number, text in _lines(path):
+  for number, text in _lines(path, rules.first_data_line(data_format, name)):
     lines_read[name] = number
     try:
-      records.append(parse(number, text))
+      records.append(parse(number, text, data_format=data_format))
     except rules.Rejected as rejected:
       rejects.append(rules.Reject(name, number, rejected.rule, text))
   return records
@@ -66,7 +69,11 @@ def _unique(records: list[_Record], key: Callable[[_Record], Hashable],
 
 @dataclasses.dataclass(frozen=True)
 class ValidRecords:
-  """The lines that pass every rule, parsed, and the validation of all lines."""
+  """The lines that pass every rule, parsed, and the validation of all lines.
+
+  `users` is empty for a format without a users file.
+  """
+  data_format: formats.DataFormat
   users: list[rules.User]
   movies: list[rules.Movie]
   ratings: list[rules.Rating]
@@ -74,30 +81,37 @@ class ValidRecords:
 
 
 def read_valid_records(data_dir: str) -> ValidRecords:
-  """Parses the three ml-1m files; raises IngestionError on a bad file."""
-  paths = input_files.check_input_files(data_dir)
+  """Parses the files of the directory's format; raises IngestionError on a bad file."""
+  files = input_files.check_input_files(data_dir)
+  data_format = files.data_format
   rejects: list[rules.Reject] = []
   lines_read: dict[str, int] = {}
-  users = _unique(
-      _parse(paths[rules.USERS_FILE], rules.parse_user, rejects, lines_read),
-      lambda user: user.user_id, rules.USERS_FILE, rules.DUPLICATE_USER,
-      rejects)
+  users = []
+  user_ids = None
+  if files.users is not None:
+    users = _unique(
+        _parse(files.users, rules.parse_user, data_format, rejects,
+               lines_read),
+        lambda user: user.user_id, data_format.users_file,
+        rules.DUPLICATE_USER, rejects)
+    user_ids = {user.user_id for user in users}
   movies = _unique(
-      _parse(paths[rules.MOVIES_FILE], rules.parse_movie, rejects,
+      _parse(files.movies, rules.parse_movie, data_format, rejects,
              lines_read),
-      lambda movie: movie.movie_id, rules.MOVIES_FILE, rules.DUPLICATE_MOVIE,
-      rejects)
+      lambda movie: movie.movie_id, data_format.movies_file,
+      rules.DUPLICATE_MOVIE, rejects)
   parse_rating = functools.partial(
-      rules.parse_rating, user_ids={user.user_id for user in users},
+      rules.parse_rating, user_ids=user_ids,
       movie_ids={movie.movie_id for movie in movies})
   ratings = _unique(
-      _parse(paths[rules.RATINGS_FILE], parse_rating, rejects, lines_read),
-      lambda rating: (rating.user_id, rating.movie_id), rules.RATINGS_FILE,
-      rules.DUPLICATE_PAIR, rejects)
+      _parse(files.ratings, parse_rating, data_format, rejects, lines_read),
+      lambda rating: (rating.user_id, rating.movie_id),
+      data_format.ratings_file, rules.DUPLICATE_PAIR, rejects)
   rejects.sort(key=lambda reject: (reject.file, reject.line))
-  return ValidRecords(users, movies, ratings, Validation(lines_read, rejects))
+  return ValidRecords(data_format, users, movies, ratings,
+                      Validation(lines_read, rejects))
 
 
 def validate(data_dir: str) -> Validation:
-  """Checks the three ml-1m files; raises IngestionError on a bad file."""
+  """Checks the files of the directory's format; raises IngestionError on a bad file."""
   return read_valid_records(data_dir).validation
