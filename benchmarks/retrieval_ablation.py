@@ -31,7 +31,7 @@ from models import hyperparameters
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 _PAPER = {'history_decays': [1.0], 'newest_movies': 0,
-          'time_since_previous': False, 'full_softmax': False}
+          'time_since_previous': False, 'full_softmax_max_movies': 0}
 # Each row adds one part to the row above it; the last is the default config.
 ROWS = (
     ("the paper's tower: the plain mean of the history, sampled softmax",
@@ -39,8 +39,8 @@ ROWS = (
     ('+ a 0.5-decayed mean of the history',
      {**_PAPER, 'history_decays': [1.0, 0.5]}),
     ('+ the 3 newest movies in their own slots',
-     {'time_since_previous': False, 'full_softmax': False}),
-    ('+ the time since the previous rating', {'full_softmax': False}),
+     {'time_since_previous': False, 'full_softmax_max_movies': 0}),
+    ('+ the time since the previous rating', {'full_softmax_max_movies': 0}),
     ('+ the full softmax over every movie (the default)', {}),
 )
 # Requests timed one at a time for the serving p50, after one warm-up call.

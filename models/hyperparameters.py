@@ -185,11 +185,18 @@ class RetrievalConfig(TrainerCustomConfig):
   chunk_length: int = 32
   chunks_per_batch: int = 48
   batch_size: int = 1024
-  # Every movie in the softmax, or num_sampled negatives per batch from the
-  # log-uniform sampler. On the last1 train split's carve-out after 5 epochs
+  # Every movie in the softmax while the vocabulary holds at most this many,
+  # else num_sampled negatives per batch from the log-uniform sampler, with
+  # the log-Q correction. On the last1 train split's carve-out after 5 epochs
   # the full softmax gave HR@10 0.353, NDCG@10 0.203 and HR@50 0.619 against
   # 0.345, 0.198 and 0.608 with 1,000 sampled, for 41 s an epoch against 32.
-  full_softmax: bool = True
+  # The full softmax's step grows with the vocabulary, the sampled one's
+  # hardly (benchmarks/softmax_cost.py, results/softmax_cost.json): 1.5
+  # times the sampled step at ml-1m's 3,706 movies, 2.0 at 5,000, 2.1 at
+  # 7,000, 3.8 at ml-10m's 10,677 and 9.0 at ml-25m's 59,047 (0.69 s a step
+  # against 0.077). Up to twice the sampled step is what ml-1m's choice
+  # accepts, so the full softmax stops at 5,000 movies.
+  full_softmax_max_movies: int = 5_000
   num_sampled: int = 1000
   # Movies the pushed model returns per request: the ranking model's candidates.
   top_k: int = 300

@@ -121,7 +121,9 @@ class RetrievalModel(tf.keras.Model):
         regularizer=tf.keras.regularizers.l2(config.l2))
     self.movie_biases = self.add_weight(
         name='movie_biases', shape=(sizes.movie,), initializer='zeros')
-    self.task = tasks.FullSoftmaxRetrieval() if config.full_softmax else (
+    # sizes.movie counts the out-of-vocabulary row too.
+    self.task = tasks.FullSoftmaxRetrieval() if (
+        sizes.movie - 1 <= config.full_softmax_max_movies) else (
         tasks.SampledSoftmaxRetrieval(
             num_sampled=min(config.num_sampled, sizes.movie - 1),
             num_movies=sizes.movie))

@@ -13,6 +13,7 @@ from models import ranking_model
 from models import retrieval_model
 from models import retrieval_sequences
 from models import retrieval_training
+from models import tasks
 from models import training
 
 SIZES = ranking_model.VocabularySizes(
@@ -83,7 +84,8 @@ def test_training_on_sequences_makes_each_next_movie_the_top_score(
   tf.keras.utils.set_random_seed(0)
   config = hyperparameters.RetrievalConfig(
       movie_embedding_dim=8, hidden_units=(16,), user_vector_dim=6,
-      full_softmax=full_softmax, num_sampled=20, chunk_length=4,
+      full_softmax_max_movies=SIZES.movie if full_softmax else 0,
+      num_sampled=20, chunk_length=4,
       chunks_per_batch=8)
   model = retrieval_model.RetrievalModel(SIZES, config)
   model.compile(optimizer=tf.keras.optimizers.Adam(0.05))
@@ -154,3 +156,14 @@ def test_split_target_keeps_the_user_side_only():
   inputs, target = retrieval_training.split_target(transformed)
   assert set(inputs) == set(retrieval_model.USER_INPUT_NAMES)
   np.testing.assert_array_equal(target, [4])
+
+
+@pytest.mark.parametrize('vocabulary, task', [
+    (5_000, tasks.FullSoftmaxRetrieval),
+    (5_001, tasks.SampledSoftmaxRetrieval),
+])
+def test_the_softmax_turns_sampled_above_the_configured_vocabulary(vocabulary,
+                                                                   task):
+  sizes = dataclasses.replace(SIZES, movie=vocabulary + 1)  # and the OOV row
+  config = hyperparameters.RetrievalConfig(full_softmax_max_movies=5_000)
+  assert isinstance(retrieval_model.RetrievalModel(sizes, config).task, task)
