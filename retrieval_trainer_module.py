@@ -9,6 +9,7 @@ from tfx import v1 as tfx
 
 from contract import features
 from contract import splits
+from models import distribution
 from models import hyperparameters
 from models import retrieval_model
 from models import retrieval_signatures
@@ -18,9 +19,13 @@ from models import training
 
 def _batches(fn_args: tfx.components.FnArgs,
              tf_transform_output: tft.TFTransformOutput,
-             config: hyperparameters.RetrievalConfig
+             config: hyperparameters.RetrievalConfig,
+             strategy: tf.distribute.Strategy
              ) -> tuple[tf.data.Dataset, tf.data.Dataset]:
-  """(training, validation) batches; the whole transformed split is freed on return."""
+  """(training, validation) batches; the whole transformed split is freed on return.
+
+  On several workers each builds its share of every training batch.
+  """
   data = retrieval_training.transformed_split(
       training.raw_records(fn_args.train_files), tf_transform_output)
   chosen = retrieval_training.in_validation(
@@ -30,7 +35,12 @@ def _batches(fn_args: tfx.components.FnArgs,
       data[features.SEQUENCE_POSITION].numpy(), config.held_out_newest)
   chunks = retrieval_training.sequence_chunks(data, ~chosen & ~held_out,
                                               config)
-  return (retrieval_training.sequence_batches(data, chunks, config),
+  return (distribution.distributed_batches(
+      strategy,
+      lambda shard: retrieval_training.sequence_batches(
+          data, chunks, config, shard).prefetch(tf.data.AUTOTUNE),
+      lambda shard: training.batches_per_epoch(
+          len(chunks.examples), config.chunks_per_batch, shard)),
           retrieval_training.validation_batches(
               retrieval_training.validation_carve_out(
                   data, tf.constant(chosen & ~held_out)), config))
@@ -43,23 +53,29 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
   `training.transform_in_memory` transforms once. Training reads them as
   chunks of users' sequences. A carve-out of the train split decides when
   to stop (see RetrievalConfig.epochs in models/hyperparameters.py); the
-  held-out split is never read here.
+  held-out split is never read here. Under TF_CONFIG naming several workers
+  they train together and the chief writes the model (models/distribution.py).
   """
+  strategy = distribution.strategy()
   config, lengths = hyperparameters.RetrievalConfig.from_trainer_custom_config(
       fn_args.custom_config)
   tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
-  train, validation = _batches(fn_args, tf_transform_output, config)
-  model = retrieval_model.RetrievalModel(
-      training.vocabulary_sizes(
-          tf_transform_output, training.data_format(fn_args.custom_config)),
-      config)
-  model.compile(optimizer=tf.keras.optimizers.Adam(config.learning_rate))
-  training.fit_with_tensorboard(
-      model, train.prefetch(tf.data.AUTOTUNE), config.epochs,
-      fn_args.model_run_dir, validation=validation,
-      callbacks=(tf.keras.callbacks.EarlyStopping(
-          patience=config.early_stopping_patience,
-          restore_best_weights=True),))
-  training.save_for_serving(
-      model, fn_args.serving_model_dir, retrieval_signatures.make_signatures(
-          model, tf_transform_output, config.top_k), lengths)
+  train, validation = _batches(fn_args, tf_transform_output, config,
+                               strategy)
+  with strategy.scope():
+    model = retrieval_model.RetrievalModel(
+        training.vocabulary_sizes(
+            tf_transform_output, training.data_format(fn_args.custom_config)),
+        config)
+    model.compile(optimizer=tf.keras.optimizers.Adam(config.learning_rate))
+  with distribution.output_dir(fn_args.model_run_dir) as model_run_dir:
+    training.fit_with_tensorboard(
+        model, train, config.epochs,
+        model_run_dir, validation=validation,
+        callbacks=(tf.keras.callbacks.EarlyStopping(
+            patience=config.early_stopping_patience,
+            restore_best_weights=True),))
+  with distribution.output_dir(fn_args.serving_model_dir) as serving_dir:
+    training.save_for_serving(
+        model, serving_dir, retrieval_signatures.make_signatures(
+            model, tf_transform_output, config.top_k), lengths)

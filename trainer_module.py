@@ -9,6 +9,7 @@ from tfx import v1 as tfx
 from contract import features
 from contract import paths
 from models import candidate_features
+from models import distribution
 from models import engagement
 from models import hyperparameters
 from models import signatures
@@ -23,33 +24,40 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
   split is left to the Evaluator: nothing here looks at it. The engagement
   head then learns from the impression lists (components/ranking_trainer.py
   passes their files), its features counted from the train split's ratings.
+  Under TF_CONFIG naming several workers they train together and the chief
+  writes the model (models/distribution.py).
   """
+  strategy = distribution.strategy()
   config, lengths = hyperparameters.ModelConfig.from_trainer_custom_config(
       fn_args.custom_config)
   tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
   data = training.transform_in_memory(
       training.raw_records(fn_args.train_files), tf_transform_output)
 
-  def fit_member(member: tf.keras.Model, batches: tf.data.Dataset,
-                 index: int) -> None:
-    run_dir = (fn_args.model_run_dir if config.ensemble_size == 1 else
-               os.path.join(fn_args.model_run_dir, f'member_{index}'))
-    training.fit_with_tensorboard(member, batches, config.epochs, run_dir)
-
   sizes = training.vocabulary_sizes(
       tf_transform_output, training.data_format(fn_args.custom_config))
-  model = training.train_ranking_model(data, sizes, config, fit_member)
-  del data  # the transformed split (about 600 MB), before the lists' features
-  features_of = candidate_features.CandidateFeatures(engagement.rating_tables(
-      training.raw_records(fn_args.train_files)))
-  lists = engagement.read_lists(
-      training.raw_records(fn_args.custom_config[paths.IMPRESSION_FILES]),
-      features_of)
-  tower = engagement.train_engagement_tower(
-      lists, config, os.path.join(fn_args.model_run_dir,
-                                  features.ENGAGEMENT_HEAD))
-  training.save_for_serving(
-      model, fn_args.serving_model_dir,
-      {**signatures.make_signatures(model, tf_transform_output),
-       signatures.RANK: signatures.rank_signature(model, tower, features_of)},
-      lengths)
+  with distribution.output_dir(fn_args.model_run_dir) as model_run_dir:
+
+    def fit_member(member: tf.keras.Model, batches: distribution.Batches,
+                   index: int) -> None:
+      run_dir = (model_run_dir if config.ensemble_size == 1 else
+                 os.path.join(model_run_dir, f'member_{index}'))
+      training.fit_with_tensorboard(member, batches, config.epochs, run_dir)
+
+    model = training.train_ranking_model(data, sizes, config, fit_member,
+                                         strategy)
+    del data  # the transformed split (about 600 MB), before the lists' features
+    features_of = candidate_features.CandidateFeatures(
+        engagement.rating_tables(training.raw_records(fn_args.train_files)))
+    lists = engagement.read_lists(
+        training.raw_records(fn_args.custom_config[paths.IMPRESSION_FILES]),
+        features_of)
+    tower = engagement.train_engagement_tower(
+        lists, config, os.path.join(model_run_dir, features.ENGAGEMENT_HEAD))
+  with distribution.output_dir(fn_args.serving_model_dir) as serving_dir:
+    training.save_for_serving(
+        model, serving_dir,
+        {**signatures.make_signatures(model, tf_transform_output),
+         signatures.RANK: signatures.rank_signature(model, tower,
+                                                    features_of)},
+        lengths)

@@ -30,6 +30,7 @@ from components.ingestion import outputs
 from contract import features
 from contract import paths
 from contract import splits
+from models import distribution
 from models import hyperparameters
 from models import ranking_model
 from models import signatures
@@ -76,12 +77,15 @@ def fit(data: training.Features, sizes: ranking_model.VocabularySizes,
   """
   logs = []
 
-  def fit_member(member: tf.keras.Model, batches: tf.data.Dataset,
+  def fit_member(member: tf.keras.Model, batches: distribution.Batches,
                  _: int) -> None:
-    logs.append(member.fit(batches, epochs=config.epochs, verbose=2,
+    logs.append(member.fit(batches.dataset,
+                           steps_per_epoch=batches.steps_per_epoch,
+                           epochs=config.epochs, verbose=2,
                            validation_data=validation).history)
 
-  model = training.train_ranking_model(data, sizes, config, fit_member)
+  model = training.train_ranking_model(data, sizes, config, fit_member,
+                                       tf.distribute.get_strategy())
   return model, logs
 
 

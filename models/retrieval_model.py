@@ -148,12 +148,18 @@ class RetrievalModel(tf.keras.Model):
     return tf.where(is_oov, tf.constant(-float('inf')), scores)
 
   def train_step(self, data: tuple[dict[str, tf.Tensor], tf.Tensor]) -> dict:
-    """One step on a batch of sequence chunks and their target movies."""
+    """One step on a batch of sequence chunks and their target movies.
+
+    On several workers each replica's gradients are summed, so each takes
+    its share of the mean loss, as Keras's compiled losses do.
+    """
     chunks, targets = data
     with tf.GradientTape() as tape:
       loss = self.compute_loss(
           y=targets, y_pred=self.user_tower.from_sequence_chunks(chunks))
-    self.optimizer.minimize(loss, self.trainable_variables, tape=tape)
+      replica_share = loss / self.distribute_strategy.num_replicas_in_sync
+    self.optimizer.minimize(replica_share, self.trainable_variables,
+                            tape=tape)
     return {'loss': self.loss_tracker.result()}
 
   def test_step(self, data: tuple[dict[str, tf.Tensor], tf.Tensor]) -> dict:

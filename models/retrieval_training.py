@@ -12,6 +12,7 @@ import tensorflow as tf
 import tensorflow_transform as tft
 
 from contract import features
+from models import distribution
 from models import hyperparameters
 from models import retrieval_model
 from models import retrieval_sequences
@@ -131,12 +132,17 @@ def chunk_inputs(data: training.Features) -> Callable[
 
 def sequence_batches(data: training.Features,
                      chunks: retrieval_sequences.SequenceChunks,
-                     config: hyperparameters.RetrievalConfig
+                     config: hyperparameters.RetrievalConfig,
+                     shard: distribution.Shard = distribution.WHOLE
                      ) -> tf.data.Dataset:
-  """(chunk inputs, target movies) of `chunks_per_batch` chunks, reshuffled every epoch."""
+  """(chunk inputs, target movies) of `chunks_per_batch` chunks, reshuffled every epoch.
+
+  A worker's `shard` holds its chunks of every batch.
+  """
   return training.shuffled_batches(
-      chunks.as_features(), config.chunks_per_batch).map(
-          chunk_inputs(data), num_parallel_calls=tf.data.AUTOTUNE)
+      chunks.as_features(), config.chunks_per_batch,
+      shard=shard).map(chunk_inputs(data),
+                       num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def validation_batches(

@@ -14,6 +14,7 @@ from contract import features
 from contract import formats
 from contract import request_lengths
 from models import autorec
+from models import distribution
 from models import hyperparameters
 from models import ranking_model
 from models import tasks
@@ -141,8 +142,16 @@ def take(data: Features, indices: tf.Tensor) -> Features:
   return {name: tf.gather(value, indices) for name, value in data.items()}
 
 
+def batches_per_epoch(count: int, batch_size: int,
+                      shard: distribution.Shard = distribution.WHOLE) -> int:
+  """How many batches shuffled_batches makes of `count` examples an epoch."""
+  return count // batch_size + (count % batch_size >= shard.count)
+
+
 def shuffled_batches(data: Features, batch_size: int,
-                     seed: int = SHUFFLE_SEED) -> tf.data.Dataset:
+                     seed: int = SHUFFLE_SEED,
+                     shard: distribution.Shard = distribution.WHOLE
+                     ) -> tf.data.Dataset:
   """Batches of the in-memory examples in a new random order every epoch.
 
   A permutation of the whole split replaces the shuffle buffer the Trainers
@@ -153,15 +162,21 @@ def shuffled_batches(data: Features, batch_size: int,
   that draws anew at every iteration, so runs repeat and epochs differ: an
   unseeded `tf.random.shuffle` in the dataset function gave two epochs the
   same order in a clean-clone test run.
+
+  A `shard` of several workers' gets every count-th example of each batch
+  from its index on: the workers draw the same permutation, so together
+  they take each batch once, and every one the same number of batches. A
+  last batch with fewer examples than workers is left out.
   """
   count = num_examples(data)
-  num_batches = -(-count // batch_size)
+  num_batches = batches_per_epoch(count, batch_size, shard)
 
   def epoch(seed: tf.Tensor) -> tf.data.Dataset:
     order = tf.random.experimental.stateless_shuffle(
         tf.range(count, dtype=tf.int64), seed=tf.stack([seed, 0]))
     return tf.data.Dataset.range(num_batches).map(
-        lambda i: order[i * batch_size:(i + 1) * batch_size])
+        lambda i: order[i * batch_size:(i + 1) * batch_size][
+            shard.index::shard.count])
 
   epoch_seeds = tf.data.Dataset.random(
       seed=seed, rerandomize_each_iteration=True).take(1)
@@ -202,13 +217,15 @@ def hide_newest_ratings(batch: Features, share: float,
 
 def ranking_batches(data: Features, batch_size: int,
                     seed: int = SHUFFLE_SEED,
-                    hidden_ratings_share: float = 0.0) -> tf.data.Dataset:
+                    hidden_ratings_share: float = 0.0,
+                    shard: distribution.Shard = distribution.WHOLE
+                    ) -> tf.data.Dataset:
   """shuffled_batches split into the ranking model's inputs and labels.
 
   With `hidden_ratings_share`, hide_newest_ratings hides the newest
   ratings of that share of each batch's histories, drawn anew every batch.
   """
-  batches = shuffled_batches(data, batch_size, seed)
+  batches = shuffled_batches(data, batch_size, seed, shard)
   if hidden_ratings_share:
     batches = batches.enumerate().map(
         lambda index, batch: hide_newest_ratings(
@@ -220,12 +237,13 @@ def ranking_batches(data: Features, batch_size: int,
           tf.data.AUTOTUNE)
 
 
-FitMember = Callable[[tf.keras.Model, tf.data.Dataset, int], None]
+FitMember = Callable[[tf.keras.Model, distribution.Batches, int], None]
 
 
 def train_ranking_model(data: Features, sizes: ranking_model.VocabularySizes,
                         config: hyperparameters.ModelConfig,
-                        fit_member: FitMember) -> tf.keras.Model:
+                        fit_member: FitMember,
+                        strategy: tf.distribute.Strategy) -> tf.keras.Model:
   """config.ensemble_size ranking models, trained apart and packed into one.
 
   Each member gets its own random initialization and a batch order seeded
@@ -237,15 +255,24 @@ def train_ranking_model(data: Features, sizes: ranking_model.VocabularySizes,
   packed for serving (ranking_model.packed_model). Then I-AutoRec is
   trained on the same examples and blended in (ranking_model.blended_model),
   unless config.autorec_weight is 0.
+
+  The members train under `strategy`, on every worker together
+  (models/distribution.py); the packed model holds plain copies of their
+  weights, and I-AutoRec, small, trains whole in each process.
   """
+  hidden_share = (config.hidden_ratings_share if config.use_history_ratings
+                  else 0.0)
   members = []
   for index in range(config.ensemble_size):
-    member = ranking_model.build_ranking_model(sizes, config)
-    compile_ranking_model(member, config)
-    fit_member(member, ranking_batches(
-        data, config.batch_size, SHUFFLE_SEED + index,
-        config.hidden_ratings_share if config.use_history_ratings else 0.0),
-               index)
+    with strategy.scope():
+      member = ranking_model.build_ranking_model(sizes, config)
+      compile_ranking_model(member, config)
+    fit_member(member, distribution.distributed_batches(
+        strategy,
+        lambda shard, seed=SHUFFLE_SEED + index: ranking_batches(
+            data, config.batch_size, seed, hidden_share, shard),
+        lambda shard: batches_per_epoch(num_examples(data),
+                                        config.batch_size, shard)), index)
     members.append(member)
   packed = ranking_model.packed_model(members, sizes, config)
   if not config.autorec_weight:
@@ -265,11 +292,15 @@ def in_order_batches(data: Features, batch_size: int) -> tf.data.Dataset:
 
 
 def fit_with_tensorboard(
-    model: tf.keras.Model, train: tf.data.Dataset, epochs: int,
-    model_run_dir: str, validation: tf.data.Dataset | None = None,
+    model: tf.keras.Model, train: tf.data.Dataset | distribution.Batches,
+    epochs: int, model_run_dir: str,
+    validation: tf.data.Dataset | None = None,
     callbacks: tuple[tf.keras.callbacks.Callback, ...] = ()) -> None:
   """Trains with per-epoch logs where TFX keeps the run's TensorBoard files."""
-  model.fit(train, epochs=epochs, verbose=2, validation_data=validation,
+  if not isinstance(train, distribution.Batches):
+    train = distribution.Batches(train, None)
+  model.fit(train.dataset, steps_per_epoch=train.steps_per_epoch,
+            epochs=epochs, verbose=2, validation_data=validation,
             callbacks=[tf.keras.callbacks.TensorBoard(
                 log_dir=os.path.join(model_run_dir, 'logs'),
                 update_freq='epoch'), *callbacks])

@@ -14,6 +14,7 @@ from contract import features
 from contract import formats
 from contract import paths
 from contract import splits
+from models import distribution
 from models import tasks
 from models import training
 
@@ -67,6 +68,22 @@ def test_every_epoch_sees_every_example_in_a_new_order(data):
   assert sorted(first) == sorted(second)
   assert len(first) == training.num_examples(data)
   assert first != second
+
+
+def test_workers_shards_take_every_batch_once_in_as_many_batches():
+  data = {features.MOVIE_INDEX: tf.range(1001, dtype=tf.int64)}
+  whole = [batch[features.MOVIE_INDEX].numpy().tolist()
+           for batch in training.shuffled_batches(data, batch_size=100)]
+  shards = [[batch[features.MOVIE_INDEX].numpy().tolist()
+             for batch in training.shuffled_batches(
+                 data, batch_size=100, shard=distribution.Shard(index, 3))]
+            for index in range(3)]
+  assert len(whole) == 11
+  # The last batch holds one example, fewer than the workers: left out.
+  assert [len(shard) for shard in shards] == [10, 10, 10]
+  for place, batch in enumerate(whole[:10]):
+    assert sorted(sum((shard[place] for shard in shards), [])) == sorted(batch)
+  assert training.batches_per_epoch(1001, 100, distribution.Shard(0, 3)) == 10
 
 
 def test_in_order_batches_keep_the_stored_order(data):
