@@ -144,6 +144,18 @@ def _validate(args: argparse.Namespace) -> None:
   print(f'{verdict}: the data is usable')
 
 
+def _vertex_training(args: argparse.Namespace) -> configs.VertexTraining | None:
+  """The Trainers' worker pools, when --trainer-workers asks for them."""
+  if args.trainer_workers == 1:
+    return None
+  if not (args.project and args.region):
+    raise errors.YtdnnError('--trainer-workers needs --project and --region: '
+                            'the pools are Vertex AI training jobs')
+  return configs.VertexTraining(
+      project=args.project, region=args.region, image=args.image,
+      workers=args.trainer_workers, machine_type=args.trainer_machine_type)
+
+
 def _compile_kfp(args: argparse.Namespace) -> None:
   from pipeline import kubeflow_v2_runner
 
@@ -155,7 +167,8 @@ def _compile_kfp(args: argparse.Namespace) -> None:
       beam_args=args.beam_arg or [],
       target=args.target,
       data_format=args.data_format,
-      serving_models_dir=args.serving_models_dir)
+      serving_models_dir=args.serving_models_dir,
+      vertex_training=_vertex_training(args))
   print(f'Kubeflow V2 pipeline spec for {args.target} written to {path}')
 
 
@@ -290,6 +303,13 @@ def parser() -> argparse.ArgumentParser:
   kfp.add_argument('--serving-models-dir',
                    help='where blessed models are pushed, into ranking/ and '
                    'retrieval/ (default: PIPELINE_ROOT/serving_model)')
+  kfp.add_argument('--trainer-workers', type=positive_int, default=1,
+                   help='train each model on a Vertex AI worker pool of this '
+                   'many replicas (--target vertex; default 1: in the step)')
+  kfp.add_argument('--project', help='the Google Cloud project of the pools')
+  kfp.add_argument('--region', help='the Vertex AI region of the pools')
+  kfp.add_argument('--trainer-machine-type', default='n1-standard-8',
+                   help='each replica\'s machine (default: %(default)s)')
   kfp.add_argument('--beam-arg', action='append',
                    help='a Beam pipeline argument of every Beam step, '
                    'repeatable (default: none, so Beam runs in the step\'s '

@@ -14,6 +14,7 @@ from tfx import types
 from tfx.components.trainer import executor as trainer_executor
 from tfx.dsl.components.base import base_component
 from tfx.dsl.components.base import executor_spec
+from tfx.extensions.google_cloud_ai_platform.trainer import executor as vertex_trainer
 from tfx.proto import trainer_pb2
 from tfx.types import artifact_utils
 from tfx.types import component_spec
@@ -52,6 +53,17 @@ class Executor(trainer_executor.GenericExecutor):
     return fn_args
 
 
+class VertexExecutor(vertex_trainer.GenericExecutor):
+  """Runs Executor in every replica of a Vertex AI CustomJob's worker pools.
+
+  TFX's Vertex Trainer starts its own Trainer executor in the job; this one
+  starts Executor, so the job's run_fn is told where the lists are too.
+  """
+
+  def _GetExecutorClass(self) -> type:
+    return Executor
+
+
 class RankingTrainer(base_component.BaseComponent):
   """Trains the ranking model on the ingested examples and the impression lists."""
   SPEC_CLASS = RankingTrainerSpec
@@ -61,8 +73,12 @@ class RankingTrainer(base_component.BaseComponent):
                impressions: types.BaseChannel,
                transform_graph: types.BaseChannel, schema: types.BaseChannel,
                train_args: trainer_pb2.TrainArgs,
-               eval_args: trainer_pb2.EvalArgs, custom_config: dict):
-    super().__init__(spec=RankingTrainerSpec(
+               eval_args: trainer_pb2.EvalArgs, custom_config: dict,
+               on_vertex: bool = False):
+    """`on_vertex`: train in a Vertex AI CustomJob that custom_config
+    describes (pipeline/configs.VertexTraining), not in the step itself."""
+    super().__init__(custom_executor_spec=executor_spec.ExecutorClassSpec(
+        VertexExecutor) if on_vertex else None, spec=RankingTrainerSpec(
         examples=examples, impressions=impressions,
         transform_graph=transform_graph, schema=schema,
         train_args=train_args, eval_args=eval_args, run_fn=run_fn,

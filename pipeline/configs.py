@@ -8,6 +8,9 @@ JSON `custom_config`.
 
 import dataclasses
 
+from tfx.extensions.google_cloud_ai_platform import constants as vertex_constants
+from tfx.extensions.google_cloud_ai_platform.trainer import executor as vertex_trainer
+
 from components.ingestion.ingestion_config import IngestionConfig
 from contract import paths
 from contract import splits
@@ -47,6 +50,41 @@ class EvaluationConfig:
   # least this much above retrieval alone on the eval targets
   # (components/two_stage_evaluator.py): never worse.
   min_two_stage_ndcg_gain: float = 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class VertexTraining:
+  """The three Trainers as Vertex AI CustomJobs of `workers` replicas each.
+
+  Pool 0 holds the chief, pool 1 the other workers; Vertex sets TF_CONFIG in
+  each, and the run_fns train under MultiWorkerMirroredStrategy
+  (models/distribution.py). Every replica runs `image`.
+  """
+  project: str
+  region: str
+  image: str
+  workers: int
+  machine_type: str = 'n1-standard-8'
+
+  def __post_init__(self):
+    if self.workers < 2:
+      raise ValueError(f'a worker pool needs at least 2 workers, got '
+                       f'{self.workers}')
+
+  def custom_config(self) -> dict:
+    """The Trainers' custom_config keys TFX's Vertex Trainer executor reads."""
+    def pool(replicas: int) -> dict:
+      return {'machine_spec': {'machine_type': self.machine_type},
+              'replica_count': replicas,
+              'container_spec': {'image_uri': self.image}}
+
+    return {
+        vertex_constants.ENABLE_VERTEX_KEY: True,
+        vertex_constants.VERTEX_REGION_KEY: self.region,
+        vertex_trainer.TRAINING_ARGS_KEY: {
+            'project': self.project,
+            'worker_pool_specs': [pool(1), pool(self.workers - 1)]},
+    }
 
 
 # At most this many epochs for the impression retriever. On the last1

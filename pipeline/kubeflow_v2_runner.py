@@ -57,6 +57,7 @@ def compile_pipeline(
     model_config: hyperparameters.ModelConfig = hyperparameters.ModelConfig(),
     retrieval_config: hyperparameters.RetrievalConfig = hyperparameters.RetrievalConfig(),
     evaluation_config: configs.EvaluationConfig = configs.EvaluationConfig(),
+    vertex_training: configs.VertexTraining | None = None,
 ) -> str:
   """Writes the pipeline spec to `output_file` and returns its path.
 
@@ -68,10 +69,14 @@ def compile_pipeline(
   containers can reach (gs://, s3://), not paths on this machine, so the
   files' `data_format` (contract/formats.py) is given rather than
   recognized. Models are pushed to `serving_models_dir`/ranking and
-  /retrieval.
+  /retrieval. `vertex_training` (target vertex only) trains each Trainer on
+  a Vertex AI worker pool.
   """
   if target not in TARGETS:
     raise ValueError(f'unknown target {target!r}; expected one of {TARGETS}')
+  if vertex_training and target != VERTEX:
+    raise ValueError('worker pools are Vertex AI training jobs: compile '
+                     f'them for the {VERTEX} target, not {target!r}')
   models_dir = serving_models_dir or default_serving_models_dir(pipeline_root)
   runner = tfx.orchestration.experimental.KubeflowV2DagRunner(
       config=tfx.orchestration.experimental.KubeflowV2DagRunnerConfig(
@@ -100,5 +105,6 @@ def compile_pipeline(
       # The image holds this checkout's schema: the same content.
       schema_fingerprint=curated_schema.content_fingerprint(
           paths.SCHEMA_PATH),
+      vertex_training=vertex_training,
   ))
   return output_file

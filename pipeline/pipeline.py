@@ -72,6 +72,7 @@ def create_pipeline(
     enable_cache: bool = True,
     data_fingerprint: str = '',
     schema_fingerprint: str = '',
+    vertex_training: configs.VertexTraining | None = None,
 ) -> tfx.dsl.Pipeline:
   """Wires every component; the runners only choose where it runs.
 
@@ -83,6 +84,7 @@ def create_pipeline(
   data files (components/ingestion/input_files.fingerprint) and of the schema
   (components/curated_schema.content_fingerprint): they key the ingestion's
   and the schema's caches, so edited files are read again.
+  `vertex_training` trains the three Trainers on Vertex AI worker pools.
   """
   schema_gen, ingestion = ingestion_components(
       data_dir, data_format, schema_path, ingestion_config, data_fingerprint,
@@ -115,9 +117,15 @@ def create_pipeline(
       disable_analyzer_cache=True)
   transform.add_upstream_node(anomalies_gate)
 
+  # On Vertex AI worker pools each Trainer's step starts a CustomJob whose
+  # replicas train together; the job's settings travel in custom_config.
+  vertex_config = vertex_training.custom_config() if vertex_training else {}
+  trainer_class = (tfx.extensions.google_cloud_ai_platform.Trainer
+                   if vertex_training else tfx.components.Trainer)
+
   def retrieval_trainer_of(config: hyperparameters.RetrievalConfig
                            ) -> tfx.components.Trainer:
-    return tfx.components.Trainer(
+    return trainer_class(
         run_fn=retrieval_run_fn,
         examples=examples,
         transform_graph=transform.outputs['transform_graph'],
@@ -125,7 +133,7 @@ def create_pipeline(
         train_args=tfx.proto.TrainArgs(splits=[splits.TRAIN_SPLIT]),
         eval_args=tfx.proto.EvalArgs(splits=[splits.EVAL_SPLIT]),
         custom_config={**config.trainer_custom_config(lengths),
-                       **format_config})
+                       **format_config, **vertex_config})
 
   # The ranking stage's impressions: a retriever trained without each
   # user's newest train ratings lists candidates for them.
@@ -145,7 +153,8 @@ def create_pipeline(
       train_args=tfx.proto.TrainArgs(splits=[splits.TRAIN_SPLIT]),
       eval_args=tfx.proto.EvalArgs(splits=[splits.EVAL_SPLIT]),
       custom_config={**model_config.trainer_custom_config(lengths),
-                     **format_config},
+                     **format_config, **vertex_config},
+      on_vertex=vertex_training is not None,
   ).with_id(paths.TRAINER)
 
   # The last blessed model is the newest one pushed: read from the serving

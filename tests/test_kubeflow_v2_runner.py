@@ -19,12 +19,16 @@ import pytest
 from tfx import v1 as tfx
 from tfx.dsl.components.base import base_beam_component
 from tfx.dsl.components.base import base_component
+from tfx.extensions.google_cloud_ai_platform import constants as vertex_constants
+from tfx.extensions.google_cloud_ai_platform.trainer import executor as vertex_trainer
 from tfx.orchestration.kubeflow.v2 import compiler_utils
 from tfx.utils import import_utils
 from tfx.utils import name_utils
 import yaml
 
 from cli import main
+from components import ranking_trainer
+from contract import formats
 from pipeline import configs
 from pipeline import kubeflow_v2_runner
 from pipeline import pipeline
@@ -280,3 +284,53 @@ def test_compile_kfp_puts_each_documented_arg_set_on_every_beam_step(
     for component_id in beam_components:
       assert _container(job, component_id)['args'][-len(beam_args):] == (
           beam_args), (title, component_id)
+
+
+def test_trainer_workers_compile_vertex_worker_pools(tmp_path):
+  output = kubeflow_v2_runner.compile_pipeline(
+      output_file=str(tmp_path / 'pools.json'), pipeline_root=PIPELINE_ROOT,
+      data_dir=DATA_DIR, image=IMAGE, beam_args=BEAM_ARGS,
+      data_format=formats.CSV.name,
+      vertex_training=configs.VertexTraining(
+          project='my-project', region='europe-west4', image=IMAGE,
+          workers=3))
+  with open(output) as f:
+    job = json.load(f)
+  trainers = {'Trainer': ranking_trainer.VertexExecutor,
+              'RetrievalTrainer': vertex_trainer.GenericExecutor,
+              'ImpressionRetrievalTrainer': vertex_trainer.GenericExecutor}
+  for task, executor_class in trainers.items():
+    args = _container(job, task)['args']
+    assert args[args.index('--executor_class_path') + 1] == (
+        name_utils.get_full_name(executor_class))
+    custom_config = json.loads(_constant(job, task, 'custom_config'))
+    assert custom_config[vertex_constants.ENABLE_VERTEX_KEY] is True
+    assert custom_config[vertex_constants.VERTEX_REGION_KEY] == 'europe-west4'
+    training_args = custom_config[vertex_trainer.TRAINING_ARGS_KEY]
+    assert training_args['project'] == 'my-project'
+    assert [(pool['replica_count'], pool['container_spec']['image_uri'])
+            for pool in training_args['worker_pool_specs']] == [
+                (1, IMAGE), (2, IMAGE)]
+    assert custom_config[formats.CUSTOM_CONFIG_KEY] == formats.CSV.name
+  # The job's replicas run the ranking Trainer's own executor.
+  assert ranking_trainer.VertexExecutor()._GetExecutorClass() is (
+      ranking_trainer.Executor)
+
+
+def test_worker_pools_are_refused_for_kubeflow(tmp_path):
+  with pytest.raises(ValueError, match='worker pools are Vertex AI'):
+    kubeflow_v2_runner.compile_pipeline(
+        output_file=str(tmp_path / 'pools.json'),
+        pipeline_root=PIPELINE_ROOT, data_dir=DATA_DIR, image=IMAGE,
+        beam_args=BEAM_ARGS, target=kubeflow_v2_runner.KUBEFLOW,
+        vertex_training=configs.VertexTraining(
+            project='p', region='r', image=IMAGE, workers=2))
+
+
+def test_trainer_workers_need_a_project_and_a_region(tmp_path, capsys):
+  assert main.main(['compile-kfp', '--output', str(tmp_path / 'spec.json'),
+                    '--pipeline-root', PIPELINE_ROOT, '--data-dir', DATA_DIR,
+                    '--image', IMAGE, '--trainer-workers', '2']) == 1
+  assert ('--trainer-workers needs --project and --region'
+          in capsys.readouterr().err)
+  assert not (tmp_path / 'spec.json').exists()
