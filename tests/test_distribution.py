@@ -37,7 +37,7 @@ def split_files(node, key):
 
 if trainer == 'ranking':
   config = hyperparameters.ModelConfig.with_overrides(
-      {'epochs': 1, 'ensemble_size': 2, 'autorec_epochs': 2,
+      {'epochs': 1, 'ensemble_size': 1, 'autorec_epochs': 1,
        'engagement_epochs': 1})
   run_fn = trainer_module.run_fn
 else:
