@@ -21,10 +21,11 @@ def _batches(fn_args: tfx.components.FnArgs,
              tf_transform_output: tft.TFTransformOutput,
              config: hyperparameters.RetrievalConfig,
              strategy: tf.distribute.Strategy
-             ) -> tuple[tf.data.Dataset, tf.data.Dataset]:
+             ) -> tuple[distribution.Batches, tf.data.Dataset]:
   """(training, validation) batches; the whole transformed split is freed on return.
 
-  On several workers each builds its share of every training batch.
+  On several workers each builds its share of every training batch, and
+  keeps the split for the dataset function that does.
   """
   data = retrieval_training.transformed_split(
       training.raw_records(fn_args.train_files), tf_transform_output)

@@ -163,10 +163,10 @@ def shuffled_batches(data: Features, batch_size: int,
   unseeded `tf.random.shuffle` in the dataset function gave two epochs the
   same order in a clean-clone test run.
 
-  A `shard` of several workers' gets every count-th example of each batch
-  from its index on: the workers draw the same permutation, so together
-  they take each batch once, and every one the same number of batches. A
-  last batch with fewer examples than workers is left out.
+  With several workers, each one's `shard` holds every count-th example of
+  each batch from its index on: the workers draw the same permutation, so
+  together they take each batch once, and each the same number of batches.
+  A last batch with fewer examples than workers is left out.
   """
   count = num_examples(data)
   num_batches = batches_per_epoch(count, batch_size, shard)
@@ -292,13 +292,10 @@ def in_order_batches(data: Features, batch_size: int) -> tf.data.Dataset:
 
 
 def fit_with_tensorboard(
-    model: tf.keras.Model, train: tf.data.Dataset | distribution.Batches,
-    epochs: int, model_run_dir: str,
-    validation: tf.data.Dataset | None = None,
+    model: tf.keras.Model, train: distribution.Batches, epochs: int,
+    model_run_dir: str, validation: tf.data.Dataset | None = None,
     callbacks: tuple[tf.keras.callbacks.Callback, ...] = ()) -> None:
   """Trains with per-epoch logs where TFX keeps the run's TensorBoard files."""
-  if not isinstance(train, distribution.Batches):
-    train = distribution.Batches(train, None)
   model.fit(train.dataset, steps_per_epoch=train.steps_per_epoch,
             epochs=epochs, verbose=2, validation_data=validation,
             callbacks=[tf.keras.callbacks.TensorBoard(
