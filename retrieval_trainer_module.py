@@ -8,6 +8,7 @@ import tensorflow_transform as tft
 from tfx import v1 as tfx
 
 from contract import features
+from contract import formats
 from contract import splits
 from models import distribution
 from models import hyperparameters
@@ -66,7 +67,8 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
   with strategy.scope():
     model = retrieval_model.RetrievalModel(
         training.vocabulary_sizes(
-            tf_transform_output, training.data_format(fn_args.custom_config)),
+            tf_transform_output,
+            formats.from_custom_config(fn_args.custom_config)),
         config)
     model.compile(optimizer=tf.keras.optimizers.Adam(config.learning_rate))
   with distribution.output_dir(fn_args.model_run_dir) as model_run_dir:

@@ -7,6 +7,7 @@ import tensorflow_transform as tft
 from tfx import v1 as tfx
 
 from contract import features
+from contract import formats
 from contract import paths
 from models import candidate_features
 from models import distribution
@@ -35,7 +36,7 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
       training.raw_records(fn_args.train_files), tf_transform_output)
 
   sizes = training.vocabulary_sizes(
-      tf_transform_output, training.data_format(fn_args.custom_config))
+      tf_transform_output, formats.from_custom_config(fn_args.custom_config))
   with distribution.output_dir(fn_args.model_run_dir) as model_run_dir:
 
     def fit_member(member: tf.keras.Model, batches: distribution.Batches,

@@ -132,6 +132,11 @@ def recognize(file_names: Container[str], where: str) -> DataFormat:
       f'({"; ".join(_needs())})')
 
 
+def from_custom_config(custom_config: dict) -> DataFormat:
+  """The format the pipeline names in a Transform's or Trainer's custom_config."""
+  return by_name(custom_config[CUSTOM_CONFIG_KEY])
+
+
 def by_name(name: str) -> DataFormat:
   """The format called `name`; raises ValueError naming the choices."""
   if name not in FORMATS:

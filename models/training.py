@@ -51,11 +51,6 @@ def vocabulary_sizes(tf_transform_output: tft.TFTransformOutput,
       stars=data_format.rating_scale.num_values)
 
 
-def data_format(custom_config: dict) -> formats.DataFormat:
-  """The examples' format, which the pipeline names in a Trainer's custom_config."""
-  return formats.by_name(custom_config[formats.CUSTOM_CONFIG_KEY])
-
-
 def compile_ranking_model(model: tf.keras.Model,
                           config: hyperparameters.ModelConfig) -> None:
   """The optimizer and the per-head losses, weights and metrics."""

@@ -167,7 +167,7 @@ def preprocessing_fn(inputs: dict[str, tf.Tensor | tf.SparseTensor],
   The label outputs depend only on `rating`, so the serving graph, which has
   no rating, prunes them away.
   """
-  data_format = formats.by_name(custom_config[formats.CUSTOM_CONFIG_KEY])
+  data_format = formats.from_custom_config(custom_config)
   outputs = {}
 
   movie_ids = tf.squeeze(inputs[features.MOVIE_ID], axis=1)
