@@ -18,6 +18,7 @@ transforms itself as the Trainer does.
 import argparse
 import json
 import os
+import tempfile
 import time
 
 
@@ -73,6 +74,9 @@ def fit(data: training.Features, sizes: ranking_model.VocabularySizes,
         ) -> tuple[tf.keras.Model, list[dict[str, list[float]]]]:
   """A ranking model trained on in-memory transformed examples, as the Trainer trains it.
 
+  They are saved to a scratch directory and read back as the Trainer reads
+  its split.
+
   Also each member's per-epoch Keras logs.
   """
   logs = []
@@ -84,8 +88,12 @@ def fit(data: training.Features, sizes: ranking_model.VocabularySizes,
                            epochs=config.epochs, verbose=2,
                            validation_data=validation).history)
 
-  model = training.train_ranking_model(data, sizes, config, fit_member,
-                                       tf.distribute.get_strategy())
+  with tempfile.TemporaryDirectory(prefix='ytdnn-bare-split-') as scratch:
+    examples = training.save_blocks(tf.data.Dataset.from_tensor_slices(
+        data).batch(training.TRANSFORM_CHUNK), scratch)
+    model = training.train_ranking_model(
+        examples, lambda: data, sizes, config, fit_member,
+        tf.distribute.get_strategy())
   return model, logs
 
 

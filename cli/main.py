@@ -24,6 +24,7 @@ from contract import paths
 from contract import splits
 from data import download
 from models import hyperparameters
+from models import training
 from pipeline import configs
 
 
@@ -32,6 +33,16 @@ def positive_int(text: str) -> int:
   value = int(text)
   if value < 1:
     raise argparse.ArgumentTypeError(f'must be at least 1, got {value}')
+  return value
+
+
+def batch_size(text: str) -> int:
+  """An argparse type for the ranking batch size: whole saved blocks."""
+  value = positive_int(text)
+  if value % training.BLOCK_SIZE:
+    raise argparse.ArgumentTypeError(
+        f'must be a multiple of {training.BLOCK_SIZE} (the Trainer reads its '
+        f'examples in blocks of {training.BLOCK_SIZE}), got {value}')
   return value
 
 
@@ -220,7 +231,7 @@ def parser() -> argparse.ArgumentParser:
   run.add_argument('--epochs', type=positive_int,
                    help='ranking epochs (default: the preset\'s, '
                    f'{hyperparameters.ModelConfig.epochs} for full)')
-  run.add_argument('--batch-size', type=positive_int,
+  run.add_argument('--batch-size', type=batch_size,
                    help='ranking batch size (default: the preset\'s, '
                    f'{hyperparameters.ModelConfig.batch_size} for full)')
   run.add_argument('--ensemble-size', type=positive_int,

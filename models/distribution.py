@@ -9,9 +9,11 @@ where the Trainer's outputs go, the other workers to scratch directories
 that are deleted, so the step succeeds on every replica and publishes one
 model.
 
-Every worker reads the whole train split, and Keras gives each its share of
-every batch (tf.data's DATA auto-sharding); batches keep their global size,
-so one worker and several train the same model, faster.
+Batches keep their global size, each worker building its share: the
+ranking Trainer's workers each read their own files of the train split
+(`this_worker`), the retrieval Trainer's each take their share of every
+batch of sequence chunks. So one worker and several train the same model,
+faster.
 """
 
 import contextlib
@@ -57,6 +59,33 @@ class Shard(NamedTuple):
 
 
 WHOLE = Shard(0, 1)
+
+
+def this_worker() -> Shard:
+  """This process's place among the workers: the chief first, then the rest
+  by index. WHOLE without TF_CONFIG."""
+  config = _tf_config()
+  task = config.get('task', {})
+  if not task:
+    return WHOLE
+  if task.get('type') == CHIEF:
+    return Shard(0, num_workers())
+  has_chief = bool(config.get('cluster', {}).get(CHIEF))
+  return Shard(task.get('index', 0) + has_chief, num_workers())
+
+
+def total(strategy: tf.distribute.Strategy, value: int) -> int:
+  """The sum of every worker's `value`, known to each of them.
+
+  Each worker counts the examples of its own files; every one must run as
+  many steps an epoch, set by their sum.
+  """
+  if num_workers() == 1:
+    return value
+  per_replica = strategy.experimental_distribute_values_from_function(
+      lambda _: tf.constant(value, tf.int64))
+  return int(strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica,
+                             axis=None))
 
 
 class Batches(NamedTuple):

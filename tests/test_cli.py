@@ -106,6 +106,15 @@ def test_a_count_flag_below_one_is_refused_before_anything_runs(tmp_path):
   assert not os.listdir(tmp_path)
 
 
+def test_a_batch_size_of_part_blocks_is_refused_before_anything_runs(
+    tmp_path):
+  completed = _ytdnn('run', '--batch-size', '100', cwd=str(tmp_path))
+  assert completed.returncode == 2
+  assert ('argument --batch-size: must be a multiple of 64' in
+          completed.stderr)
+  assert not os.listdir(tmp_path)
+
+
 def test_run_flags_reach_the_config():
   config = main.pipeline_config(main.parser().parse_args(
       ['run', '--data-dir', 'd', '--output-dir', 'o', '--split-protocol',

@@ -1,7 +1,8 @@
 """The Trainer's input pipeline and table sizes, on the shared sample run.
 
 The Trainers read the run's raw ingested examples and apply its Transform
-graph themselves, as `training.transform_in_memory` does here.
+graph themselves, as `training.transformed_chunks` does here; the ranking
+Trainer saves them to disk and reads them back every epoch.
 """
 
 import numpy as np
@@ -38,6 +39,14 @@ def data(graph, raw_files) -> training.Features:
       training.raw_records(raw_files), graph)
 
 
+@pytest.fixture(scope='module')
+def saved(data, tmp_path_factory) -> training.SavedExamples:
+  """The same examples, saved in blocks as the ranking Trainer saves them."""
+  return training.save_blocks(
+      tf.data.Dataset.from_tensor_slices(data).batch(1000),
+      str(tmp_path_factory.mktemp('saved') / 'split'))
+
+
 def _movie_order(dataset: tf.data.Dataset) -> list[int]:
   return [int(movie) for batch in dataset
           for movie in batch[features.MOVIE_INDEX].numpy()]
@@ -52,8 +61,8 @@ def test_every_raw_example_is_transformed_once_in_file_order(data, raw_files):
   np.testing.assert_array_equal(data[features.RATING_LABEL], raw_ratings)
 
 
-def test_batches_hold_ragged_histories_with_their_ratings(data):
-  batch = next(iter(training.shuffled_batches(data, batch_size=64)))
+def test_batches_hold_ragged_histories_with_their_ratings(saved):
+  batch = next(iter(training.shuffled_blocks(saved, batch_size=64)))
   history = batch[features.HISTORY_INDICES]
   ratings = batch[features.HISTORY_RATING_VALUES]
   assert isinstance(history, tf.RaggedTensor)
@@ -62,7 +71,29 @@ def test_batches_hold_ragged_histories_with_their_ratings(data):
   assert batch[features.MOVIE_INDEX].shape == (64,)
 
 
-def test_every_epoch_sees_every_example_in_a_new_order(data):
+def test_saved_blocks_hold_every_example_once(data, saved):
+  assert saved.count == training.num_examples(data)
+  np.testing.assert_array_equal(
+      _movie_order(tf.data.Dataset.load(saved.directory)),
+      data[features.MOVIE_INDEX])
+
+
+def test_every_epoch_sees_every_saved_example_in_a_new_order(data, saved):
+  dataset = training.shuffled_blocks(saved, batch_size=256)
+  first, second = _movie_order(dataset), _movie_order(dataset)
+  assert sorted(first) == sorted(second) == sorted(
+      data[features.MOVIE_INDEX].numpy().tolist())
+  assert first != second
+  again = _movie_order(training.shuffled_blocks(saved, batch_size=256))
+  assert again == first, 'a seed repeats its orders'
+
+
+def test_a_batch_size_must_be_made_of_whole_blocks(saved):
+  with pytest.raises(ValueError, match='multiple of the 64 examples'):
+    training.shuffled_blocks(saved, batch_size=100)
+
+
+def test_in_memory_batches_see_every_example_in_a_new_order(data):
   dataset = training.shuffled_batches(data, batch_size=256)
   first, second = _movie_order(dataset), _movie_order(dataset)
   assert sorted(first) == sorted(second)
@@ -99,9 +130,10 @@ def test_vocabulary_sizes_leave_one_row_for_unknown_values(graph):
       'F, M and the OOV row')
 
 
-def test_the_trainers_datasets_run_without_the_autotuning_thread(data):
+def test_the_trainers_datasets_run_without_the_autotuning_thread(data, saved):
   """Its sleep delayed the end of every fit by up to a minute (training.without_autotuning)."""
   for dataset in (
+      training.ranking_batches(saved, 256),
       training.shuffled_batches(data, 256).map(tasks.split_labels).prefetch(
           tf.data.AUTOTUNE),
       training.in_order_batches(data, 256).cache()):
@@ -142,9 +174,9 @@ def test_hiding_no_share_changes_nothing_and_a_seed_repeats():
   assert 40 < hidden_rows < 110
 
 
-def test_ranking_batches_hide_newest_ratings_when_asked(data):
+def test_ranking_batches_hide_newest_ratings_when_asked(saved):
   inputs, _ = next(iter(training.ranking_batches(
-      data, batch_size=256, hidden_ratings_share=1.0)))
+      saved, batch_size=256, hidden_ratings_share=1.0)))
   ratings = inputs[features.HISTORY_RATING_VALUES]
   newest = [row[-1] for row in ratings.to_list() if row]
   assert newest and set(newest) == {features.UNKNOWN_RATING}
