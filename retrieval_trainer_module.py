@@ -23,37 +23,41 @@ def _batches(fn_args: tfx.components.FnArgs,
              config: hyperparameters.RetrievalConfig,
              strategy: tf.distribute.Strategy
              ) -> tuple[distribution.Batches, tf.data.Dataset]:
-  """(training, validation) batches; the whole transformed split is freed on return.
+  """(training, validation) batches, from two streamed passes over the split.
 
-  On several workers each builds its share of every training batch, and
-  keeps the split for the dataset function that does.
+  The first keeps the compact per-example columns and the validation
+  candidates, the second lays the histories into the sequences; neither
+  holds more histories than the carve-out's and a transformed chunk's. On
+  several workers each builds its share of every training batch, and keeps
+  the columns for the dataset function that does.
   """
-  data = retrieval_training.transformed_split(
-      training.raw_records(fn_args.train_files), tf_transform_output)
-  chosen = retrieval_training.in_validation(
-      data, config.validation_modulus).numpy()
+  records = training.raw_records(fn_args.train_files)
+  split = retrieval_training.read_split(records, tf_transform_output,
+                                        config.validation_modulus)
   held_out = splits.newest_per_user(
-      data[features.USER_INDEX].numpy(),
-      data[features.SEQUENCE_POSITION].numpy(), config.held_out_newest)
-  chunks = retrieval_training.sequence_chunks(data, ~chosen & ~held_out,
-                                              config)
+      split.columns[features.USER_INDEX].numpy(),
+      split.columns[features.SEQUENCE_POSITION].numpy(),
+      config.held_out_newest)
+  chunks = retrieval_training.sequence_chunks(
+      split.columns,
+      retrieval_training.streamed_histories(records, tf_transform_output),
+      ~split.in_validation & ~held_out, config)
   return (distribution.distributed_batches(
       strategy,
       lambda shard: retrieval_training.sequence_batches(
-          data, chunks, config, shard).prefetch(tf.data.AUTOTUNE),
+          split.columns, chunks, config, shard).prefetch(tf.data.AUTOTUNE),
       lambda shard: training.batches_per_epoch(
           len(chunks.examples), config.chunks_per_batch, shard)),
           retrieval_training.validation_batches(
-              retrieval_training.validation_carve_out(
-                  data, tf.constant(chosen & ~held_out)), config))
+              split.validation_carve_out(~held_out), config))
 
 
 def run_fn(fn_args: tfx.components.FnArgs) -> None:
   """Trains on the train split and saves the model with its top-K signature.
 
   `fn_args.train_files` are the raw ingested examples' train files, which
-  `training.transform_in_memory` transforms once. Training reads them as
-  chunks of users' sequences. A carve-out of the train split decides when
+  are transformed twice, a chunk at a time (_batches). Training reads them
+  as chunks of users' sequences. A carve-out of the train split decides when
   to stop (see RetrievalConfig.epochs in models/hyperparameters.py); the
   held-out split is never read here. Under TF_CONFIG naming several workers
   they train together and the chief writes the model (models/distribution.py).

@@ -85,9 +85,12 @@ def seconds_per_step(num_movies: int, full_softmax: bool) -> float:
       movie=num_movies + 1, user=USERS + 1, genre=1, demographics={},
       stars=formats.HALF_STARS.num_values)
   data = synthetic_sequences(num_movies)
+  columns = retrieval_training.compact_columns(data)
   chunks = retrieval_training.sequence_chunks(
-      data, np.ones(training.num_examples(data), bool), config)
-  batches = retrieval_training.sequence_batches(data, chunks, config).repeat()
+      columns, [data[features.HISTORY_INDICES]],
+      np.ones(training.num_examples(data), bool), config)
+  batches = retrieval_training.sequence_batches(columns, chunks,
+                                                config).repeat()
   model = retrieval_model.RetrievalModel(sizes, config)
   model.compile(optimizer=tf.keras.optimizers.Adam(config.learning_rate))
   model.fit(batches.take(WARMUP_STEPS), epochs=1, verbose=0)

@@ -79,8 +79,10 @@ def _holdout(output_dir: str, serialized: list[bytes], held_out: np.ndarray,
   return Holdout(
       tf_transform_output=tf_transform_output,
       sizes=bare_trainer.latest_sizes(pipeline_root),
-      data=retrieval_training.transformed_split(
-          tf.data.Dataset.from_tensor_slices(serialized), tf_transform_output),
+      data=training.transform_in_memory(
+          tf.data.Dataset.from_tensor_slices(serialized), tf_transform_output,
+          retrieval_training.transformed_names(tf_transform_output),
+          with_positions=True),
       held_out=held_out, targets=targets)
 
 
@@ -156,12 +158,14 @@ def train_retrieval(
         holdout.data[features.SEQUENCE_POSITION].numpy(),
         warm_start.newest + 1)
     fits.insert(0, (~(holdout.held_out | newest), warm_start.epochs))
+  columns = retrieval_training.compact_columns(holdout.data)
   started = time.monotonic()
   initial_epoch = 0
   for trained, epochs in fits:
     batches = retrieval_training.sequence_batches(
-        holdout.data, retrieval_training.sequence_chunks(
-            holdout.data, trained, config), config)
+        columns, retrieval_training.sequence_chunks(
+            columns, [holdout.data[features.HISTORY_INDICES]], trained,
+            config), config)
     model.fit(batches.prefetch(tf.data.AUTOTUNE),
               initial_epoch=initial_epoch, epochs=initial_epoch + epochs,
               verbose=2, callbacks=callbacks)

@@ -11,6 +11,7 @@ places before them (models/history_windows.py).
 """
 
 import dataclasses
+from typing import Iterable
 
 import numpy as np
 import tensorflow as tf
@@ -49,46 +50,33 @@ class SequenceChunks:
 
 
 def build_chunks(users: np.ndarray, positions: np.ndarray,
-                 movies: np.ndarray, history: tf.RaggedTensor,
+                 movies: np.ndarray, histories: Iterable[tf.RaggedTensor],
                  trained: np.ndarray, history_length: int,
                  chunk_length: int) -> SequenceChunks:
   """Lays out the examples' sequences and marks the `trained` ones as targets.
 
   users, positions, movies: per example, its user's index, how many ratings
   the user had before it (the raw `user_rating_count`) and its movie's index.
-  history: per example, the indices of its newest earlier movies, newest
-  last, at most `history_length` of them.
+  histories: per example, the indices of its newest earlier movies, newest
+  last, at most `history_length` of them, in consecutive blocks of examples.
+  Blocks let the retrieval Trainer stream the histories, the split's largest
+  feature, through the sequence one transformed chunk at a time
+  (retrieval_training.streamed_histories); only the sequence is whole.
   """
-  history_lengths = history.row_lengths().numpy()
-  if history_lengths.size and history_lengths.max() > history_length:
-    raise ValueError(f'a history holds {history_lengths.max()} movies; the '
-                     f'windows reach back {history_length}')
-  last_position = np.full(users.max() + 1, -1, np.int64)
-  np.maximum.at(last_position, users, positions)
-  places = np.where(last_position >= 0,
-                    history_length + last_position + 1, 0)
-  first_place = history_length + np.concatenate([[0], np.cumsum(places)[:-1]])
-  sequence_start = first_place + history_length
-  length = history_length + int(places.sum())
-  length = history_length + -(-(length - history_length) // chunk_length
-                              ) * chunk_length
-
+  sequence_start, length = _layout(users, positions, history_length,
+                                   chunk_length)
   sequence = np.full(length, NO_MOVIE, np.int64)
-  example_of_history = np.repeat(np.arange(len(users)), history_lengths)
-  history_places = (sequence_start[users] + positions - history_lengths
-                    )[example_of_history] + (
-                        np.arange(example_of_history.size) -
-                        history.row_splits.numpy()[example_of_history])
-  history_movies = history.flat_values.numpy()
-  sequence[history_places] = history_movies
   target_places = sequence_start[users] + positions
-  sequence[target_places] = movies
-  if not (np.array_equal(sequence[history_places], history_movies) and
-          np.array_equal(sequence[target_places], movies)):
-    raise InconsistentHistories(
-        'the examples of a user disagree about the movie at some place of '
-        'their sequence: two examples share a user and user_rating_count, '
-        'or a history differs from the movies rated before it')
+  _place(sequence, target_places, movies)
+  placed = 0
+  for history in histories:
+    rows = int(history.nrows())
+    _place(sequence, *_history_places_and_movies(
+        history, target_places[placed:placed + rows], history_length))
+    placed += rows
+  if placed != len(users):
+    raise ValueError(f'the histories hold {placed} examples; the split '
+                     f'{len(users)}')
   example_at = np.full(length, NO_EXAMPLE, np.int64)
   example_at[target_places[trained]] = np.flatnonzero(trained)
 
@@ -100,3 +88,54 @@ def build_chunks(users: np.ndarray, positions: np.ndarray,
       movies=sequence[starts[has_target] +
                       np.arange(history_length + chunk_length)],
       examples=examples[has_target])
+
+
+def _layout(users: np.ndarray, positions: np.ndarray, history_length: int,
+            chunk_length: int) -> tuple[np.ndarray, int]:
+  """Per user index, the place of its sequence's first movie; and the length.
+
+  After `history_length` empty places, each user's sequence takes
+  `history_length` empty places and then a place per rating up to its last
+  example's; the length makes whole chunks.
+  """
+  last_position = np.full(users.max() + 1, -1, np.int64)
+  np.maximum.at(last_position, users, positions)
+  places = np.where(last_position >= 0,
+                    history_length + last_position + 1, 0)
+  first_place = history_length + np.concatenate([[0], np.cumsum(places)[:-1]])
+  chunks = -(-int(places.sum()) // chunk_length)
+  return first_place + history_length, history_length + chunks * chunk_length
+
+
+def _history_places_and_movies(history: tf.RaggedTensor,
+                               target_places: np.ndarray,
+                               history_length: int
+                               ) -> tuple[np.ndarray, np.ndarray]:
+  """Where a block's history movies go: just before their examples' targets."""
+  history_lengths = history.row_lengths().numpy()
+  if history_lengths.size and history_lengths.max() > history_length:
+    raise ValueError(f'a history holds {history_lengths.max()} movies; the '
+                     f'windows reach back {history_length}')
+  example_of_history = np.repeat(np.arange(len(history_lengths)),
+                                 history_lengths)
+  places = (target_places - history_lengths)[example_of_history] + (
+      np.arange(example_of_history.size) -
+      history.row_splits.numpy()[example_of_history])
+  return places, history.flat_values.numpy()
+
+
+def _place(sequence: np.ndarray, places: np.ndarray,
+           movies: np.ndarray) -> None:
+  """Writes `movies` at `places` of the sequence, if no place gets two movies.
+
+  A place gets two when two examples of a user disagree about it, within
+  this write or against an earlier one (every movie index is >= 0).
+  """
+  earlier = sequence[places]
+  sequence[places] = movies
+  if not (np.all((earlier == NO_MOVIE) | (earlier == movies)) and
+          np.array_equal(sequence[places], movies)):
+    raise InconsistentHistories(
+        'the examples of a user disagree about the movie at some place of '
+        'their sequence: two examples share a user and user_rating_count, '
+        'or a history differs from the movies rated before it')

@@ -22,7 +22,7 @@ def test_chunk_windows_give_each_target_the_vectors_of_its_own_history():
   history = tf.ragged.constant(histories, dtype=tf.int64,
                                row_splits_dtype=tf.int64)
   chunks = retrieval_sequences.build_chunks(
-      np.array(users), np.array(positions), np.array(movies), history,
+      np.array(users), np.array(positions), np.array(movies), [history],
       trained=np.ones(len(users), bool), history_length=history_length,
       chunk_length=4)
   embedding = tf.keras.layers.Embedding(20, 3)

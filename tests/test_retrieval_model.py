@@ -78,6 +78,17 @@ def _sequences(sequences: list[list[int]]) -> training.Features:
   return data
 
 
+def _sequence_chunks(data: training.Features,
+                     config: hyperparameters.RetrievalConfig
+                     ) -> tuple[training.Features,
+                                retrieval_sequences.SequenceChunks]:
+  """The in-memory examples' compact columns and chunks, every one a target."""
+  columns = retrieval_training.compact_columns(data)
+  return columns, retrieval_training.sequence_chunks(
+      columns, [data[features.HISTORY_INDICES]],
+      np.ones(training.num_examples(data), bool), config)
+
+
 @pytest.mark.parametrize('full_softmax', [True, False])
 def test_training_on_sequences_makes_each_next_movie_the_top_score(
     full_softmax: bool):
@@ -90,10 +101,9 @@ def test_training_on_sequences_makes_each_next_movie_the_top_score(
   model = retrieval_model.RetrievalModel(SIZES, config)
   model.compile(optimizer=tf.keras.optimizers.Adam(0.05))
   data = _sequences([[1, 2, 7], [3, 8], [4, 5, 6, 9]] * 20)
-  chunks = retrieval_training.sequence_chunks(
-      data, np.ones(training.num_examples(data), bool), config)
+  columns, chunks = _sequence_chunks(data, config)
   history = model.fit(
-      retrieval_training.sequence_batches(data, chunks, config), epochs=30,
+      retrieval_training.sequence_batches(columns, chunks, config), epochs=30,
       verbose=0)
   assert history.history['loss'][-1] < history.history['loss'][0]
   top = tf.argmax(model.scores(model(_batch([[1, 2], [3], [4, 5, 6]]))),
@@ -111,15 +121,14 @@ def test_the_tower_gives_a_target_in_a_chunk_the_vector_of_its_example():
       movie_embedding_dim=8, hidden_units=(16,), user_vector_dim=6,
       chunk_length=16)
   model = retrieval_model.RetrievalModel(SIZES, config)
-  trained = np.ones(training.num_examples(data), bool)
-  chunks = retrieval_training.sequence_chunks(data, trained, config)
-  inputs, _ = retrieval_training.chunk_inputs(data)(chunks.as_features())
+  columns, chunks = _sequence_chunks(data, config)
+  inputs, _ = retrieval_training.chunk_inputs(columns)(chunks.as_features())
   rows = chunks.examples[chunks.examples != retrieval_sequences.NO_EXAMPLE]
   one_per_row = training.take(
       {name: data[name] for name in retrieval_model.USER_INPUT_NAMES}, rows)
   np.testing.assert_allclose(model.user_tower.from_sequence_chunks(inputs),
                              model(one_per_row), rtol=1e-5, atol=1e-6)
-  assert sorted(rows) == list(range(len(trained)))
+  assert sorted(rows) == list(range(training.num_examples(data)))
 
 
 def test_the_validation_carve_out_is_a_fixed_share_and_selection_keeps_rows():

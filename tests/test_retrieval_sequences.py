@@ -35,10 +35,16 @@ def _examples(sequences: dict[int, list[int]], held_back: set[tuple[int, int]]
 SEQUENCES = {0: [5, 6, 7, 8, 9], 2: [1, 2], 1: [3, 4, 5, 6, 7, 8, 9, 1]}
 
 
-def _chunks(examples: dict, trained: np.ndarray, chunk_length: int = 4
-            ) -> retrieval_sequences.SequenceChunks:
+def _chunks(examples: dict, trained: np.ndarray, chunk_length: int = 4,
+            block: int | None = None) -> retrieval_sequences.SequenceChunks:
+  """build_chunks with the histories in one block, or in blocks of `block`."""
+  history = examples['history']
+  block = block or len(examples['users'])
   return retrieval_sequences.build_chunks(
-      **examples, trained=trained, history_length=HISTORY_LENGTH,
+      examples['users'], examples['positions'], examples['movies'],
+      histories=[history[start:start + block]
+                 for start in range(0, len(examples['users']), block)],
+      trained=trained, history_length=HISTORY_LENGTH,
       chunk_length=chunk_length)
 
 
@@ -88,19 +94,47 @@ def test_chunks_without_a_target_are_left_out():
   assert len(_targets_and_windows(chunks)) == 2
 
 
-def test_examples_that_disagree_about_the_sequence_are_refused():
-  examples = _examples(SEQUENCES, held_back=set())
+def test_histories_in_blocks_lay_out_the_chunks_of_one_block():
+  examples = _examples(SEQUENCES, held_back={(1, 4)})
+  trained = np.arange(len(examples['users'])) % 3 != 1
+  whole = _chunks(examples, trained)
+  for block in (1, 2, 5):
+    in_blocks = _chunks(examples, trained, block=block)
+    np.testing.assert_array_equal(in_blocks.movies, whole.movies)
+    np.testing.assert_array_equal(in_blocks.examples, whole.examples)
+
+
+# (held back, example row, its altered history): a history against a target,
+# and a history against another about a movie that has no example of its own.
+DISAGREEMENTS = [(set(), 3, [5, 6, 9]), ({(1, 4)}, 11, [5, 6, 2])]
+
+
+@pytest.mark.parametrize('block', [None, 1, 2])
+@pytest.mark.parametrize('held_back, row, history', DISAGREEMENTS)
+def test_examples_that_disagree_about_the_sequence_are_refused(
+    held_back, row, history, block):
+  examples = _examples(SEQUENCES, held_back=held_back)
   histories = examples['history'].to_list()
-  histories[3] = [5, 6, 9]
+  histories[row] = history
   examples['history'] = tf.ragged.constant(histories, dtype=tf.int64,
                                            row_splits_dtype=tf.int64)
   with pytest.raises(retrieval_sequences.InconsistentHistories):
-    _chunks(examples, np.ones(len(examples['users']), bool))
+    _chunks(examples, np.ones(len(examples['users']), bool), block=block)
 
 
 def test_histories_longer_than_the_window_are_refused():
   examples = _examples(SEQUENCES, held_back=set())
   with pytest.raises(ValueError, match='reach back 2'):
     retrieval_sequences.build_chunks(
-        **examples, trained=np.ones(len(examples['users']), bool),
+        examples['users'], examples['positions'], examples['movies'],
+        [examples['history']], np.ones(len(examples['users']), bool),
         history_length=2, chunk_length=4)
+
+
+def test_histories_of_fewer_examples_than_the_split_are_refused():
+  examples = _examples(SEQUENCES, held_back=set())
+  with pytest.raises(ValueError, match='histories hold 10 examples'):
+    retrieval_sequences.build_chunks(
+        examples['users'], examples['positions'], examples['movies'],
+        [examples['history'][:10]], np.ones(len(examples['users']), bool),
+        history_length=HISTORY_LENGTH, chunk_length=4)
