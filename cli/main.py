@@ -16,6 +16,7 @@ warnings.filterwarnings('ignore')
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
 from components.ingestion import ingestion_config
+from components.ingestion import outputs
 from components.ingestion import rules
 from contract import errors
 from contract import features
@@ -162,6 +163,11 @@ def _vertex_training(args: argparse.Namespace) -> configs.VertexTraining | None:
   if not (args.project and args.region):
     raise errors.YtdnnError('--trainer-workers needs --project and --region: '
                             'the pools are Vertex AI training jobs')
+  if args.trainer_workers > outputs.NUM_SHARDS:
+    raise errors.YtdnnError(
+        f'--trainer-workers is at most {outputs.NUM_SHARDS}: each worker '
+        f'reads its own files of the train split, and there are '
+        f'{outputs.NUM_SHARDS}')
   return configs.VertexTraining(
       project=args.project, region=args.region, image=args.image,
       workers=args.trainer_workers, machine_type=args.trainer_machine_type)

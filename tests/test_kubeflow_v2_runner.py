@@ -327,6 +327,15 @@ def test_worker_pools_are_refused_for_kubeflow(tmp_path):
             project='p', region='r', image=IMAGE, workers=2))
 
 
+def test_trainer_workers_are_at_most_the_train_splits_files(tmp_path, capsys):
+  assert main.main(['compile-kfp', '--output', str(tmp_path / 'spec.json'),
+                    '--pipeline-root', PIPELINE_ROOT, '--data-dir', DATA_DIR,
+                    '--image', IMAGE, '--trainer-workers', '9',
+                    '--project', 'p', '--region', 'r']) == 1
+  assert '--trainer-workers is at most 8' in capsys.readouterr().err
+  assert not (tmp_path / 'spec.json').exists()
+
+
 def test_trainer_workers_need_a_project_and_a_region(tmp_path, capsys):
   assert main.main(['compile-kfp', '--output', str(tmp_path / 'spec.json'),
                     '--pipeline-root', PIPELINE_ROOT, '--data-dir', DATA_DIR,
