@@ -1,7 +1,11 @@
 """Training helpers both run_fns share: the input pipeline, fitting and saving.
 
 The Trainers read the raw ingested examples and apply the Transform graph
-here, once, in memory (the Transform component only analyzes).
+here, once (the Transform component only analyzes): the ranking Trainer
+saves the transformed split to local disk and rereads it every epoch
+(save_blocks, shuffled_blocks); the retrieval Trainer keeps compact columns
+of it (models/retrieval_training.py). The in-memory helpers serve the
+benchmarks' carve-outs and the retrieval Trainer's chunks of sequences.
 """
 
 import os

@@ -131,3 +131,17 @@ def test_two_workers_train_both_models_and_the_chief_pushes_them(run,
       examples=tf.constant(requests))
   assert retrieved[features.RETRIEVED_MOVIE_IDS].shape[0] == 20
   assert np.isfinite(retrieved[features.RETRIEVAL_SCORES].numpy()).any()
+
+
+@pytest.mark.parametrize('task, expected', [
+    (None, distribution.WHOLE),
+    ({'type': 'chief', 'index': 0}, distribution.Shard(0, 3)),
+    ({'type': 'worker', 'index': 1}, distribution.Shard(2, 3)),
+])
+def test_each_worker_has_its_own_place_chief_first(monkeypatch, task,
+                                                   expected):
+  config = {'cluster': {'chief': ['a:1'], 'worker': ['b:1', 'c:1']}}
+  if task:
+    config['task'] = task
+  monkeypatch.setenv(distribution.TF_CONFIG, json.dumps(config))
+  assert distribution.this_worker() == expected
