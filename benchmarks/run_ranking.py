@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+from typing import Sequence
 
 import psutil
 
@@ -53,20 +54,21 @@ def results_file(stem: str, preset: str) -> str:
 
 
 def run_pipeline(data_dir: str, output_dir: str, protocol: str,
-                 preset: str = configs.DEFAULT_PRESET) -> dict:
+                 preset: str = configs.DEFAULT_PRESET,
+                 extra_args: Sequence[str] = ()) -> dict:
   """`ytdnn run` in a child process: wall time, peak RSS, per-component figures.
 
   The process tree's RSS is sampled every half second and each sample is
   charged to the components running then (read from the progress lines), so
   a component's peak is the tree's peak while it ran: what it added on top
-  of what earlier components left allocated.
+  of what earlier components left allocated. `extra_args` go to `ytdnn run`.
   """
   started = time.monotonic()
   errors = tempfile.TemporaryFile('w+')
   child = subprocess.Popen(
       [os.path.join(BIN, 'ytdnn'), 'run', '--data-dir', data_dir,
        '--output-dir', output_dir, '--split-protocol', protocol,
-       '--preset', preset],
+       '--preset', preset, *extra_args],
       stdout=subprocess.PIPE, stderr=errors, text=True)
   running, seconds, peaks = set(), {}, {}
 

@@ -37,6 +37,14 @@ def positive_int(text: str) -> int:
   return value
 
 
+def share(text: str) -> float:
+  """An argparse type for a weight between 0 and 1."""
+  value = float(text)
+  if not 0.0 <= value <= 1.0:
+    raise argparse.ArgumentTypeError(f'must be from 0 to 1, got {value}')
+  return value
+
+
 def batch_size(text: str) -> int:
   """An argparse type for the ranking batch size: whole saved blocks."""
   value = positive_int(text)
@@ -49,7 +57,7 @@ def batch_size(text: str) -> int:
 
 # The model flags of `ytdnn run`, each a ModelConfig field of the same name;
 # given, each overrides the preset's value.
-MODEL_FLAGS = ('epochs', 'batch_size', 'ensemble_size')
+MODEL_FLAGS = ('epochs', 'batch_size', 'ensemble_size', 'autorec_weight')
 
 
 def pipeline_config(args: argparse.Namespace) -> configs.PipelineConfig:
@@ -245,6 +253,12 @@ def parser() -> argparse.ArgumentParser:
                    'pushed model (default: the preset\'s, '
                    f'{hyperparameters.ModelConfig.ensemble_size} for full; 1 '
                    'trains in a fifth of the time, for a less accurate model)')
+  run.add_argument('--autorec-weight', type=share,
+                   help='I-AutoRec\'s share of the blended rating (default: '
+                   f'{hyperparameters.ModelConfig.autorec_weight}); 0 leaves '
+                   'it out, as a release much larger than ml-1m needs: its '
+                   'steps cost in proportion to movies times users '
+                   '(docs/benchmarks.md, section 7)')
   run.add_argument('--history-length', type=int,
                    default=ingestion_config.IngestionConfig.history_length,
                    help="how many of the user's earlier movies an example "

@@ -115,15 +115,24 @@ def test_a_batch_size_of_part_blocks_is_refused_before_anything_runs(
   assert not os.listdir(tmp_path)
 
 
+def test_an_autorec_weight_above_one_is_refused(tmp_path):
+  completed = _ytdnn('run', '--autorec-weight', '1.5', cwd=str(tmp_path))
+  assert completed.returncode == 2
+  assert ('argument --autorec-weight: must be from 0 to 1, got 1.5' in
+          completed.stderr)
+  assert not os.listdir(tmp_path)
+
+
 def test_run_flags_reach_the_config():
   config = main.pipeline_config(main.parser().parse_args(
       ['run', '--data-dir', 'd', '--output-dir', 'o', '--split-protocol',
        'random90', '--epochs', '2', '--ensemble-size', '1',
-       '--beam-arg=--direct_num_workers=2']))
+       '--autorec-weight', '0', '--beam-arg=--direct_num_workers=2']))
   assert config.data_dir == os.path.abspath('d')
   assert config.ingestion.split_protocol == splits.RANDOM90
   assert config.model.epochs == 2
   assert config.model.ensemble_size == 1
+  assert config.model.autorec_weight == 0
   assert config.beam_args == ('--direct_num_workers=2',)
   assert config.serving_model_dir == os.path.join(os.path.abspath('o'),
                                                   'serving_model', 'ranking')
