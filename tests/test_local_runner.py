@@ -91,8 +91,10 @@ def test_a_worse_model_is_neither_blessed_nor_pushed(run, tmp_path):
   shutil.copytree(run.output_dir, output_dir)
   serving_model_dir = paths.serving_model_dir(output_dir)
   pushed_before = sorted(os.listdir(serving_model_dir))
+  # One batch of the whole split: a multiple of the Trainer's 64-example
+  # blocks above the tiny split's size.
   worse = ytdnn_run(run.data_dir, output_dir, '--epochs', '1',
-                    '--batch-size', '100000', '--ensemble-size', '1')
+                    '--batch-size', '100032', '--ensemble-size', '1')
   assert worse.returncode == 0, worse.stderr[-5000:]
   assert 'Model blessed: no' in worse.stdout
   assert 'MovieLensIngestion cached' in worse.stdout
