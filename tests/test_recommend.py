@@ -152,7 +152,9 @@ def test_the_papers_order_ranks_every_retrieved_movie_by_liked(recommender,
       run.data_dir, 7)
   liked = [movie.liked for movie in by_liked]
   assert liked == sorted(liked, reverse=True)
-  assert liked[0] >= max(movie.liked for movie in by_retrieval)
+  # The same movie scored in two requests' batches may differ in float32's
+  # last digits (0.78472108 against 0.78472120 in one clean-clone run).
+  assert liked[0] >= max(movie.liked for movie in by_retrieval) - 1e-6
 
 
 def _encoded_rows(monkeypatch) -> list[dict]:
