@@ -145,16 +145,10 @@ def read_split(records: tf.data.Dataset,
       records, tf_transform_output, transformed_names(tf_transform_output),
       with_positions=True).map(columns_and_candidates))
 
-  def concatenated(features_of_chunks: list[training.Features]
-                   ) -> training.Features:
-    return {name: tf.concat([chunk[name] for chunk in features_of_chunks],
-                            axis=0)
-            for name in features_of_chunks[0]}
-
-  return Split(columns=concatenated([part[0] for part in parts]),
+  return Split(columns=training.concatenated([part[0] for part in parts]),
                in_validation=np.concatenate(
                    [part[1].numpy() for part in parts]),
-               candidates=concatenated([part[2] for part in parts]))
+               candidates=training.concatenated([part[2] for part in parts]))
 
 
 def streamed_histories(records: tf.data.Dataset,
