@@ -24,7 +24,8 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
   `fn_args.train_files` are the raw ingested examples' train files: the
   transform graph is applied here, once, and the transformed examples are
   saved to a local scratch directory that every epoch reads back
-  (`training.save_blocks`), so memory does not grow with the split. The eval
+  (`training.save_blocks`), so memory does not grow with the split; so are
+  the impression lists' candidate features (`engagement.save_lists`). The eval
   split is left to the Evaluator: nothing here looks at it. The engagement
   head then learns from the impression lists (components/ranking_trainer.py
   passes their files), its features counted from the train split's ratings.
@@ -47,7 +48,7 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
         tempfile.TemporaryDirectory(prefix='ytdnn-train-split-') as scratch):
     examples = training.save_blocks(training.transformed_chunks(
         training.raw_records(fn_args.train_files, distribution.this_worker()),
-        tf_transform_output), scratch)
+        tf_transform_output), os.path.join(scratch, 'examples'))
 
     def fit_member(member: tf.keras.Model, batches: distribution.Batches,
                    index: int) -> None:
@@ -59,9 +60,10 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
                                          config, fit_member, strategy)
     features_of = candidate_features.CandidateFeatures(
         engagement.rating_tables(training.raw_records(fn_args.train_files)))
-    lists = engagement.read_lists(
-        training.raw_records(fn_args.custom_config[paths.IMPRESSION_FILES]),
-        features_of)
+    lists = engagement.save_lists(
+        engagement.list_batches(training.raw_records(
+            fn_args.custom_config[paths.IMPRESSION_FILES]), features_of),
+        os.path.join(scratch, 'impression_lists'))
     tower = engagement.train_engagement_tower(
         lists, config, os.path.join(model_run_dir, features.ENGAGEMENT_HEAD))
   with distribution.output_dir(fn_args.serving_model_dir) as serving_dir:

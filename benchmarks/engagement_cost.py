@@ -45,15 +45,16 @@ def main() -> None:
   result['tables_s'] = time.monotonic() - started
   started = time.monotonic()
   features_of = candidate_features.CandidateFeatures(tables)
-  lists = engagement.read_lists(
-      training.raw_records([os.path.join(impressions, '*')]), features_of)
-  result['list_features_s'] = time.monotonic() - started
-  result['lists_with_target'] = int(len(lists.target_places))
-  started = time.monotonic()
-  with tempfile.TemporaryDirectory() as run_dir:
+  with tempfile.TemporaryDirectory() as scratch:
+    lists = engagement.save_lists(engagement.list_batches(
+        training.raw_records([os.path.join(impressions, '*')]), features_of),
+                                  os.path.join(scratch, 'impression_lists'))
+    result['list_features_s'] = time.monotonic() - started
+    result['lists_with_target'] = lists.count
+    started = time.monotonic()
     tower = engagement.train_engagement_tower(
-        lists, hyperparameters.ModelConfig(), run_dir)
-  result['fit_s'] = time.monotonic() - started
+        lists, hyperparameters.ModelConfig(), scratch)
+    result['fit_s'] = time.monotonic() - started
   # What the `rank` signature adds to the SavedModel: its trace and the
   # tables, saved here on their own (a tf.Module tracks them as the ranking
   # model does).

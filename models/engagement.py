@@ -14,6 +14,8 @@ listwise form of the paper's "which impression is watched".
 """
 
 import dataclasses
+import os
+from typing import BinaryIO, Iterable, Iterator
 
 import numpy as np
 import tensorflow as tf
@@ -21,6 +23,7 @@ import tensorflow as tf
 from contract import features
 from models import candidate_features
 from models import hyperparameters
+from models import training
 
 # Added to the logit of a candidate that is not shown: no probability left.
 _NOT_SHOWN = -1e9
@@ -46,10 +49,32 @@ _RATING_SPEC = {name: tf.io.FixedLenFeature([], tf.int64) for name in (
 
 @dataclasses.dataclass(frozen=True)
 class Lists:
-  """Training lists: each candidate's features, whether it is shown, the target's place."""
+  """Training lists in memory: each candidate's features, whether it is shown, the target's place."""
   x: np.ndarray
   shown: np.ndarray
   target_places: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True)
+class SavedLists:
+  """Training lists in a scratch file, one record of `length` x `width` float32 per list.
+
+  A record is a list's candidate features with its shown flags as a last
+  column. Held whole in memory, the 300 x 13 features of ml-1m last1's
+  25,935 lists took 405 MB, twice over while Keras sliced them, and they
+  grow with the users; on disk each step reads only its own lists.
+  """
+  path: str
+  length: int
+  target_places: np.ndarray
+
+  @property
+  def width(self) -> int:
+    return candidate_features.WIDTH + 1
+
+  @property
+  def count(self) -> int:
+    return len(self.target_places)
 
 
 def rating_tables(records: tf.data.Dataset) -> candidate_features.RatingTables:
@@ -65,10 +90,10 @@ def rating_tables(records: tf.data.Dataset) -> candidate_features.RatingTables:
       data[features.TIMESTAMP], data[features.USER_RATING_COUNT])
 
 
-def read_lists(records: tf.data.Dataset,
-               features_of: candidate_features.CandidateFeatures) -> Lists:
-  """The lists with a target in them, their candidates' features computed once."""
-  parts = []
+def list_batches(records: tf.data.Dataset,
+                 features_of: candidate_features.CandidateFeatures
+                 ) -> Iterator[Lists]:
+  """The lists with a target in them, a batch at a time, their candidates' features computed."""
   for batch in records.batch(_FEATURE_BATCH):
     parsed = tf.io.parse_example(batch, LIST_SPEC)
     has_target = (parsed[features.TARGET_PLACE] !=
@@ -79,29 +104,75 @@ def read_lists(records: tf.data.Dataset,
                     parsed[features.CANDIDATE_MOVIE_IDS].to_tensor(),
                     parsed[features.CANDIDATE_SCORES].to_tensor(
                         default_value=-np.inf))
-    parts.append(Lists(
+    yield Lists(
         x=x.numpy()[has_target],
         shown=parsed[features.CANDIDATE_SHOWN].to_tensor().numpy()[
             has_target].astype(np.float32),
-        target_places=parsed[features.TARGET_PLACE].numpy()[has_target]))
-  if not parts:
+        target_places=parsed[features.TARGET_PLACE].numpy()[has_target])
+
+
+def save_lists(batches: Iterable[Lists], path: str) -> SavedLists:
+  """The lists written to `path`, a record each; only their target places stay in memory."""
+  lengths, places = set(), []
+  with open(path, 'wb') as file:
+    for lists in batches:
+      lengths.add(lists.x.shape[1])
+      file.write(np.concatenate([lists.x, lists.shown[..., None]],
+                                axis=-1).astype(np.float32).tobytes())
+      places.append(lists.target_places)
+  if not places:
     raise ValueError('no training list holds its target: the impression '
                      'retriever found none of the held-out movies')
-  return Lists(*(np.concatenate([getattr(part, field.name) for part in parts])
-                 for field in dataclasses.fields(Lists)))
+  if len(lengths) > 1:
+    raise ValueError(f'the impression lists have {sorted(lengths)} '
+                     'candidates: every list must have as many')
+  return SavedLists(path, lengths.pop(), np.concatenate(places))
 
 
-def engagement_tower(x: np.ndarray,
+def _read_records(saved: SavedLists, file: BinaryIO,
+                  indices: np.ndarray) -> np.ndarray:
+  """The records at `indices`, read one by one: the file is never mapped whole."""
+  size = saved.length * saved.width * 4
+  return np.stack([
+      np.frombuffer(os.pread(file.fileno(), size, int(index) * size),
+                    np.float32) for index in indices
+  ]).reshape(len(indices), saved.length, saved.width)
+
+
+def list_dataset(saved: SavedLists, file: BinaryIO, batch_size: int,
+                 with_targets: bool = True) -> tf.data.Dataset:
+  """Batches of the saved lists in a new uniform order every epoch.
+
+  Only the lists' indices are shuffled, so the order is a permutation of
+  every list, as Keras gave in-memory arrays, at 8 bytes a list.
+  """
+  targets = tf.constant(saved.target_places)
+  records_shape = (None, saved.length, saved.width)
+
+  def read(indices: tf.Tensor):
+    records = tf.numpy_function(
+        lambda batch: _read_records(saved, file, batch), [indices],
+        tf.float32, stateful=False)
+    records = tf.ensure_shape(records, records_shape)
+    inputs = (records[..., :-1], records[..., -1])
+    return (inputs, tf.gather(targets, indices)) if with_targets else inputs
+
+  return training.without_autotuning(tf.data.Dataset.range(saved.count)).shuffle(
+      saved.count, reshuffle_each_iteration=True).batch(batch_size).map(
+          read).prefetch(2)
+
+
+def engagement_tower(candidates: tf.data.Dataset,
                      config: hyperparameters.ModelConfig) -> tf.keras.Model:
-  """An MLP scoring each candidate, its inputs standardized by the training lists'."""
-  flat = x.reshape(-1, x.shape[-1])
-  candidates = tf.keras.Input((None, x.shape[-1]))
-  hidden = tf.keras.layers.Normalization(
-      mean=flat.mean(axis=0), variance=flat.var(axis=0) + 1e-12)(candidates)
+  """An MLP scoring each candidate, its inputs standardized by `candidates`' batches."""
+  normalization = tf.keras.layers.Normalization()
+  normalization.adapt(candidates)
+  inputs = tf.keras.Input((None, candidate_features.WIDTH))
+  hidden = normalization(inputs)
   for units in config.engagement_hidden_units:
     hidden = tf.keras.layers.Dense(units, activation='relu')(hidden)
   logits = tf.squeeze(tf.keras.layers.Dense(1)(hidden), -1)
-  return tf.keras.Model(candidates, logits, name=features.ENGAGEMENT_HEAD)
+  return tf.keras.Model(inputs, logits, name=features.ENGAGEMENT_HEAD)
 
 
 def _listwise_model(tower: tf.keras.Model) -> tf.keras.Model:
@@ -112,19 +183,22 @@ def _listwise_model(tower: tf.keras.Model) -> tf.keras.Model:
                         tower(candidates) + (1.0 - shown) * _NOT_SHOWN)
 
 
-def train_engagement_tower(lists: Lists, config: hyperparameters.ModelConfig,
+def train_engagement_tower(lists: SavedLists,
+                           config: hyperparameters.ModelConfig,
                            run_dir: str) -> tf.keras.Model:
   """The tower fitted with a softmax over each list's shown candidates."""
-  tower = engagement_tower(lists.x, config)
-  model = _listwise_model(tower)
-  model.compile(optimizer=tf.keras.optimizers.Adam(
-      config.engagement_learning_rate),
-                loss=tf.keras.losses.SparseCategoricalCrossentropy(
-                    from_logits=True))
-  model.fit([lists.x, lists.shown], lists.target_places,
-            batch_size=config.engagement_batch_size,
-            epochs=config.engagement_epochs, verbose=2,
-            callbacks=[tf.keras.callbacks.TensorBoard(run_dir)])
+  with open(lists.path, 'rb') as file:
+    tower = engagement_tower(
+        list_dataset(lists, file, _FEATURE_BATCH, with_targets=False).map(
+            lambda candidates, shown: candidates), config)
+    model = _listwise_model(tower)
+    model.compile(optimizer=tf.keras.optimizers.Adam(
+        config.engagement_learning_rate),
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(
+                      from_logits=True))
+    model.fit(list_dataset(lists, file, config.engagement_batch_size),
+              epochs=config.engagement_epochs, verbose=2,
+              callbacks=[tf.keras.callbacks.TensorBoard(run_dir)])
   return tower
 
 
