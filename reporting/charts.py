@@ -25,7 +25,7 @@ def _text(x: float, y: float, text: str, anchor: str = 'middle',
           f'text-anchor="{anchor}"{transform}>{html.escape(text)}</text>')
 
 
-def _nice_max(value: float) -> float:
+def nice_max(value: float) -> float:
   """A round axis top at or above `value`, so ticks read as plain numbers."""
   if value <= 0:
     return 1.0
@@ -74,7 +74,7 @@ def bar_chart(title: str, groups: Sequence[str],
               x_label: str) -> str:
   """Grouped bars: one group per x value, one bar per series."""
   values = [v for bars in series.values() for v in bars if math.isfinite(v)]
-  y_max = _nice_max(max(values, default=0.0))
+  y_max = nice_max(max(values, default=0.0))
   plot_width = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
   plot_height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
   parts = _frame(title, y_max, y_label, x_label)
