@@ -17,6 +17,7 @@ so training and serving share one feature code.
 """
 
 import os
+from typing import Mapping, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -38,7 +39,8 @@ _REQUEST_SPEC = {**engagement.REQUEST_SPEC,
 
 
 def position_targets(ratings: retrieval_evaluator.Ratings,
-                     serialized: list[bytes], rows: np.ndarray
+                     serialized: Sequence[bytes] | Mapping[int, bytes],
+                     rows: np.ndarray
                      ) -> tuple[retrieval_evaluator.Targets, list[np.ndarray]]:
   """Requests for the ratings at `rows`, and the movies each user rates later."""
   earlier = retrieval_evaluator.EarlierMovies(ratings)
@@ -89,12 +91,12 @@ def list_examples(requests: list[bytes], movie_ids: np.ndarray,
 def impression_lists(train_split_uri: str, model_dir: str,
                      positions: int) -> list[bytes]:
   """The impression retriever's lists for each user's `positions` newest train ratings."""
-  train, serialized = retrieval_evaluator.read_split(train_split_uri,
-                                                     keep_examples=True)
+  train, _ = retrieval_evaluator.read_split(train_split_uri,
+                                            keep_examples=False)
   rows = np.flatnonzero(splits.newest_per_user(
       train.user_ids, train.earlier_counts, positions))
-  targets, later = position_targets(train, serialized, rows)
-  del serialized
+  targets, later = position_targets(
+      train, retrieval_evaluator.examples_at(train_split_uri, rows), rows)
   serve = tf.saved_model.load(model_dir).signatures[signatures.SERVING_DEFAULT]
   movie_ids, scores = retrieval_evaluator.served_lists(serve, targets.requests)
   shown = np.isfinite(scores) & ~np.array(

@@ -57,6 +57,26 @@ def test_requests_exclude_every_earlier_movie_including_held_out_ones():
       14]
 
 
+def test_examples_at_rows_are_read_splits_examples_at_those_rows(
+    tmp_path, monkeypatch):
+  # Batches of 3 over two files, so the rows fall in several batches.
+  monkeypatch.setattr(retrieval_evaluator, '_READ_BATCH', 3)
+  for name, users in (('a.gz', range(0, 4)), ('b.gz', range(4, 9))):
+    with tf.io.TFRecordWriter(str(tmp_path / name), 'GZIP') as writer:
+      for user in users:
+        example = tf.train.Example.FromString(_example(user, 100 + user))
+        example.features.feature[
+            features.USER_RATING_COUNT].int64_list.value.append(0)
+        writer.write(example.SerializeToString())
+  ratings, serialized = retrieval_evaluator.read_split(str(tmp_path),
+                                                       keep_examples=True)
+  rows = np.array([7, 2, 3, 7, 8])
+  found = retrieval_evaluator.examples_at(str(tmp_path), rows)
+  assert sorted(found) == [2, 3, 7, 8]
+  assert [found[row] for row in rows] == [serialized[row] for row in rows]
+  np.testing.assert_array_equal(ratings.user_ids, range(9))
+
+
 def test_ranks_are_positions_in_the_served_lists_and_misses_are_marked():
   top_movies = np.array([[5, 7, 9], [5, 7, 9], [5, 7, 9]])
   top_scores = np.array([[3.0, 2.0, 1.0], [3.0, 2.0, 1.0],
