@@ -58,7 +58,7 @@ def main() -> None:
   if not points:
     raise SystemExit(f'no scale_csv_<ratings>.json in {RESULTS}')
   millions = [point['ratings'] / 1e6 for point in points]
-  x_range = (0.0, max(millions) * 1.05)
+  x_range = (0.0, charts.nice_max(max(millions)))
   seconds = [stage_seconds_per_million(point) for point in points]
   series = {stage: list(zip(millions, (row[stage] for row in seconds)))
             for stage in seconds[0]}
@@ -73,7 +73,7 @@ def main() -> None:
       'cost_curve_memory.svg': charts.line_chart(
           'Peak RSS of the whole pipeline', memory, x_range,
           (0.0, charts.nice_max(max(y for _, y in memory['peak RSS']))),
-          'million synthetic ratings', 'GB'),
+          'million synthetic ratings', 'GiB'),
   }
   for name, svg in charts_to_write.items():
     with open(os.path.join(DOCS, name), 'w') as file:
