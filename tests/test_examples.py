@@ -2,6 +2,7 @@
 
 import random
 
+import numpy as np
 import pytest
 
 from components.ingestion import examples
@@ -81,11 +82,22 @@ def test_ratings_of_several_users_are_an_error():
                             _rating(2, 1, user_id=2)], 5, splits.TEMPORAL)
 
 
+def _raters(pairs: list[tuple[int, int]]) -> examples.MovieRaters:
+  """One movie's raters from (timestamp, user_id) pairs in any order."""
+  timestamps, user_ids = zip(*pairs)
+  (movie,) = examples.raters_by_columns(
+      np.zeros(len(pairs), np.int64), np.array(timestamps),
+      np.array(user_ids)).values()
+  return movie
+
+
+def _columns(movie: examples.MovieRaters) -> tuple[list[int], list[int]]:
+  return movie.timestamps.tolist(), movie.user_ids.tolist()
+
+
 def test_movie_context_counts_and_lists_only_earlier_seconds_raters():
-  movie = examples.movie_raters([(300, 9), (100, 7), (200, 3), (100, 2),
-                                 (300, 1)])
-  assert movie == examples.MovieRaters(timestamps=(100, 100, 200, 300, 300),
-                                       user_ids=(2, 7, 3, 1, 9))
+  movie = _raters([(300, 9), (100, 7), (200, 3), (100, 2), (300, 1)])
+  assert _columns(movie) == ([100, 100, 200, 300, 300], [2, 7, 3, 1, 9])
   assert [examples.movie_context(movie, timestamp, raters_length=50)
           for timestamp in (100, 200, 300, 301)] == [
       examples.MovieContext(0, ()), examples.MovieContext(2, (2, 7)),
@@ -94,7 +106,7 @@ def test_movie_context_counts_and_lists_only_earlier_seconds_raters():
 
 
 def test_movie_context_keeps_the_newest_raters_with_the_latest_last():
-  movie = examples.movie_raters(
+  movie = _raters(
       [(timestamp, timestamp // 10) for timestamp in range(10, 70, 10)])
   assert examples.movie_context(movie, 60, raters_length=3) == (
       examples.MovieContext(5, (3, 4, 5)))
@@ -104,9 +116,14 @@ def test_raters_by_movie_groups_and_orders_each_movie():
   ratings = [rules.Rating(user_id, movie_id, 3, timestamp, 0, '')
              for user_id, movie_id, timestamp in ((1, 5, 20), (2, 5, 10),
                                                   (1, 6, 30))]
-  assert examples.raters_by_movie(ratings) == {
-      5: examples.MovieRaters((10, 20), (2, 1)),
-      6: examples.MovieRaters((30,), (1,))}
+  assert {movie_id: _columns(movie) for movie_id, movie in
+          examples.raters_by_movie(ratings).items()} == {
+      5: ([10, 20], [2, 1]), 6: ([30], [1])}
+
+
+def test_a_movie_without_raters_has_no_context():
+  assert examples.movie_context(examples.NO_RATERS, 100, raters_length=50) == (
+      examples.MovieContext(0, ()))
 
 
 @pytest.mark.parametrize('count, label', [

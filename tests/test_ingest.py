@@ -39,29 +39,17 @@ def _write(data_dir: str) -> None:
       file.write(''.join(f'{line}\n' for line in lines))
 
 
-def test_each_kept_rating_is_made_a_rating_record_once(tmp_path, monkeypatch):
-  """Ratings cross the shuffles as plain tuples (ingest._by_user).
+def test_a_packed_rating_comes_back_as_it_was():
+  """Ratings cross the shuffles packed (ingest._PACKED_RATING).
 
-  Only the shard writer, which reads every field, makes them Ratings again;
-  deduplication and the movies' raters read the plain tuples.
+  A whole-star rating comes back an int and a half-star one a float, so the
+  examples' rating keeps its schema type, and the line's text comes back
+  whole for the rejects report.
   """
-  data_dir = tmp_path / 'data'
-  data_dir.mkdir()
-  _write(str(data_dir))
-  made = []
-  make = rules.Rating._make
-
-  def counted_make(fields: tuple) -> rules.Rating:
-    made.append(tuple(fields)[:4])
-    return make(fields)
-
-  monkeypatch.setattr(rules.Rating, '_make', counted_make)
-  with beam.Pipeline(options=PipelineOptions(BEAM_ARGS)) as pipeline:
-    ingest.ingest(
-        pipeline, input_files.check_input_files(str(data_dir)),
-        splits.TEMPORAL, history_length=3, raters_length=1,
-        feature_types=outputs.feature_types(
-            tfdv.load_schema_text(paths.SCHEMA_PATH)),
-        examples_uri=str(tmp_path / 'examples'),
-        report_uri=str(tmp_path / 'report'))
-  assert sorted(made) == KEPT
+  for rating in (
+      rules.Rating(7, 3952, 4, 978300760, 12, '7::3952::4::978300760'),
+      rules.Rating(7, 193609, 3.5, 1537799250, 2, '7,193609,3.5,1537799250'),
+      rules.Rating(7, 5, 0.5, 0, 3, 'Amélie, 7,5,0.5,0')):
+    unpacked = ingest._unpacked(7, ingest._packed(rating))
+    assert unpacked == rating
+    assert type(unpacked.rating) is type(rating.rating)

@@ -5,13 +5,17 @@ shards), so the same graph runs on the DirectRunner and on a distributed
 runner against gs:// paths.
 """
 
+import array
+import itertools
 import json
 import operator
+import struct
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import apache_beam as beam
 from apache_beam.io import fileio
 from apache_beam.io.filesystems import FileSystems
+import numpy as np
 import tensorflow as tf
 
 from components.ingestion import examples
@@ -29,22 +33,34 @@ LINES_READ = 'lines_read'
 
 _user_id = operator.attrgetter('user_id')
 _movie_id = operator.attrgetter('movie_id')
-# A rating's fields in the plain tuple that carries it across the shuffles.
-_rating_movie_id, _rating_timestamp, _rating_line, _rating_text = (
-    operator.itemgetter(rules.Rating._fields.index(name))
-    for name in ('movie_id', 'timestamp', 'line', 'text'))
+# A rating as it crosses the shuffles by user and by shard: its movie id,
+# timestamp, line number, rating and whether the rating is a whole-star int,
+# packed, then its line's text in UTF-8. The in-memory runner holds a
+# shuffle's values decoded, and a rating as a tuple of Python objects took
+# about 300 bytes there; packed it takes about 100.
+_PACKED_RATING = struct.Struct('<qqqd?')
 
 
-def _by_user(rating: rules.Rating) -> tuple[int, tuple]:
-  """(user id, the rating as a plain tuple) for the shuffle by user.
+def _packed(rating: rules.Rating) -> bytes:
+  return _PACKED_RATING.pack(
+      rating.movie_id, rating.timestamp, rating.line, rating.rating,
+      isinstance(rating.rating, int)) + rating.text.encode('utf-8')
+
+
+def _unpacked(user_id: int, packed: bytes) -> rules.Rating:
+  movie_id, timestamp, line, value, whole = _PACKED_RATING.unpack_from(packed)
+  return rules.Rating(user_id, movie_id, int(value) if whole else value,
+                      timestamp, line,
+                      packed[_PACKED_RATING.size:].decode('utf-8'))
+
+
+def _by_user(rating: rules.Rating) -> tuple[int, bytes]:
+  """(user id, the rating packed) for the shuffle by user.
 
   Beam's default coder pickles a NamedTuple with its class path for every
-  element, while a plain tuple of ints and strings it encodes natively. The
-  rating stays a plain tuple across both shuffles: deduplication and the
-  movies' raters read the few fields they need by position, and only the
-  shard writer, which reads them all, makes it a Rating again, once.
+  element; the packed bytes it copies as they are.
   """
-  return rating.user_id, tuple(rating)
+  return rating.user_id, _packed(rating)
 
 
 def _parse_lines(readable_file: fileio.ReadableFile,
@@ -131,30 +147,36 @@ class _KeepFirstLine(beam.PTransform):
     return {RECORDS: kept[RECORDS], REJECTS: kept[REJECTS]}
 
 
-# One user's ratings after deduplication: (user id, the ratings as plain
-# tuples, see _by_user). The unit that travels from the grouping by user to the
+# One user's ratings after deduplication: (user id, the ratings packed, see
+# _PACKED_RATING). The unit that travels from the grouping by user to the
 # shard writers, which build the examples: 6,040 elements on ml-1m instead of a
 # million examples, each of which Beam would encode and decode between steps.
 # Alone on full ml-1m (load 0.9), the ingestion took 141 s and peaked at
 # 2.9 GB when examples crossed two more steps, and 81 s and 1.4 GB this way.
-UserRatings = tuple[int, list[tuple]]
+UserRatings = tuple[int, list[bytes]]
 
 
-def _deduplicated(keyed_ratings: tuple[int, Iterable[tuple]],
+def _deduplicated(keyed_ratings: tuple[int, Iterable[bytes]],
                   ratings_file: str) -> Iterator[Any]:
   """One user's ratings without repeated movies; the repeats as rejects.
 
   Deduplicates here because the user's group holds every rating of each of
   its user-movie pairs: no extra shuffle is needed.
   """
-  user_id, rating_fields = keyed_ratings
-  kept, duplicates = rules.keep_first(rating_fields, key=_rating_movie_id,
-                                      line=_rating_line)
+  user_id, packed_ratings = keyed_ratings
+  kept, duplicates = rules.keep_first(
+      (_unpacked(user_id, packed) for packed in packed_ratings),
+      key=_movie_id)
   for duplicate in duplicates:
     yield beam.pvalue.TaggedOutput(
-        REJECTS, rules.Reject(ratings_file, _rating_line(duplicate),
-                              rules.DUPLICATE_PAIR, _rating_text(duplicate)))
-  yield user_id, kept
+        REJECTS, rules.Reject(ratings_file, duplicate.line,
+                              rules.DUPLICATE_PAIR, duplicate.text))
+  yield user_id, [_packed(rating) for rating in kept]
+
+
+# The movies' raters accumulate as three aligned columns of 64-bit ints:
+# movie id, timestamp, user id.
+RaterColumns = tuple[array.array, array.array, array.array]
 
 
 class _MovieRaters(beam.CombineFn):
@@ -164,53 +186,60 @@ class _MovieRaters(beam.CombineFn):
   pairs are shuffled. It spares a shuffle of the examples by movie, which
   held another copy of every example: on ml-1m the ingestion peaked at
   5.7 GB with that shuffle and at 3.4 GB with the movies' timestamps alone
-  as this side input.
+  as this side input. The accumulator is 24 bytes a rating in `array`
+  columns, where lists of (timestamp, user) tuples took about 120.
   """
 
-  def create_accumulator(self) -> dict[int, list[tuple[int, int]]]:
-    return {}
+  def create_accumulator(self) -> RaterColumns:
+    return array.array('q'), array.array('q'), array.array('q')
 
-  def add_input(self, pairs: dict[int, list[tuple[int, int]]],
-                user_ratings: UserRatings) -> dict[int, list[tuple[int, int]]]:
-    user_id, rating_fields = user_ratings
-    for fields in rating_fields:
-      pairs.setdefault(_rating_movie_id(fields), []).append(
-          (_rating_timestamp(fields), user_id))
-    return pairs
+  def add_input(self, columns: RaterColumns,
+                user_ratings: UserRatings) -> RaterColumns:
+    user_id, packed_ratings = user_ratings
+    movie_ids, timestamps, user_ids = columns
+    for packed in packed_ratings:
+      movie_id, timestamp = _PACKED_RATING.unpack_from(packed)[:2]
+      movie_ids.append(movie_id)
+      timestamps.append(timestamp)
+      user_ids.append(user_id)
+    return columns
 
-  def merge_accumulators(
-      self, accumulators: Iterable[dict[int, list[tuple[int, int]]]]
-  ) -> dict[int, list[tuple[int, int]]]:
-    merged = {}
-    for pairs in accumulators:
-      for movie_id, values in pairs.items():
-        merged.setdefault(movie_id, []).extend(values)
+  def merge_accumulators(self, accumulators: Iterable[RaterColumns]
+                         ) -> RaterColumns:
+    merged = self.create_accumulator()
+    for columns in accumulators:
+      for merged_column, column in zip(merged, columns):
+        merged_column.extend(column)
     return merged
 
-  def extract_output(self, pairs: dict[int, list[tuple[int, int]]]
+  def extract_output(self, columns: RaterColumns
                      ) -> dict[int, examples.MovieRaters]:
-    return {movie_id: examples.movie_raters(values)
-            for movie_id, values in pairs.items()}
+    return examples.raters_by_columns(
+        *(np.frombuffer(column, np.int64) for column in columns))
 
 
 def _keyed_by_shard(user_ratings: UserRatings) -> tuple[int, UserRatings]:
   return outputs.user_shard(user_ratings[0]), user_ratings
 
 
-def _write_split_shard(path: str,
-                       keyed_examples: list[tuple[int, examples.Example]],
+def _write_split_shard(path: str, split_examples: Iterable[examples.Example],
                        users: Mapping[int, rules.User] | None,
                        movies: Mapping[int, rules.Movie],
                        movie_raters: Mapping[int, examples.MovieRaters],
                        raters_length: int,
                        feature_types: Mapping[str, int]) -> None:
-  """Adds the user, the movie and its context; writes one file, in order."""
+  """Adds the user, the movie and its context; writes one file, in order.
+
+  Takes the examples one encoding batch at a time, so a batch's examples are
+  the only ones in memory.
+  """
   gzip = tf.io.TFRecordOptions(compression_type='GZIP',
                                compression_level=outputs.GZIP_LEVEL)
+  split_examples = iter(split_examples)
   with tf.io.TFRecordWriter(path, gzip) as writer:
-    for start in range(0, len(keyed_examples), outputs.ENCODE_BATCH):
+    while batch := list(itertools.islice(split_examples, outputs.ENCODE_BATCH)):
       rows = []
-      for _, example in keyed_examples[start:start + outputs.ENCODE_BATCH]:
+      for example in batch:
         context = examples.movie_context(movie_raters[example.movie_id],
                                          example.timestamp, raters_length)
         user = None if users is None else users[example.user_id]
@@ -235,24 +264,33 @@ def _write_shard(keyed_users: tuple[int, Iterable[UserRatings | None]],
   Yields (split, examples written). Every shard of every split is written,
   empty ones included, so a split's directory always holds NUM_SHARDS files.
   A file is in shuffle-key order, fixed by the ratings, not by the runner, so
-  reruns write the same examples in the same order.
+  reruns write the same examples in the same order. The shard holds its
+  users' timelines and sorts the examples' places (shuffle key, user,
+  position); each example is built only when its batch is written.
   """
   shard, user_ratings = keyed_users
-  by_split = {split: [] for split in outputs.SPLITS}
+  timelines = {}
+  places = {split: [] for split in outputs.SPLITS}
   for entry in user_ratings:
     if entry is None:
       continue
-    for example in examples.user_examples(
-        map(rules.Rating._make, entry[1]), history_length, split_protocol):
-      by_split[example.split].append(
-          (outputs.shuffle_key(example.user_id, example.movie_id), example))
-  for split, keyed_examples in by_split.items():
-    keyed_examples.sort(key=operator.itemgetter(0))
+    user_id, packed_ratings = entry
+    timeline = timelines[user_id] = examples.user_timeline(
+        (_unpacked(user_id, packed) for packed in packed_ratings),
+        split_protocol)
+    for position, (movie_id, split) in enumerate(
+        zip(timeline.movie_ids, timeline.row_splits)):
+      places[split].append(
+          (outputs.shuffle_key(user_id, movie_id), user_id, position))
+  for split, split_places in places.items():
+    split_places.sort()
     tf.io.gfile.makedirs(paths.split_dir(examples_uri, split))
-    _write_split_shard(outputs.shard_path(examples_uri, split, shard),
-                       keyed_examples, users, movies, movie_raters,
-                       raters_length, feature_types)
-    yield split, len(keyed_examples)
+    _write_split_shard(
+        outputs.shard_path(examples_uri, split, shard),
+        (examples.example_at(timelines[user_id], position, history_length)
+         for _, user_id, position in split_places),
+        users, movies, movie_raters, raters_length, feature_types)
+    yield split, len(split_places)
 
 
 def _report_json(_: None, data_format: str, split_protocol: str,
