@@ -187,7 +187,8 @@ class _MovieRaters(beam.CombineFn):
   held another copy of every example: on ml-1m the ingestion peaked at
   5.7 GB with that shuffle and at 3.4 GB with the movies' timestamps alone
   as this side input. The accumulator is 24 bytes a rating in `array`
-  columns, where lists of (timestamp, user) tuples took about 120.
+  columns, where lists of (timestamp, user) tuples took 92 (a 2-tuple, its
+  timestamp and a list slot; the user id object is shared).
   """
 
   def create_accumulator(self) -> RaterColumns:
