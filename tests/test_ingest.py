@@ -8,6 +8,7 @@ import os
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
+import tensorflow as tf
 import tensorflow_data_validation as tfdv
 
 from components.ingestion import ingest
@@ -53,3 +54,33 @@ def test_a_packed_rating_comes_back_as_it_was():
     unpacked = ingest._unpacked(7, ingest._packed(rating))
     assert unpacked == rating
     assert type(unpacked.rating) is type(rating.rating)
+
+
+def test_the_graph_writes_each_kept_rating_once_and_rejects_the_repeat(
+    tmp_path):
+  """Packed ratings through both shuffles come back as the kept ratings."""
+  data_dir = tmp_path / 'data'
+  data_dir.mkdir()
+  _write(str(data_dir))
+  examples_uri = str(tmp_path / 'examples')
+  with beam.Pipeline(options=PipelineOptions(BEAM_ARGS)) as pipeline:
+    ingest.ingest(
+        pipeline, input_files.check_input_files(str(data_dir)),
+        splits.TEMPORAL, history_length=3, raters_length=1,
+        feature_types=outputs.feature_types(
+            tfdv.load_schema_text(paths.SCHEMA_PATH)),
+        examples_uri=examples_uri, report_uri=str(tmp_path / 'report'))
+  written = [
+      (row['user_id'], row['movie_id'], row['rating'], row['timestamp'])
+      for split in outputs.SPLITS
+      for shard in range(outputs.NUM_SHARDS)
+      for row in outputs.deserialize_examples(tf.data.TFRecordDataset(
+          outputs.shard_path(examples_uri, split, shard),
+          compression_type='GZIP').as_numpy_iterator())]
+  assert sorted(written) == KEPT
+  rejects = ''.join(
+      path.read_text() for path in
+      (tmp_path / 'report' / outputs.REJECTS_DIR).iterdir())
+  assert (f'{formats.ML_1M.ratings_file}\t{len(KEPT) + 1}\t'
+          f'{rules.DUPLICATE_PAIR}\t' + '::'.join(map(str, REPEATED))
+          in rejects)
