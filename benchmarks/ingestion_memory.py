@@ -68,9 +68,7 @@ def main() -> None:
   ingested = report.read_report(os.path.join(args.output_dir, 'report'))
   result['rows'] = ingested['rows']
   print('wrote ' + baselines.write_results(
-      result, os.path.join(os.path.dirname(os.path.dirname(
-          os.path.abspath(__file__))), 'benchmarks', 'results'),
-      args.results_name))
+      result, baselines.DEFAULT_RESULTS_DIR, args.results_name))
 
 
 if __name__ == '__main__':

@@ -165,13 +165,13 @@ def _deduplicated(keyed_ratings: tuple[int, Iterable[bytes]],
   """
   user_id, packed_ratings = keyed_ratings
   kept, duplicates = rules.keep_first(
-      (_unpacked(user_id, packed) for packed in packed_ratings),
-      key=_movie_id)
-  for duplicate in duplicates:
+      ((_unpacked(user_id, packed), packed) for packed in packed_ratings),
+      key=lambda pair: pair[0].movie_id, line=lambda pair: pair[0].line)
+  for duplicate, _ in duplicates:
     yield beam.pvalue.TaggedOutput(
         REJECTS, rules.Reject(ratings_file, duplicate.line,
                               rules.DUPLICATE_PAIR, duplicate.text))
-  yield user_id, [_packed(rating) for rating in kept]
+  yield user_id, [packed for _, packed in kept]
 
 
 # The movies' raters accumulate as three aligned columns of 64-bit ints:
