@@ -384,7 +384,8 @@ def main() -> None:
       np.where(carve.held_out, -1, train.user_ids), train.earlier_counts,
       args.impression_positions) & ~carve.held_out
   impression_targets, later_movies = impression_gen.position_targets(
-      train, serialized, np.flatnonzero(impressed))
+      train, retrieval_evaluator.EarlierMovies(train), serialized,
+      np.flatnonzero(impressed))
   impression_retrieval = tune_retrieval.train_retrieval(
       dataclasses.replace(carve, held_out=carve.held_out | impressed,
                           targets=impression_targets),

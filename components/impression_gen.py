@@ -17,7 +17,7 @@ so training and serving share one feature code.
 """
 
 import os
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -33,17 +33,24 @@ from models import engagement
 from models import signatures
 
 FILE_NAME = 'impressions.tfrecord.gz'
+# Requests served and written at a time: their bytes, their 300-candidate
+# lists and the lists' examples come to tens of MB, whatever the users. A
+# multiple of the serving batch, so the model scores the same batches.
+LIST_CHUNK = 4096
 # What a list keeps of its request: the ranking stage's request, and whose.
 _REQUEST_SPEC = {**engagement.REQUEST_SPEC,
                  features.USER_ID: tf.io.FixedLenFeature([], tf.int64)}
 
 
 def position_targets(ratings: retrieval_evaluator.Ratings,
+                     earlier: retrieval_evaluator.EarlierMovies,
                      serialized: Sequence[bytes] | Mapping[int, bytes],
                      rows: np.ndarray
                      ) -> tuple[retrieval_evaluator.Targets, list[np.ndarray]]:
-  """Requests for the ratings at `rows`, and the movies each user rates later."""
-  earlier = retrieval_evaluator.EarlierMovies(ratings)
+  """Requests for the ratings at `rows`, and the movies each user rates later.
+
+  `earlier` looks up `ratings`' movies by user (built once: it sorts them all).
+  """
   excluded, later = [], []
   for row in rows:
     user, count = ratings.user_ids[row], ratings.earlier_counts[row]
@@ -88,22 +95,30 @@ def list_examples(requests: list[bytes], movie_ids: np.ndarray,
   return serialized
 
 
-def impression_lists(train_split_uri: str, model_dir: str,
-                     positions: int) -> list[bytes]:
-  """The impression retriever's lists for each user's `positions` newest train ratings."""
+def impression_lists(train_split_uri: str, model_dir: str, positions: int,
+                     chunk_size: int = LIST_CHUNK) -> Iterator[bytes]:
+  """The impression retriever's lists for each user's `positions` newest train ratings.
+
+  A chunk of `chunk_size` requests is read, served and serialized before
+  the next, so only the train split's id columns grow with the ratings.
+  """
   train, _ = retrieval_evaluator.read_split(train_split_uri,
                                             keep_examples=False)
+  earlier = retrieval_evaluator.EarlierMovies(train)
   rows = np.flatnonzero(splits.newest_per_user(
       train.user_ids, train.earlier_counts, positions))
-  targets, later = position_targets(
-      train, retrieval_evaluator.examples_at(train_split_uri, rows), rows)
   serve = tf.saved_model.load(model_dir).signatures[signatures.SERVING_DEFAULT]
-  movie_ids, scores = retrieval_evaluator.served_lists(serve, targets.requests)
-  shown = np.isfinite(scores) & ~np.array(
-      [np.isin(row, movies) for row, movies in zip(movie_ids, later)],
-      dtype=bool).reshape(movie_ids.shape)
-  return list_examples(targets.requests, movie_ids, scores, shown,
-                       target_places(movie_ids, targets.movie_ids))
+  for requests in retrieval_evaluator.examples_in_chunks(train_split_uri, rows,
+                                                         chunk_size):
+    targets, later = position_targets(
+        train, earlier, requests, np.fromiter(requests, np.int64, len(requests)))
+    movie_ids, scores = retrieval_evaluator.served_lists(serve,
+                                                         targets.requests)
+    shown = np.isfinite(scores) & ~np.array(
+        [np.isin(row, movies) for row, movies in zip(movie_ids, later)],
+        dtype=bool).reshape(movie_ids.shape)
+    yield from list_examples(targets.requests, movie_ids, scores, shown,
+                             target_places(movie_ids, targets.movie_ids))
 
 
 @tfx.dsl.components.component

@@ -9,7 +9,7 @@ A train-popularity ranking of the same targets is the bar to clear.
 import dataclasses
 import json
 import os
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -76,6 +76,30 @@ def read_split(split_uri: str, keep_examples: bool) -> tuple[Ratings,
   return Ratings.concatenate(parts), serialized
 
 
+def examples_in_chunks(split_uri: str, rows: np.ndarray,
+                       chunk_size: int) -> Iterator[dict[int, bytes]]:
+  """The serialized examples at `rows` of read_split's order, `chunk_size` rows at a time.
+
+  One read of the split, rows ascending; a caller that handles each chunk
+  before the next holds only a chunk's bytes (ImpressionGen's requests).
+  """
+  wanted = np.unique(rows)
+  chunk, start = {}, 0
+  for batch in _batches(split_uri):
+    stop = start + int(batch.shape[0])
+    low, high = np.searchsorted(wanted, [start, stop])
+    if high > low:
+      values = batch.numpy()
+      for row in wanted[low:high]:
+        chunk[int(row)] = values[row - start]
+        if len(chunk) == chunk_size:
+          yield chunk
+          chunk = {}
+    start = stop
+  if chunk:
+    yield chunk
+
+
 def examples_at(split_uri: str, rows: np.ndarray) -> dict[int, bytes]:
   """The serialized examples at `rows` of read_split's order, by row.
 
@@ -84,15 +108,9 @@ def examples_at(split_uri: str, rows: np.ndarray) -> dict[int, bytes]:
   ImpressionGen peaked at 4,021 MB on the cost curve's 3M point, and at
   2,282 MB this way.
   """
-  wanted = np.unique(rows)
-  found, start = {}, 0
-  for batch in _batches(split_uri):
-    stop = start + int(batch.shape[0])
-    low, high = np.searchsorted(wanted, [start, stop])
-    if high > low:
-      values = batch.numpy()
-      found.update({int(row): values[row - start] for row in wanted[low:high]})
-    start = stop
+  found = {}
+  for chunk in examples_in_chunks(split_uri, rows, max(len(rows), 1)):
+    found.update(chunk)
   return found
 
 

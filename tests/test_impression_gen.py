@@ -4,6 +4,7 @@ import collections
 
 import numpy as np
 import tensorflow as tf
+from tfx.utils import path_utils
 
 from components import impression_gen
 from components import retrieval_evaluator
@@ -94,3 +95,25 @@ def test_no_list_shows_an_earlier_movie_or_counts_a_later_one_as_a_negative(
     if place != features.NO_TARGET:
       assert candidates[place] == ids[position]
       assert shown[place]
+
+
+def test_lists_made_a_few_requests_at_a_time_are_the_lists_made_at_once(run):
+  """ImpressionGen serves its requests in chunks: the chunks change nothing.
+
+  Chunks of one serving batch, so each batch the model scores holds the
+  same requests either way (a matmul's last bits may depend on its rows).
+  """
+  assert run.completed.returncode == 0, run.completed.stderr[-5000:]
+  train_uri = paths.latest_ingested_split(run.output_dir, splits.TRAIN_SPLIT)
+  model_dir = path_utils.serving_model_path(paths.latest_output(
+      paths.pipeline_root(run.output_dir), paths.IMPRESSION_TRAINER, 'model'))
+
+  def parsed(chunk_size: int) -> list[tf.train.Example]:
+    return [tf.train.Example.FromString(serialized)
+            for serialized in impression_gen.impression_lists(
+                train_uri, model_dir, splits.IMPRESSION_POSITIONS, chunk_size)]
+
+  chunk = retrieval_evaluator._REQUEST_BATCH  # pylint: disable=protected-access
+  in_chunks = parsed(chunk)
+  assert len(in_chunks) > chunk
+  assert in_chunks == parsed(1_000_000)

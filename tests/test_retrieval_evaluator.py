@@ -75,6 +75,10 @@ def test_examples_at_rows_are_read_splits_examples_at_those_rows(
   assert sorted(found) == [2, 3, 7, 8]
   assert [found[row] for row in rows] == [serialized[row] for row in rows]
   np.testing.assert_array_equal(ratings.user_ids, range(9))
+  chunks = list(retrieval_evaluator.examples_in_chunks(str(tmp_path), rows, 3))
+  assert [list(chunk) for chunk in chunks] == [[2, 3, 7], [8]]
+  assert [chunk[row] for chunk in chunks for row in chunk] == [
+      serialized[row] for row in (2, 3, 7, 8)]
 
 
 def test_ranks_are_positions_in_the_served_lists_and_misses_are_marked():
