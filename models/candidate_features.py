@@ -66,7 +66,12 @@ class RatingTables:
 def rating_tables(user_ids: np.ndarray, movie_ids: np.ndarray,
                   timestamps: np.ndarray,
                   positions: np.ndarray) -> RatingTables:
-  """The tables of ratings given as columns; `positions` orders each user's."""
+  """The tables of ratings given as columns; `positions` orders each user's.
+
+  The follow keys (up to SEQUENCE_WINDOW a rating, 80 bytes) are filled
+  into one array and sorted in place: built as a list of per-lag arrays,
+  concatenated and sorted into a copy, they were held three times over.
+  """
   movie_span = int(movie_ids.max()) + 1
   if movie_span ** 2 * TIME_SPAN > _MAX_KEY:
     raise TableRangeError(
@@ -78,14 +83,25 @@ def rating_tables(user_ids: np.ndarray, movie_ids: np.ndarray,
   timestamps = timestamps.astype(np.int64)
   order = np.lexsort((positions, user_ids))
   users, movies, times = user_ids[order], movie_ids[order], timestamps[order]
-  pairs = []
-  for lag in range(1, SEQUENCE_WINDOW + 1):
-    same_user = users[lag:] == users[:-lag]
-    pairs.append(((movies[:-lag] * movie_span + movies[lag:]) * TIME_SPAN +
-                  times[lag:])[same_user])
-  return RatingTables(movie_span=movie_span,
-                      rating_keys=np.sort(movie_ids * TIME_SPAN + timestamps),
-                      follow_keys=np.sort(np.concatenate(pairs)))
+  lags = range(1, SEQUENCE_WINDOW + 1)
+  follow_keys = np.empty(
+      sum(int(np.count_nonzero(users[lag:] == users[:-lag])) for lag in lags),
+      np.int64)
+  filled = 0
+  for lag in lags:
+    keys = movies[:-lag] * movie_span
+    keys += movies[lag:]
+    keys *= TIME_SPAN
+    keys += times[lag:]
+    keys = keys[users[lag:] == users[:-lag]]
+    follow_keys[filled:filled + len(keys)] = keys
+    filled += len(keys)
+  follow_keys.sort()
+  rating_keys = movie_ids * TIME_SPAN
+  rating_keys += timestamps
+  rating_keys.sort()
+  return RatingTables(movie_span=movie_span, rating_keys=rating_keys,
+                      follow_keys=follow_keys)
 
 
 def _place(keys: tf.Tensor, prefixes: tf.Tensor,
