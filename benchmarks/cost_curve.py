@@ -15,8 +15,10 @@ component's seconds per million ratings, so the points compare.
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -35,6 +37,26 @@ from reporting import summary
 # 1M ratings, ml-25m 62,423 for 25M).
 RATINGS_PER_USER = 143
 MOVIES_AT_1M = 10_000
+
+
+# Free disk a point needs a million ratings, both where its run directory
+# lies and in the temporary directory (the ranking Trainer's scratch copy of
+# the transformed split): the 10M point's disk use peaked at DISK_PEAK_GB.
+DISK_GB_PER_MILLION_RATINGS = 2.0
+
+
+def check_free_disk(point_dir: str, ratings: int) -> None:
+  """Refuses to start a point the disk cannot hold: a full disk fails it hours in."""
+  needed_gb = DISK_GB_PER_MILLION_RATINGS * ratings / 1e6
+  existing = os.path.abspath(point_dir)
+  while not os.path.exists(existing):
+    existing = os.path.dirname(existing)
+  for directory in (existing, tempfile.gettempdir()):
+    free_gb = shutil.disk_usage(directory).free / 2**30
+    if free_gb < needed_gb:
+      raise SystemExit(
+          f'{directory} has {free_gb:.1f} GB free: a point of {ratings:,} '
+          f'ratings needs about {needed_gb:.1f} GB there')
 
 
 def sample_shape(ratings: int) -> dict[str, int]:
@@ -78,6 +100,7 @@ def main() -> None:
   point_dir = os.path.join(os.path.abspath(args.work_dir), str(args.ratings))
   if os.path.exists(point_dir):
     raise SystemExit(f'{point_dir} exists: give a fresh --work-dir')
+  check_free_disk(point_dir, args.ratings)
   data_dir, output_dir = (os.path.join(point_dir, 'data'),
                           os.path.join(point_dir, 'run'))
   shape = sample_shape(args.ratings)
