@@ -54,13 +54,38 @@ class RatingTables:
   """The train split's ratings as sorted int64 keys.
 
   rating_keys: movie * TIME_SPAN + time, one per rating;
-  follow_keys: (earlier movie * movie_span + later movie) * TIME_SPAN + the
-    later rating's time, one per pair within SEQUENCE_WINDOW places of a
-    user's sequence.
+  follow_pairs: the distinct earlier movie * movie_span + later movie of
+    ratings within SEQUENCE_WINDOW places of a user's sequence, sorted,
+    then a last entry above them all;
+  follow_keys: the pair's index in follow_pairs * TIME_SPAN + the later
+    rating's time, one per such pair of ratings.
+  A pair's index, not the pair, is packed with the time: the CSV releases'
+  movie ids reach 292,757 (ml-32m), and a pair of ids times TIME_SPAN
+  overflowed int64 above 65,535 (the cost curve's 10M point failed so).
   """
   movie_span: int
   rating_keys: np.ndarray
+  follow_pairs: np.ndarray
   follow_keys: np.ndarray
+
+
+def _follow_columns(users: np.ndarray, movies: np.ndarray, times: np.ndarray,
+                    movie_span: int) -> tuple[np.ndarray, np.ndarray]:
+  """Each pair of a user's ratings within SEQUENCE_WINDOW places: its movies' pair, the later time."""
+  lags = range(1, SEQUENCE_WINDOW + 1)
+  total = sum(int(np.count_nonzero(users[lag:] == users[:-lag]))
+              for lag in lags)
+  pairs, later_times = np.empty(total, np.int64), np.empty(total, np.int64)
+  filled = 0
+  for lag in lags:
+    same_user = users[lag:] == users[:-lag]
+    count = int(np.count_nonzero(same_user))
+    pair = movies[:-lag] * movie_span
+    pair += movies[lag:]
+    pairs[filled:filled + count] = pair[same_user]
+    later_times[filled:filled + count] = times[lag:][same_user]
+    filled += count
+  return pairs, later_times
 
 
 def rating_tables(user_ids: np.ndarray, movie_ids: np.ndarray,
@@ -68,40 +93,38 @@ def rating_tables(user_ids: np.ndarray, movie_ids: np.ndarray,
                   positions: np.ndarray) -> RatingTables:
   """The tables of ratings given as columns; `positions` orders each user's.
 
-  The follow keys (up to SEQUENCE_WINDOW a rating, 80 bytes) are filled
-  into one array and sorted in place: built as a list of per-lag arrays,
-  concatenated and sorted into a copy, they were held three times over.
+  The follow pairs are filled into preallocated arrays: built as a list of
+  per-lag arrays and concatenated, they were held twice over.
   """
   movie_span = int(movie_ids.max()) + 1
-  if movie_span ** 2 * TIME_SPAN > _MAX_KEY:
+  if movie_span ** 2 > _MAX_KEY:
     raise TableRangeError(
-        f'movie ids up to {movie_span - 1} do not fit the follow keys: the '
-        f'largest is {int(np.sqrt(_MAX_KEY / TIME_SPAN)) - 1}')
+        f'movie ids up to {movie_span - 1} do not fit the follow pairs: the '
+        f'largest is {int(np.sqrt(_MAX_KEY)) - 1}')
   if timestamps.max() >= TIME_SPAN or timestamps.min() < 0:
     raise TableRangeError(f'timestamps must lie in [0, {TIME_SPAN})')
   movie_ids = movie_ids.astype(np.int64)
   timestamps = timestamps.astype(np.int64)
   order = np.lexsort((positions, user_ids))
-  users, movies, times = user_ids[order], movie_ids[order], timestamps[order]
-  lags = range(1, SEQUENCE_WINDOW + 1)
-  follow_keys = np.empty(
-      sum(int(np.count_nonzero(users[lag:] == users[:-lag])) for lag in lags),
-      np.int64)
-  filled = 0
-  for lag in lags:
-    keys = movies[:-lag] * movie_span
-    keys += movies[lag:]
-    keys *= TIME_SPAN
-    keys += times[lag:]
-    keys = keys[users[lag:] == users[:-lag]]
-    follow_keys[filled:filled + len(keys)] = keys
-    filled += len(keys)
-  follow_keys.sort()
+  pairs, later_times = _follow_columns(user_ids[order], movie_ids[order],
+                                       timestamps[order], movie_span)
+  order = np.lexsort((later_times, pairs))
+  pairs, later_times = pairs[order], later_times[order]
+  del order
+  is_first = np.ones(len(pairs), bool)
+  is_first[1:] = pairs[1:] != pairs[:-1]
+  # A last pair above every real one, so every search lands in the array.
+  follow_pairs = np.append(pairs[is_first], _MAX_KEY)
+  del pairs
+  follow_keys = np.cumsum(is_first, dtype=np.int64)
+  follow_keys -= 1
+  follow_keys *= TIME_SPAN
+  follow_keys += later_times
   rating_keys = movie_ids * TIME_SPAN
   rating_keys += timestamps
   rating_keys.sort()
   return RatingTables(movie_span=movie_span, rating_keys=rating_keys,
-                      follow_keys=follow_keys)
+                      follow_pairs=follow_pairs, follow_keys=follow_keys)
 
 
 def _place(keys: tf.Tensor, prefixes: tf.Tensor,
@@ -136,6 +159,8 @@ class CandidateFeatures(tf.Module):
     self.movie_span = tables.movie_span
     self.rating_keys = tf.Variable(tables.rating_keys, trainable=False,
                                    name='rating_keys')
+    self.follow_pairs = tf.Variable(tables.follow_pairs, trainable=False,
+                                    name='follow_pairs')
     self.follow_keys = tf.Variable(tables.follow_keys, trainable=False,
                                    name='follow_keys')
 
@@ -183,9 +208,9 @@ class CandidateFeatures(tf.Module):
     columns.append(tf.math.log1p(age_days))
     return tf.stack(columns, axis=-1)
 
-  def _sequence(self, rating_keys: tf.Tensor, follow_keys: tf.Tensor,
-                history: tf.RaggedTensor, candidates: tf.Tensor,
-                now: tf.Tensor) -> tf.Tensor:
+  def _sequence(self, rating_keys: tf.Tensor, follow_pairs: tf.Tensor,
+                follow_keys: tf.Tensor, history: tf.RaggedTensor,
+                candidates: tf.Tensor, now: tf.Tensor) -> tf.Tensor:
     newest = history[:, -SEQUENCE_SOURCES:]
     sources = tf.reverse_sequence(
         newest.to_tensor(default_value=-1, shape=[None, SEQUENCE_SOURCES]),
@@ -194,9 +219,13 @@ class CandidateFeatures(tf.Module):
              self._known(candidates[:, tf.newaxis, :]))
     pairs = (sources[:, :, tf.newaxis] * self.movie_span +
              candidates[:, tf.newaxis, :])
+    pair_index = tf.reshape(
+        tf.searchsorted(follow_pairs, tf.reshape(pairs, [-1]),
+                        out_type=tf.int64), tf.shape(pairs))
+    known &= tf.gather(follow_pairs, pair_index) == pairs
     pair_now = tf.broadcast_to(now[:, :, tf.newaxis], tf.shape(pairs))
     counts = tf.where(known, _count_before(
-        follow_keys, tf.where(known, pairs, 0), pair_now), 0)
+        follow_keys, tf.where(known, pair_index, 0), pair_now), 0)
     source_ratings = self._ratings_before(rating_keys, sources,
                                           tf.broadcast_to(now, tf.shape(sources)))
     shares = tf.reduce_sum(
@@ -219,10 +248,12 @@ class CandidateFeatures(tf.Module):
     history = tf.cast(history, tf.int64)
     now = tf.cast(timestamps, tf.int64)[:, tf.newaxis]
     rating_keys = tf.convert_to_tensor(self.rating_keys)
+    follow_pairs = tf.convert_to_tensor(self.follow_pairs)
     follow_keys = tf.convert_to_tensor(self.follow_keys)
     return tf.concat([
         self._retrieval(tf.cast(scores, tf.float32)),
         self._popularity(rating_keys, candidates,
                          tf.broadcast_to(now, tf.shape(candidates))),
-        self._sequence(rating_keys, follow_keys, history, candidates, now)],
+        self._sequence(rating_keys, follow_pairs, follow_keys, history,
+                       candidates, now)],
                      axis=-1)

@@ -29,14 +29,19 @@ def _features(tables, history, timestamps, candidates, scores):
       tf.constant(scores, tf.float32)).numpy()
 
 
-def test_the_counts_are_those_of_the_ratings_before_the_request():
-  # User 1 rates 5, 6, 7 on days 1-3; user 2 rates 5, then 7 on days 4-5.
+@pytest.mark.parametrize('first_id', [5, 290_005],
+                         ids=['small ids', 'ml-32m-sized ids'])
+def test_the_counts_are_those_of_the_ratings_before_the_request(first_id):
+  # User 1 rates 5, 6, 7 on days 1-3; user 2 rates 5, then 7 on days 4-5
+  # (ids counted from first_id: the CSV releases' reach 292,757).
+  offset = first_id - 5
   tables = candidate_features.rating_tables(
-      user_ids=np.array([1, 1, 1, 2, 2]), movie_ids=np.array([5, 6, 7, 5, 7]),
+      user_ids=np.array([1, 1, 1, 2, 2]),
+      movie_ids=np.array([5, 6, 7, 5, 7]) + offset,
       timestamps=np.array([1, 2, 3, 4, 5]) * DAY,
       positions=np.array([0, 1, 2, 0, 1]))
-  x = _features(tables, [[5]], [5 * DAY], [[7, 6, 9]],
-                [[2.0, 1.0, -np.inf]])
+  x = _features(tables, [[5 + offset]], [5 * DAY],
+                [[7 + offset, 6 + offset, 9 + offset]], [[2.0, 1.0, -np.inf]])
   assert x.shape == (1, 3, candidate_features.WIDTH)
   # Retrieval: score, gap to the best, log(1 + rank); an empty slot sits
   # 50 below the best.
@@ -93,7 +98,7 @@ def test_an_unknown_movie_counts_as_never_rated():
 
 def test_ids_or_times_too_large_for_the_keys_are_refused():
   with pytest.raises(candidate_features.TableRangeError, match='movie ids'):
-    candidate_features.rating_tables(np.array([1]), np.array([1 << 17]),
+    candidate_features.rating_tables(np.array([1]), np.array([1 << 32]),
                                      np.array([1]), np.array([0]))
   with pytest.raises(candidate_features.TableRangeError, match='timestamps'):
     candidate_features.rating_tables(np.array([1]), np.array([1]),
