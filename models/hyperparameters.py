@@ -84,6 +84,24 @@ class ModelConfig(TrainerCustomConfig):
   # (with their ratings) did not pay: 0.8591 and 0.8237 alone, 0.8574 and
   # 0.8254 with the flipped factors too (random90).
   flipped_factors: bool = True
+  # Above this many users the tables are penalized on the rows each batch
+  # reads and Adam moves those rows alone (models/row_penalty.py,
+  # models/lazy_adam.py), instead of L2 on whole tables and Adam on every
+  # row: a step then costs the batch, not the tables, which grow with the
+  # data. One member's step (benchmarks/ranking_step_cost.py) took 15, 22,
+  # 47, 89 and 109 ms with whole tables at the cost curve's 1M, 3M and 10M
+  # vocabularies (7k, 21k and 70k users) and ml-25m's and ml-32m's, and
+  # 21, 25, 32, 31 and 33 ms row-wise: whole tables are cheaper up to 21k
+  # users, row-wise from 70k.
+  dense_table_max_users: int = 30_000
+  # The row-wise tables' L2 weights are the whole tables' times this: a
+  # row is penalized only in the steps that read it. On the temporal train
+  # split's carve-out (one member, no I-AutoRec, 9 epochs) whole tables
+  # scored RMSE 0.8640 and AUC(liked) 0.8207; row-wise at 1, 3, 5, 10 and
+  # 100 times, 0.8647 and 0.7975 (overfitting from the fourth epoch),
+  # 0.8641 and 0.8226, 0.8656 and 0.8188, 0.8643 and 0.8190, 0.8800 and
+  # 0.8111.
+  row_l2_scale: float = 3.0
   # Chosen on a carve-out of the train split (docs/benchmarks.md): with the
   # history's ratings, more regularization and 9 epochs did best.
   dropout: float = 0.3

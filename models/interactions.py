@@ -10,9 +10,11 @@ import tensorflow as tf
 
 from models import member_axis
 from models import pooling
+from models import row_penalty
 
 
-def _implicit_sum(ids: tf.RaggedTensor, table: tf.Variable) -> tf.Tensor:
+def _implicit_sum(ids: tf.RaggedTensor, table: row_penalty.RowL2Embedding,
+                  training: bool | None) -> tf.Tensor:
   """|N|^-1/2 times the sum of the table's rows of each row's ids, [batch, dim].
 
   Pooled as a sparse product with the table (pooling.weighted_embedding_sums),
@@ -21,7 +23,8 @@ def _implicit_sum(ids: tf.RaggedTensor, table: tf.Variable) -> tf.Tensor:
   scale = tf.gather(
       tf.math.rsqrt(tf.maximum(tf.cast(ids.row_lengths(), tf.float32), 1.0)),
       ids.value_rowids())
-  implicit, = pooling.weighted_embedding_sums(ids, [scale], table)
+  rows, row_ids = table.pooled_table(ids, training)
+  implicit, = pooling.weighted_embedding_sums(row_ids, [scale], rows)
   return implicit
 
 
@@ -37,23 +40,27 @@ class SvdPlusPlus(tf.keras.layers.Layer):
   published rating predictors, here from earlier raters only.
 
   Every table holds `members` members' rows side by side
-  (models/member_axis.py), so the term comes per member.
+  (models/member_axis.py), so the term comes per member. Given
+  `row_l2_scale`, the L2 penalties, scaled by it, cover the rows each batch
+  reads, not the whole tables (models/row_penalty.py).
   """
 
   def __init__(self, users: int, movies: int, dim: int, factor_l2: float,
                bias_l2: float, flipped: bool = False, members: int = 1,
-               **kwargs):
+               row_l2_scale: float | None = None, **kwargs):
     super().__init__(**kwargs)
     self.members = members
 
     def table(rows: int, width: int, l2: float,
-              name: str) -> tf.keras.layers.Embedding:
+              name: str) -> row_penalty.RowL2Embedding:
       # Biases start at 0, factors small and random, as in SVD++.
       initializer = (tf.keras.initializers.Zeros() if width == 1 else
                      tf.keras.initializers.RandomNormal(stddev=0.01))
-      return tf.keras.layers.Embedding(
+      penalty = ({'embeddings_regularizer': tf.keras.regularizers.l2(l2)}
+                 if row_l2_scale is None else {'row_l2': row_l2_scale * l2})
+      return row_penalty.RowL2Embedding(
           rows, members * width, embeddings_initializer=initializer,
-          embeddings_regularizer=tf.keras.regularizers.l2(l2), name=name)
+          name=name, **penalty)
 
     self.user_bias = table(users, 1, bias_l2, 'user_bias')
     self.movie_bias = table(movies, 1, bias_l2, 'movie_bias')
@@ -71,13 +78,14 @@ class SvdPlusPlus(tf.keras.layers.Layer):
     super().build(input_shape)
 
   def call(self, user: tf.Tensor, movie: tf.Tensor, history: tf.RaggedTensor,
-           raters: tf.RaggedTensor | None = None) -> tf.Tensor:
+           raters: tf.RaggedTensor | None = None,
+           training: bool | None = None) -> tf.Tensor:
     """The term for each example and member, [batch, members, 1]; `raters` only if `flipped`."""
     user_vector = self.user_factors(user) + _implicit_sum(
-        history, self.implicit_factors.embeddings)
+        history, self.implicit_factors, training)
     movie_vector = self.movie_factors(movie)
     if self.rater_factors is not None:
-      movie_vector += _implicit_sum(raters, self.rater_factors.embeddings)
+      movie_vector += _implicit_sum(raters, self.rater_factors, training)
     biases = self.user_bias(user) + self.movie_bias(movie)
     return biases[:, :, tf.newaxis] + tf.reduce_sum(
         member_axis.split(user_vector, self.members) *

@@ -15,6 +15,7 @@ from models import hyperparameters
 from models import interactions
 from models import member_axis
 from models import pooling
+from models import row_penalty
 
 USER_CONTEXT = (features.USER_RATING_COUNT, features.SECONDS_SINCE_PREVIOUS,
                 features.EXAMPLE_AGE)
@@ -73,7 +74,7 @@ def model_inputs(config: hyperparameters.ModelConfig,
   return inputs
 
 
-class DenselyReadEmbedding(tf.keras.layers.Embedding):
+class DenselyReadEmbedding(row_penalty.RowL2Embedding):
   """An Embedding whose rows are gathered from a dense read of its table.
 
   For the movie table, which HistoryVectors also reads whole for its sparse
@@ -87,21 +88,42 @@ class DenselyReadEmbedding(tf.keras.layers.Embedding):
   examples took 5.7-6.8 s against 6.0-8.4 s (one member, processes
   alternating); requests of 100 examples to five packed members took
   2.88 and 4.53 ms p50 and p99 against 2.93 and 4.83 ms (alternating
-  request by request, load 1.5).
+  request by request, load 1.5). A row-wise table (sparse_table_updates)
+  is written sparsely by models/lazy_adam.py and read as rows everywhere,
+  so it gathers as a Keras Embedding does.
   """
 
-  def call(self, ids: tf.Tensor | tf.RaggedTensor) -> tf.Tensor | tf.RaggedTensor:
+  def call(self, ids: tf.Tensor | tf.RaggedTensor,
+           training: bool | None = None) -> tf.Tensor | tf.RaggedTensor:
+    if self.row_wise:
+      return super().call(ids, training)
     return tf.gather(tf.convert_to_tensor(self.embeddings), ids)
+
+
+def sparse_table_updates(sizes: VocabularySizes,
+                         config: hyperparameters.ModelConfig) -> bool:
+  """Whether the tables are penalized and updated on the rows a batch reads.
+
+  Above config.dense_table_max_users; the model's layers
+  (models/row_penalty.py) and its optimizer (models/lazy_adam.py) both
+  follow it.
+  """
+  return sizes.user - 1 > config.dense_table_max_users
 
 
 def _member_embedding(
     rows: int, dim: int, members: int, l2: float, name: str,
-    layer: type[tf.keras.layers.Embedding] = tf.keras.layers.Embedding
-) -> tf.keras.layers.Embedding:
+    row_l2_scale: float | None,
+    layer: type[row_penalty.RowL2Embedding] = row_penalty.RowL2Embedding
+) -> row_penalty.RowL2Embedding:
   """One table of every member's `dim`-wide rows side by side: [rows, members * dim].
 
-  Its L2 penalty is the sum of the members' own.
+  Its L2 penalty is the sum of the members' own: on the whole table, or
+  given `row_l2_scale`, that times `l2` on the rows each batch reads
+  (models/row_penalty.py).
   """
+  if row_l2_scale is not None:
+    return layer(rows, members * dim, row_l2=row_l2_scale * l2, name=name)
   return layer(
       rows, members * dim,
       embeddings_regularizer=tf.keras.regularizers.l2(l2) if l2 else None,
@@ -183,7 +205,7 @@ class HistoryVectors(tf.keras.layers.Layer):
   (hyperparameters.ModelConfig.hidden_ratings_share gives the figures).
   """
 
-  def __init__(self, movie_embedding: tf.keras.layers.Embedding,
+  def __init__(self, movie_embedding: row_penalty.RowL2Embedding,
                decays: tuple[float, ...], newest_movies: int,
                members: int = 1, **kwargs):
     super().__init__(**kwargs)
@@ -207,19 +229,20 @@ class HistoryVectors(tf.keras.layers.Layer):
                       [-1, self.members, self.newest_movies * width])
 
   def call(self, history: tf.RaggedTensor,
-           ratings: tf.RaggedTensor | None = None) -> list[tf.Tensor]:
+           ratings: tf.RaggedTensor | None = None,
+           training: bool | None = None) -> list[tf.Tensor]:
     weights = [pooling.recency_weights(history, decay)
                for decay in self.decays]
-    table = self.movie_embedding.embeddings
+    table, table_ids = self.movie_embedding.pooled_table(history, training)
     if ratings is None:
       vectors = [self._split(vector) for vector in
-                 pooling.weighted_embedding_sums(history, weights, table)]
+                 pooling.weighted_embedding_sums(table_ids, weights, table)]
     else:
       centered = centered_ratings(ratings.flat_values)
       known = [known_rating_weights(weight, ratings) for weight in weights]
       rated = [known_weight * centered for known_weight, _ in known]
       sums = pooling.weighted_embedding_sums(
-          history, [column for weight, rated_weight in zip(weights, rated)
+          table_ids, [column for weight, rated_weight in zip(weights, rated)
                     for column in (weight, rated_weight)], table)
       vectors = [
           tf.concat([
@@ -239,7 +262,7 @@ class HistoryVectors(tf.keras.layers.Layer):
 
 
 def _user_history(inputs: dict[str, tf.Tensor],
-                  movie_embedding: tf.keras.layers.Embedding,
+                  movie_embedding: row_penalty.RowL2Embedding,
                   config: hyperparameters.ModelConfig,
                   members: int) -> list[tf.Tensor]:
   """The history's vectors; `movie_embedding` must be built (HistoryVectors reads its table)."""
@@ -263,27 +286,32 @@ def build_ranking_model(sizes: VocabularySizes,
   member's user and movie vectors.
   """
   inputs = model_inputs(config, sizes)
+  row_l2_scale = (config.row_l2_scale
+                  if sparse_table_updates(sizes, config) else None)
   movie_embedding = _member_embedding(
       sizes.movie, config.movie_embedding_dim, members, config.l2,
-      'movie_embedding', layer=DenselyReadEmbedding)
+      'movie_embedding', row_l2_scale, layer=DenselyReadEmbedding)
   target_movie = member_axis.split(
       movie_embedding(inputs[features.MOVIE_INDEX]), members)
 
   def small(name: str, rows: int) -> tf.Tensor:
     return member_axis.split(_member_embedding(
         rows, config.small_embedding_dim, members, 0.0,
-        f'{name.removesuffix("_index")}_embedding')(inputs[name]), members)
+        f'{name.removesuffix("_index")}_embedding', row_l2_scale)(inputs[name]),
+                             members)
 
   user_features = tf.concat([
       member_axis.split(_member_embedding(
           sizes.user, config.user_embedding_dim, members, config.l2,
-          'user_embedding')(inputs[features.USER_INDEX]), members),
+          'user_embedding', row_l2_scale)(inputs[features.USER_INDEX]),
+      members),
       *_user_history(inputs, movie_embedding, config, members),
       *(small(name, rows) for name, rows in sizes.demographics.items()),
       member_axis.broadcast(_continuous(inputs, USER_CONTEXT), members),
   ], axis=2)
   genre_embedding = _member_embedding(
-      sizes.genre, config.small_embedding_dim, members, 0.0, 'genre_embedding')
+      sizes.genre, config.small_embedding_dim, members, 0.0, 'genre_embedding',
+      row_l2_scale)
   movie_features = tf.concat([
       target_movie,
       member_axis.split(pooling.MaskedMeanPooling(name='genre_pooling')(
@@ -309,7 +337,7 @@ def build_ranking_model(sizes: VocabularySizes,
     factorization = interactions.SvdPlusPlus(
         sizes.user, sizes.movie, config.factor_dim, config.factor_l2,
         config.bias_l2, flipped=config.flipped_factors, members=members,
-        name='svd_plus_plus')(
+        row_l2_scale=row_l2_scale, name='svd_plus_plus')(
             inputs[features.USER_INDEX], inputs[features.MOVIE_INDEX],
             inputs[features.HISTORY_INDICES],
             inputs.get(features.RATER_INDICES))

@@ -20,6 +20,7 @@ from contract import request_lengths
 from models import autorec
 from models import distribution
 from models import hyperparameters
+from models import lazy_adam
 from models import ranking_model
 from models import tasks
 
@@ -56,9 +57,13 @@ def vocabulary_sizes(tf_transform_output: tft.TFTransformOutput,
 
 
 def compile_ranking_model(model: tf.keras.Model,
+                          sizes: ranking_model.VocabularySizes,
                           config: hyperparameters.ModelConfig) -> None:
   """The optimizer and the per-head losses, weights and metrics."""
-  model.compile(optimizer=tf.keras.optimizers.Adam(config.learning_rate),
+  optimizer = (lazy_adam.LazyAdam
+               if ranking_model.sparse_table_updates(sizes, config) else
+               tf.keras.optimizers.Adam)
+  model.compile(optimizer=optimizer(config.learning_rate),
                 **tasks.compile_kwargs(config.loss_weights()))
 
 
@@ -371,7 +376,7 @@ def train_ranking_model(examples: SavedExamples,
   for index in range(config.ensemble_size):
     with strategy.scope():
       member = ranking_model.build_ranking_model(sizes, config)
-      compile_ranking_model(member, config)
+      compile_ranking_model(member, sizes, config)
     fit_member(member, distribution.distributed_batches(
         strategy,
         lambda shard, seed=SHUFFLE_SEED + index: ranking_batches(

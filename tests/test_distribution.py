@@ -19,7 +19,9 @@ from models import distribution
 from serving import scoring
 
 # One worker process: calls a Trainer's run_fn as TFX's Trainer executor
-# does, with the shared tiny run's artifacts and a small config.
+# does, with the shared tiny run's artifacts and a small config. The ranking
+# tables are row-wise (dense_table_max_users 0), as at ml-10m's size and
+# above, so the lazy optimizer's sparse updates run across the workers too.
 WORKER = '''
 import contract
 import os, sys
@@ -38,7 +40,7 @@ def split_files(node, key):
 if trainer == 'ranking':
   config = hyperparameters.ModelConfig.with_overrides(
       {'epochs': 1, 'ensemble_size': 1, 'autorec_epochs': 1,
-       'engagement_epochs': 1})
+       'engagement_epochs': 1, 'dense_table_max_users': 0})
   run_fn = trainer_module.run_fn
 else:
   config = hyperparameters.RetrievalConfig.with_overrides({'epochs': 1})

@@ -10,6 +10,7 @@ from models import autorec
 from models import hyperparameters
 from models import pooling
 from models import ranking_model
+from models import row_penalty
 
 SIZES = ranking_model.VocabularySizes(
     movie=20, user=10, genre=5,
@@ -98,8 +99,8 @@ def test_recency_decays_and_newest_slots_add_history_vectors():
       features.RATING_HEAD].shape == (3, 1)
 
 
-def _embedding(rows: int, width: int, seed: int) -> tf.keras.layers.Embedding:
-  embedding = tf.keras.layers.Embedding(rows, width)
+def _embedding(rows: int, width: int, seed: int) -> row_penalty.RowL2Embedding:
+  embedding = row_penalty.RowL2Embedding(rows, width)
   embedding.build(None)
   embedding.embeddings.assign(tf.random.stateless_normal(
       [rows, width], seed=[seed, 2]))
@@ -184,7 +185,7 @@ def test_unknown_ratings_are_left_out_of_the_rated_parts():
 
 
 def test_history_vectors_train_the_rows_of_the_history_movies():
-  embedding = tf.keras.layers.Embedding(SIZES.movie, 4)
+  embedding = row_penalty.RowL2Embedding(SIZES.movie, 4)
   embedding.build(None)
   history = tf.ragged.constant([[3, 7], [7]], dtype=tf.int64)
   ratings = tf.ragged.constant([[5.0, 1.0], [2.0]])
@@ -229,6 +230,7 @@ def test_without_svd_plus_plus_the_tower_alone_gives_the_rating():
     hyperparameters.ModelConfig(),
     hyperparameters.ModelConfig(history_decays=(1.0, 0.5), newest_movies=2),
     hyperparameters.ModelConfig(factor_dim=0, use_history_ratings=False),
+    hyperparameters.ModelConfig(dense_table_max_users=0),
 ])
 def test_a_packed_model_gives_the_mean_of_its_members_heads(config):
   members = [ranking_model.build_ranking_model(SIZES, config)
@@ -287,3 +289,30 @@ def test_the_blend_mixes_the_ratings_and_moves_the_liked_log_odds():
   np.testing.assert_allclose(
       ranking_model.representation_model(blended)(batch)['user_representation'],
       ranking_model.representation_model(members)(batch)['user_representation'])
+
+
+def _table_gradients(config: hyperparameters.ModelConfig) -> list:
+  model = ranking_model.build_ranking_model(SIZES, config)
+  tables = [layer.embeddings for layer in model.submodules
+            if isinstance(layer, tf.keras.layers.Embedding)]
+  with tf.GradientTape() as tape:
+    outputs = model(_batch([[3, 7], [7]], [[1, 2], []]), training=True)
+    loss = tf.reduce_sum(outputs[features.RATING_HEAD]) + tf.add_n(
+        model.losses)
+  return tape.gradient(loss, tables)
+
+
+def test_above_dense_table_max_users_every_table_gradient_names_rows():
+  config = hyperparameters.ModelConfig(dense_table_max_users=SIZES.user - 2)
+  assert ranking_model.sparse_table_updates(SIZES, config)
+  gradients = _table_gradients(config)
+  # Movie, user, genre, four demographic and six SVD++ tables.
+  assert len(gradients) == 13
+  assert all(isinstance(gradient, tf.IndexedSlices) for gradient in gradients)
+
+
+def test_at_most_dense_table_max_users_the_penalized_tables_are_dense():
+  config = hyperparameters.ModelConfig(dense_table_max_users=SIZES.user - 1)
+  assert not ranking_model.sparse_table_updates(SIZES, config)
+  assert any(not isinstance(gradient, tf.IndexedSlices)
+             for gradient in _table_gradients(config))

@@ -16,6 +16,9 @@ from contract import formats
 from contract import paths
 from contract import splits
 from models import distribution
+from models import hyperparameters
+from models import lazy_adam
+from models import ranking_model
 from models import tasks
 from models import training
 
@@ -180,3 +183,15 @@ def test_ranking_batches_hide_newest_ratings_when_asked(saved):
   ratings = inputs[features.HISTORY_RATING_VALUES]
   newest = [row[-1] for row in ratings.to_list() if row]
   assert newest and set(newest) == {features.UNKNOWN_RATING}
+
+
+@pytest.mark.parametrize('max_users, optimizer', [
+    (2**40, tf.keras.optimizers.Adam), (0, lazy_adam.LazyAdam)])
+def test_tables_updated_row_wise_get_lazy_adam(max_users, optimizer):
+  sizes = ranking_model.VocabularySizes(
+      movie=20, user=10, genre=5, demographics={},
+      stars=formats.HALF_STARS.num_values)
+  config = hyperparameters.ModelConfig(dense_table_max_users=max_users)
+  model = ranking_model.build_ranking_model(sizes, config)
+  training.compile_ranking_model(model, sizes, config)
+  assert type(model.optimizer) is optimizer
