@@ -88,11 +88,13 @@ class ModelConfig(TrainerCustomConfig):
   # reads and Adam moves those rows alone (models/row_penalty.py,
   # models/lazy_adam.py), instead of L2 on whole tables and Adam on every
   # row: a step then costs the batch, not the tables, which grow with the
-  # data. One member's step (benchmarks/ranking_step_cost.py) took 15, 22,
-  # 47, 89 and 109 ms with whole tables at the cost curve's 1M, 3M and 10M
-  # vocabularies (7k, 21k and 70k users) and ml-25m's and ml-32m's, and
-  # 21, 25, 32, 31 and 33 ms row-wise: whole tables are cheaper up to 21k
-  # users, row-wise from 70k.
+  # data. One member's step (benchmarks/ranking_step_cost.py,
+  # results/ranking_step_cost.json) took 20, 24, 53, 104 and 119 ms with
+  # whole tables at the cost curve's 1M, 3M and 10M vocabularies (7k, 21k
+  # and 70k users) and ml-25m's and ml-32m's, and 19, 25, 31, 39 and 39 ms
+  # row-wise: the two cost about the same up to 21k users, row-wise is
+  # cheaper from 70k. ml-1m (6,040 users) keeps the whole tables it was
+  # tuned with.
   dense_table_max_users: int = 30_000
   # The row-wise tables' L2 weights are the whole tables' times this: a
   # row is penalized only in the steps that read it. On the temporal train
