@@ -4,10 +4,11 @@ tf_keras's Adam decays both moments of every row of an embedding table at
 each step, and moves every row, even when the gradient names a few: a step
 then costs the whole table. The ranking model's user and movie tables grow
 with the data and its steps with the ratings, so its training time grew
-faster than the ratings (benchmarks/ranking_step_cost.py: 16 ms a step at
-the cost curve's 1M vocabulary, 40 ms at 10M's, 113 ms at ml-32m's). Here a
-row's moments move only in the steps that read it, so a step costs what
-the batch reads. Dense gradients get Adam's own update.
+faster than the ratings (benchmarks/ranking_step_cost.py: 20 ms a step at
+the cost curve's 1M vocabulary, 53 ms at 10M's, 119 ms at ml-32m's; 19, 31
+and 39 ms with row-wise tables and this optimizer). Here a row and its
+moments move only in the steps that read it, so a step costs what the
+batch reads. Dense gradients get Adam's own update.
 """
 
 import tensorflow as tf
