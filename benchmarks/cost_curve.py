@@ -15,6 +15,7 @@ component's seconds per million ratings, so the points compare.
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -112,20 +113,35 @@ def main() -> None:
             'split_protocol': splits.TEMPORAL,
             'machine': baselines.machine(),
             'speed_probe': speed_probe.probe(),
-            'make_sample_s': make_sample(data_dir, shape)}
-  result.update(run_ranking.run_pipeline(
-      data_dir, output_dir, splits.TEMPORAL,
-      extra_args=('--ensemble-size', str(args.ensemble_size),
-                  '--autorec-weight', str(args.autorec_weight))))
-  result['load_average_1m_at_end'] = os.getloadavg()[0]
-  millions = args.ratings / 1e6
-  result['component_s_per_million_ratings'] = {
-      name: seconds / millions
-      for name, seconds in result['component_s'].items()}
+            'make_sample_s': make_sample(data_dir, shape),
+            # run_pipeline's peak_rss_mb includes its children's high-water
+            # mark, which counts make_sample's: this tells them apart.
+            'make_sample_peak_rss_mb': resource.getrusage(
+                resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+  try:
+    result.update(run_ranking.run_pipeline(
+        data_dir, output_dir, splits.TEMPORAL,
+        extra_args=('--ensemble-size', str(args.ensemble_size),
+                    '--autorec-weight', str(args.autorec_weight))))
+  except run_ranking.PipelineFailed as failure:
+    result.update(failure.figures, failed=str(failure))
+    write_point(result, args.ratings, f'scale_csv_{args.ratings}_failed.json')
+    raise SystemExit(str(failure)) from failure
   result['quality'] = quality(output_dir)
+  write_point(result, args.ratings, f'scale_csv_{args.ratings}.json')
+
+
+def write_point(result: dict, ratings: int, name: str) -> None:
+  """Adds the load at the end and the seconds per million ratings, and writes the point.
+
+  A failed point goes to its own name, which plot_cost_curve does not read.
+  """
+  result['load_average_1m_at_end'] = os.getloadavg()[0]
+  result['component_s_per_million_ratings'] = {
+      component: seconds / (ratings / 1e6)
+      for component, seconds in result['component_s'].items()}
   print('wrote ' + baselines.write_results(
-      result, os.path.join(REPO, 'benchmarks', 'results'),
-      f'scale_csv_{args.ratings}.json'))
+      result, os.path.join(REPO, 'benchmarks', 'results'), name))
 
 
 if __name__ == '__main__':

@@ -53,6 +53,14 @@ def results_file(stem: str, preset: str) -> str:
   return f'{stem}_{preset}.json'
 
 
+class PipelineFailed(RuntimeError):
+  """`ytdnn run` failed; `figures` holds what run_pipeline measured until then."""
+
+  def __init__(self, message: str, figures: dict):
+    super().__init__(message)
+    self.figures = figures
+
+
 def run_pipeline(data_dir: str, output_dir: str, protocol: str,
                  preset: str = configs.DEFAULT_PRESET,
                  extra_args: Sequence[str] = ()) -> dict:
@@ -62,6 +70,8 @@ def run_pipeline(data_dir: str, output_dir: str, protocol: str,
   charged to the components running then (read from the progress lines), so
   a component's peak is the tree's peak while it ran: what it added on top
   of what earlier components left allocated. `extra_args` go to `ytdnn run`.
+  A failed run raises PipelineFailed with the figures of the components
+  that finished, so an hours-long run's measurements are not lost.
   """
   started = time.monotonic()
   errors = tempfile.TemporaryFile('w+')
@@ -91,18 +101,19 @@ def run_pipeline(data_dir: str, output_dir: str, protocol: str,
       peaks[component] = max(peaks.get(component, 0.0), rss_mb)
     time.sleep(0.5)
   reader.join()
-  wall = time.monotonic() - started
-  if child.returncode:
-    errors.seek(0)
-    raise RuntimeError(f'ytdnn run failed:\n{errors.read()[-3000:]}')
-  errors.close()
-  return {
-      'pipeline_wall_s': wall,
+  figures = {
+      'pipeline_wall_s': time.monotonic() - started,
       'peak_rss_mb': max(peak, resource.getrusage(
           resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
       'component_s': seconds,
       'component_peak_rss_mb': peaks,
   }
+  if child.returncode:
+    errors.seek(0)
+    raise PipelineFailed(f'ytdnn run failed:\n{errors.read()[-3000:]}',
+                         figures)
+  errors.close()
+  return figures
 
 
 def bare_loop_figures(output_dir: str, config: hyperparameters.ModelConfig,
