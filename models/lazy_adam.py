@@ -15,7 +15,11 @@ import tensorflow as tf
 
 
 class LazyAdam(tf.keras.optimizers.Adam):
-  """tf_keras's Adam, with sparse (IndexedSlices) gradients applied lazily."""
+  """tf_keras's Adam, with sparse (IndexedSlices) gradients applied lazily.
+
+  It reads the moment slots as tf_keras 2.16.0 (pinned in constraints.txt)
+  lays them out, and leaves `amsgrad` to dense gradients.
+  """
 
   def update_step(self, gradient: tf.Tensor | tf.IndexedSlices,
                   variable: tf.Variable) -> None:
