@@ -3,7 +3,8 @@
   OPENBLAS_NUM_THREADS=1 .venv/bin/python -m benchmarks.trainer_alone \\
       --output-dir RUN [--config '{"ensemble_size": 1}'] --results-name NAME
 
-Calls trainer_module.run_fn as TFX's Trainer executor does, on RUN's newest
+Calls the pipeline's ranking run_fn (configs.RUN_FN, by its dotted path, as
+TFX's Trainer executor does) on RUN's newest
 ingested train split, Transform graph and impression lists (RUN must have
 run up to ImpressionGen; a run that failed in its ranking Trainer will do),
 with ModelConfig's defaults and `--config`'s overrides, and writes its wall
@@ -21,6 +22,7 @@ import tempfile
 import time
 
 from tfx import v1 as tfx
+from tfx.utils import import_utils
 
 from benchmarks import baselines
 from components.ingestion import report
@@ -29,7 +31,7 @@ from contract import paths
 from contract import request_lengths
 from contract import splits
 from models import hyperparameters
-import trainer_module
+from pipeline import configs
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -56,9 +58,11 @@ def main() -> None:
   result = {'command': ' '.join(sys.argv), 'machine': baselines.machine(),
             'config': json.loads(args.config),
             'train_examples': ingestion['rows'][splits.TRAIN_SPLIT]}
+  module, name = configs.RUN_FN.rsplit('.', 1)
+  run_fn = import_utils.import_func_from_module(module, name)
   started = time.monotonic()
   with tempfile.TemporaryDirectory(prefix='ytdnn-trainer-alone-') as out:
-    trainer_module.run_fn(tfx.components.FnArgs(
+    run_fn(tfx.components.FnArgs(
         train_files=_split_files(root, paths.INGESTION, 'examples'),
         transform_output=paths.latest_output(root, paths.TRANSFORM,
                                              'transform_graph'),
