@@ -24,6 +24,7 @@ import time
 from tfx import v1 as tfx
 from tfx.utils import import_utils
 
+from benchmarks import bare_trainer
 from benchmarks import baselines
 from components.ingestion import report
 from contract import formats
@@ -34,11 +35,6 @@ from models import hyperparameters
 from pipeline import configs
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _split_files(root: str, node: str, key: str) -> list[str]:
-  return [os.path.join(paths.split_dir(paths.latest_output(root, node, key),
-                                       splits.TRAIN_SPLIT), '*')]
 
 
 def main() -> None:
@@ -52,18 +48,19 @@ def main() -> None:
   root = paths.pipeline_root(args.output_dir)
   ingestion = report.read_report(
       paths.latest_output(root, paths.INGESTION, 'report'))
-  config = hyperparameters.ModelConfig.with_overrides(json.loads(args.config))
+  overrides = json.loads(args.config)
+  config = hyperparameters.ModelConfig.with_overrides(overrides)
   lengths = request_lengths.RequestLengths(ingestion['history_length'],
                                            ingestion['raters_length'])
   result = {'command': ' '.join(sys.argv), 'machine': baselines.machine(),
-            'config': json.loads(args.config),
+            'config': overrides,
             'train_examples': ingestion['rows'][splits.TRAIN_SPLIT]}
   module, name = configs.RUN_FN.rsplit('.', 1)
   run_fn = import_utils.import_func_from_module(module, name)
   started = time.monotonic()
   with tempfile.TemporaryDirectory(prefix='ytdnn-trainer-alone-') as out:
     run_fn(tfx.components.FnArgs(
-        train_files=_split_files(root, paths.INGESTION, 'examples'),
+        train_files=bare_trainer.latest_raw_files(root, splits.TRAIN_SPLIT),
         transform_output=paths.latest_output(root, paths.TRANSFORM,
                                              'transform_graph'),
         serving_model_dir=os.path.join(out, 'serving'),
@@ -71,8 +68,9 @@ def main() -> None:
         custom_config={
             **config.trainer_custom_config(lengths),
             formats.CUSTOM_CONFIG_KEY: ingestion['data_format'],
-            paths.IMPRESSION_FILES: _split_files(
-                root, paths.IMPRESSION_GEN, 'impressions')}))
+            paths.IMPRESSION_FILES: [os.path.join(paths.split_dir(
+                paths.latest_output(root, paths.IMPRESSION_GEN, 'impressions'),
+                splits.TRAIN_SPLIT), '*')]}))
     result['trainer_s'] = round(time.monotonic() - started, 1)
   result['peak_rss_mb'] = round(
       resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
