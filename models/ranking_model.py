@@ -197,8 +197,9 @@ class HistoryVectors(tf.keras.layers.Layer):
   (pooling.weighted_embedding_sums; a row-wise table gives only the
   batch's distinct rows, row_penalty.RowL2Embedding.pooled_table), so no
   embedding is gathered per history place, and one sum serves every
-  member, whose columns sit side by side in the table. The ratings matter because users rate in sessions: their
-  latest ratings predict the next one better than their all-time mean
+  member, whose columns sit side by side in the table. The ratings matter
+  because users rate in sessions: their latest ratings predict the next
+  one better than their all-time mean
   (benchmarks/rating_drift.py). The rating-weighted parts pool the known
   ratings only (known_rating_weights), and the share of the pooling weight
   on known ratings stands beside them: an eval-split rating's value is
